@@ -1,0 +1,104 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "cityfeeds",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "cityfeedsd", targets: ["CityFeedsd"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+    ],
+    targets: [
+        // C libraries, each imported by exactly one Swift file.
+        .systemLibrary(
+            name: "CMosquitto",
+            pkgConfig: "libmosquitto",
+            providers: [.apt(["libmosquitto-dev"])]
+        ),
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+
+        // The vocabulary every module shares: readings, sensors, metrics, time.
+        .target(name: "FeedCore", swiftSettings: swiftSettings),
+
+        // MQTT session, payload codecs and validation: raw messages in, readings out.
+        .target(
+            name: "Ingest",
+            dependencies: [
+                "FeedCore", "CMosquitto",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // A thin, typed wrapper over the SQLite C API.
+        .target(name: "Storage", dependencies: ["CSQLite"], swiftSettings: swiftSettings),
+
+        // Durable readings (SQLite) and their in-memory series.
+        .target(
+            name: "TimeSeries",
+            dependencies: ["FeedCore", "Storage"],
+            swiftSettings: swiftSettings
+        ),
+
+        // Pure domain logic: car-park availability, bathing-water status, discharge alerts.
+        .target(name: "Parking", dependencies: ["FeedCore"], swiftSettings: swiftSettings),
+        .target(name: "Beaches", dependencies: ["FeedCore", "Alerts"], swiftSettings: swiftSettings),
+        .target(name: "Alerts", dependencies: ["FeedCore"], swiftSettings: swiftSettings),
+
+        // The daemon: configuration, wiring, HTTP API, simulator.
+        .executableTarget(
+            name: "CityFeedsd",
+            dependencies: [
+                "FeedCore", "Ingest", "TimeSeries", "Parking", "Beaches", "Alerts",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // Helpers for tests: a real mosquitto broker on a free loopback port.
+        .target(name: "TestSupport", dependencies: ["Ingest"], swiftSettings: swiftSettings),
+
+        .testTarget(
+            name: "IngestTests",
+            dependencies: ["Ingest", "FeedCore", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TimeSeriesTests",
+            dependencies: ["TimeSeries", "FeedCore", "Storage"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DomainTests",
+            dependencies: ["Parking", "Beaches", "Alerts", "FeedCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CityFeedsdTests",
+            dependencies: ["CityFeedsd", "Ingest", "FeedCore", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,9 @@
+#ifndef CITYFEEDS_CSQLITE_SHIM_H
+#define CITYFEEDS_CSQLITE_SHIM_H
+#include <sqlite3.h>
+
+/* SQLITE_TRANSIENT is a macro casting -1 to a function pointer, which Swift does not import. */
+static inline sqlite3_destructor_type cityfeeds_sqlite_transient(void) {
+    return SQLITE_TRANSIENT;
+}
+#endif

@@ -1,0 +1,194 @@
+import Beaches
+import FeedCore
+import Foundation
+import Ingest
+import Parking
+import TOMLKit
+import TimeSeries
+
+/// The daemon's configuration file (TOML), as written by the operator. Keys are snake_case; every section but
+/// `[city]` may be left out to take its defaults. `docs/configuration.md` describes each key.
+struct ConfigurationFile: Decodable {
+    struct City: Decodable {
+        var name: String
+    }
+
+    struct MQTT: Decodable {
+        var broker: String?
+        var clientID: String?
+        var username: String?
+        /// A file whose first line is the password: keeps secrets out of the config and the command line.
+        var passwordFile: String?
+        var maxBurst: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case broker, username
+            case clientID = "client_id"
+            case passwordFile = "password_file"
+            case maxBurst = "max_burst"
+        }
+    }
+
+    struct HTTP: Decodable {
+        var listen: String?
+    }
+
+    struct Storage: Decodable {
+        var dataDir: String?
+        var durability: Durability?
+        var ringCapacity: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case durability
+            case dataDir = "data_dir"
+            case ringCapacity = "ring_capacity"
+        }
+    }
+
+    struct Route: Decodable {
+        var pattern: String
+        var format: PayloadFormat?
+        var metric: Metric?
+        var sensor: String?
+    }
+
+    struct Ingest: Decodable {
+        var maxPayloadBytes: Int?
+        var maxFutureSkewSeconds: Number?
+        var maxAgeDays: Number?
+        var routes: [Route]?
+
+        enum CodingKeys: String, CodingKey {
+            case routes
+            case maxPayloadBytes = "max_payload_bytes"
+            case maxFutureSkewSeconds = "max_future_skew_seconds"
+            case maxAgeDays = "max_age_days"
+        }
+    }
+
+    struct ParkingSettings: Decodable {
+        var staleAfterMinutes: Number?
+        enum CodingKeys: String, CodingKey { case staleAfterMinutes = "stale_after_minutes" }
+    }
+
+    struct CarPark: Decodable {
+        var id: String
+        var name: String
+        var type: CarParkType?
+        var address: String?
+        var latitude: Number
+        var longitude: Number
+        var capacity: Int
+        var hasFee: Bool
+        var parkAndRide: Bool?
+        var maxHeightCM: Int?
+        var sensor: String?
+        var source: OccupancySource?
+        var almostFullFree: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case id, name, type, address, latitude, longitude, capacity, sensor, source
+            case hasFee = "has_fee"
+            case parkAndRide = "park_and_ride"
+            case maxHeightCM = "max_height_cm"
+            case almostFullFree = "almost_full_free"
+        }
+    }
+
+    struct BeachSettings: Decodable {
+        var maxSampleAgeHours: Number?
+        var dischargeHoldHours: Number?
+        var coastal: Thresholds?
+        var inland: Thresholds?
+
+        enum CodingKeys: String, CodingKey {
+            case coastal, inland
+            case maxSampleAgeHours = "max_sample_age_hours"
+            case dischargeHoldHours = "discharge_hold_hours"
+        }
+    }
+
+    /// Per-sample limits, CFU/100 mL (see `SampleThresholds`).
+    struct Thresholds: Decodable {
+        var goodEcoli: Number
+        var goodEnterococci: Number
+        var poorEcoli: Number
+        var poorEnterococci: Number
+
+        enum CodingKeys: String, CodingKey {
+            case goodEcoli = "good_ecoli"
+            case goodEnterococci = "good_enterococci"
+            case poorEcoli = "poor_ecoli"
+            case poorEnterococci = "poor_enterococci"
+        }
+    }
+
+    struct Beach: Decodable {
+        var id: String
+        var name: String
+        var water: WaterType?
+        var latitude: Number
+        var longitude: Number
+        var probe: String?
+    }
+
+    struct Outfall: Decodable {
+        var id: String
+        var name: String
+        var beaches: [String]
+    }
+
+    struct RainGauge: Decodable {
+        var id: String
+        var name: String
+    }
+
+    struct Simulator: Decodable {
+        var parkingTopic: String?
+        var beachTopic: String?
+        var outfallTopic: String?
+        var rainTopic: String?
+
+        enum CodingKeys: String, CodingKey {
+            case parkingTopic = "parking_topic"
+            case beachTopic = "beach_topic"
+            case outfallTopic = "outfall_topic"
+            case rainTopic = "rain_topic"
+        }
+    }
+
+    var city: City
+    var mqtt: MQTT?
+    var http: HTTP?
+    var storage: Storage?
+    var ingest: Ingest?
+    var parking: ParkingSettings?
+    var carParks: [CarPark]?
+    var beachSettings: BeachSettings?
+    var beaches: [Beach]?
+    var outfalls: [Outfall]?
+    var rainGauges: [RainGauge]?
+    var simulator: Simulator?
+
+    enum CodingKeys: String, CodingKey {
+        case city, mqtt, http, storage, ingest, parking, beaches, outfalls, simulator
+        case carParks = "car_parks"
+        case beachSettings = "beach_settings"
+        case rainGauges = "rain_gauges"
+    }
+}
+
+
+/// A TOML number: TOML tells integers (`300`) from floats (`300.0`), an operator should not have to.
+struct Number: Decodable {
+    var value: Double
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let integer = try? container.decode(Int.self) {
+            value = Double(integer)
+        } else {
+            value = try container.decode(Double.self)
+        }
+    }
+}

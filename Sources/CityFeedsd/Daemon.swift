@@ -1,0 +1,68 @@
+import FeedCore
+import Foundation
+import Hummingbird
+import Ingest
+import Logging
+import NIOCore
+import ServiceLifecycle
+import UnixSignals
+import TimeSeries
+
+/// The composition root: builds every part of the daemon from a configuration and wires them together.
+/// `cityfeedsd run` and the integration tests both go through here.
+struct Daemon: Sendable {
+    let configuration: DaemonConfiguration
+    let store: SeriesStore
+    let consumer: MQTTConsumer
+    let statistics: IngestStatistics
+    let application: Application<RouterResponder<BasicRequestContext>>
+
+    /// - Parameter onListening: called with the HTTP port once the server listens (useful with port 0).
+    init(
+        configuration: DaemonConfiguration, logger: Logger,
+        now: @escaping @Sendable () -> Timestamp = { .now },
+        onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) throws {
+        self.configuration = configuration
+        try FileManager.default.createDirectory(
+            atPath: configuration.dataDirectory, withIntermediateDirectories: true)
+        store = try SeriesStore(
+            configuration: SeriesStoreConfiguration(
+                path: configuration.databasePath, durability: configuration.durability,
+                ringCapacity: configuration.ringCapacity))
+        statistics = IngestStatistics(logger: logger)
+        let pipeline = IngestPipeline(
+            routes: configuration.routes, sensors: configuration.sensorSpecs, policy: configuration.policy)
+        var mqtt = MQTTConsumerConfiguration(
+            broker: configuration.broker, clientID: configuration.clientID,
+            subscriptions: pipeline.subscriptionFilters, username: configuration.username,
+            password: configuration.password)
+        mqtt.maxBurstCount = configuration.maxBurst
+        consumer = try MQTTConsumer(
+            configuration: mqtt,
+            handler: ReadingRecorder(pipeline: pipeline, store: store, statistics: statistics),
+            logger: logger)
+
+        let router = Router()
+        HTTPAPI(
+            status: CityStatus(configuration: configuration, store: store), consumer: consumer,
+            statistics: statistics, store: store, now: now
+        ).addRoutes(to: router)
+        application = Application(
+            router: router,
+            configuration: .init(
+                address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: "cityfeedsd"),
+            services: [IngestService(consumer: consumer)],
+            onServerRunning: { channel in
+                await onListening(channel.localAddress?.port ?? 0)
+            },
+            logger: logger)
+    }
+
+    /// Runs until SIGTERM or SIGINT: the HTTP server stops, the MQTT session commits, acknowledges and
+    /// disconnects, then the store is checkpointed and closed.
+    func run() async throws {
+        defer { store.close() }
+        try await application.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+    }
+}

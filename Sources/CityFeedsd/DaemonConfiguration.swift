@@ -1,0 +1,412 @@
+import Beaches
+import FeedCore
+import Foundation
+import Ingest
+import Parking
+import TOMLKit
+import TimeSeries
+
+/// Values given on the command line or in the environment that take precedence over the file.
+struct ConfigurationOverrides: Sendable {
+    var broker: String?
+    var httpListen: String?
+    var dataDirectory: String?
+
+    /// `CITYFEEDS_BROKER`, `CITYFEEDS_HTTP_LISTEN`, `CITYFEEDS_DATA_DIR`; flags win over these.
+    static func environment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> Self {
+        ConfigurationOverrides(
+            broker: environment["CITYFEEDS_BROKER"], httpListen: environment["CITYFEEDS_HTTP_LISTEN"],
+            dataDirectory: environment["CITYFEEDS_DATA_DIR"])
+    }
+
+    /// `self`'s values where set, otherwise `other`'s.
+    func over(_ other: Self) -> Self {
+        ConfigurationOverrides(
+            broker: broker ?? other.broker, httpListen: httpListen ?? other.httpListen,
+            dataDirectory: dataDirectory ?? other.dataDirectory)
+    }
+}
+
+/// Every problem found in a configuration, each with where it is.
+struct ConfigurationError: Error, CustomStringConvertible {
+    struct Problem: CustomStringConvertible {
+        var location: String
+        var message: String
+        var description: String { "\(location): \(message)" }
+    }
+
+    var file: String
+    var problems: [Problem]
+
+    var description: String {
+        (["\(file): \(problems.count) problem\(problems.count == 1 ? "" : "s")"]
+            + problems.map { "  \($0)" }).joined(separator: "\n")
+    }
+}
+
+struct BeachConfiguration: Sendable {
+    var id: String
+    var name: String
+    var water: WaterType
+    var latitude: Double
+    var longitude: Double
+    var probe: SensorID?
+}
+
+struct OutfallConfiguration: Sendable {
+    var id: SensorID
+    var name: String
+    var beaches: [String]
+}
+
+struct RainGaugeConfiguration: Sendable {
+    var id: SensorID
+    var name: String
+}
+
+/// Topics the simulator publishes on; `{sensor}` is replaced by the sensor id.
+struct SimulatorTopics: Sendable {
+    var parking = "cityfeeds/parking/{sensor}/occupancy"
+    var beach = "cityfeeds/beach/{sensor}/sample"
+    var outfall = "cityfeeds/sewer/{sensor}/state"
+    var rain = "cityfeeds/rain/{sensor}/rain"
+}
+
+/// The validated configuration the daemon runs on.
+struct DaemonConfiguration: Sendable {
+    var cityName: String
+    var broker: BrokerAddress
+    var clientID: String
+    var username: String?
+    var password: String?
+    var maxBurst: Int
+    var httpHost: String
+    var httpPort: Int
+    var dataDirectory: String
+    var durability: Durability
+    var ringCapacity: Int
+    var policy: IngestPolicy
+    var routes: [TopicRoute]
+    var staleAfterSeconds: Double
+    var carParks: [CarPark]
+    var beaches: [BeachConfiguration]
+    var outfalls: [OutfallConfiguration]
+    var rainGauges: [RainGaugeConfiguration]
+    var thresholds: [WaterType: SampleThresholds]
+    var maxSampleAgeSeconds: Double
+    var dischargeHoldSeconds: Double
+    var simulatorTopics: SimulatorTopics
+
+    var databasePath: String { (dataDirectory as NSString).appendingPathComponent("cityfeeds.sqlite") }
+
+    /// What each configured sensor may report, for ingest's validation.
+    var sensorSpecs: [SensorSpec] {
+        var specs: [SensorID: SensorSpec] = [:]
+        for carPark in carParks {
+            // A counter may briefly overshoot; more than 10 % over capacity is impossible (DESIGN §2).
+            let limit = Double(carPark.capacity) * 1.1
+            var spec = specs[carPark.sensor] ?? SensorSpec(id: carPark.sensor, metrics: [])
+            spec.metrics.formUnion([.occupied, .free, .entries, .exits])
+            spec.maximum[.occupied] = limit
+            spec.maximum[.free] = limit
+            specs[carPark.sensor] = spec
+        }
+        for beach in beaches {
+            guard let probe = beach.probe else { continue }
+            specs[probe] = SensorSpec(
+                id: probe, metrics: [.ecoli, .enterococci, .turbidity, .salinity, .temperature],
+                maximum: [.salinity: 50, .temperature: 45])
+        }
+        for outfall in outfalls {
+            specs[outfall.id] = SensorSpec(id: outfall.id, metrics: [.overflowState, .rainMillimetres])
+        }
+        for gauge in rainGauges {
+            // 24 h world record is under 2 m of rain; more in one reading is a broken gauge.
+            specs[gauge.id] = SensorSpec(id: gauge.id, metrics: [.rainMillimetres], maximum: [.rainMillimetres: 500])
+        }
+        return specs.values.sorted { $0.id < $1.id }
+    }
+}
+
+extension DaemonConfiguration {
+    /// Reads, decodes and validates `path`, applying `overrides`. Throws `ConfigurationError` listing every
+    /// problem found, not just the first.
+    static func load(path: String, overrides: ConfigurationOverrides = ConfigurationOverrides()) throws
+        -> DaemonConfiguration
+    {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigurationError(file: path, problems: [.init(location: path, message: "cannot read the file")])
+        }
+        return try parse(text, file: path, overrides: overrides)
+    }
+
+    static func parse(_ text: String, file: String, overrides: ConfigurationOverrides) throws -> DaemonConfiguration {
+        let raw: ConfigurationFile
+        do {
+            raw = try TOMLDecoder(strictDecoding: true).decode(ConfigurationFile.self, from: text)
+        } catch let error as TOMLParseError {
+            throw ConfigurationError(
+                file: file,
+                problems: [.init(location: "line \(error.source.begin.line)", message: error.description)])
+        } catch let error as DecodingError {
+            throw ConfigurationError(file: file, problems: [Self.problem(from: error)])
+        } catch let error as UnexpectedKeysError {
+            throw ConfigurationError(
+                file: file,
+                problems: error.keys.sorted { $0.key < $1.key }.map { key, path in
+                    let parent = Self.location(path)
+                    return .init(
+                        location: path.isEmpty ? key : "\(parent).\(key)", message: "unknown key '\(key)'")
+                })
+        }
+        var validator = Validator(file: file, baseDirectory: (file as NSString).deletingLastPathComponent)
+        let configuration = validator.validate(raw, overrides: overrides)
+        if !validator.problems.isEmpty || configuration == nil {
+            throw ConfigurationError(file: file, problems: validator.problems)
+        }
+        return configuration!
+    }
+
+    static func location(_ path: [any CodingKey]) -> String {
+        var text = ""
+        for key in path {
+            if let index = key.intValue {
+                text += "[\(index)]"
+            } else {
+                text += text.isEmpty ? key.stringValue : ".\(key.stringValue)"
+            }
+        }
+        return text.isEmpty ? "(top level)" : text
+    }
+
+    static func problem(from error: DecodingError) -> ConfigurationError.Problem {
+        switch error {
+        case .keyNotFound(let key, let context):
+            .init(location: location(context.codingPath + [key]), message: "required key is missing")
+        case .typeMismatch(let type, let context):
+            .init(location: location(context.codingPath), message: "expected \(type)")
+        case .valueNotFound(let type, let context):
+            .init(location: location(context.codingPath), message: "expected a value of type \(type)")
+        case .dataCorrupted(let context):
+            .init(location: location(context.codingPath), message: context.debugDescription)
+        @unknown default:
+            .init(location: "(unknown)", message: "\(error)")
+        }
+    }
+}
+
+/// Checks the decoded file and gathers every problem with its location.
+private struct Validator {
+    var file: String
+    var baseDirectory: String
+    var problems: [ConfigurationError.Problem] = []
+
+    mutating func report(_ location: String, _ message: String) {
+        problems.append(.init(location: location, message: message))
+    }
+
+    mutating func validate(_ raw: ConfigurationFile, overrides: ConfigurationOverrides) -> DaemonConfiguration? {
+        let brokerText = overrides.broker ?? raw.mqtt?.broker ?? "mqtt://127.0.0.1:1883"
+        var broker = BrokerAddress(host: "127.0.0.1", port: 1883)
+        do throws(BrokerAddressError) {
+            broker = try BrokerAddress(parsing: brokerText)
+        } catch {
+            report(overrides.broker != nil ? "--broker" : "mqtt.broker", error.description)
+        }
+
+        let listen = overrides.httpListen ?? raw.http?.listen ?? "127.0.0.1:8080"
+        var httpHost = "127.0.0.1"
+        var httpPort = 8080
+        if let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
+            (0...65535).contains(port), colon != listen.startIndex
+        {
+            httpHost = String(listen[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+            httpPort = port
+        } else {
+            report(overrides.httpListen != nil ? "--http" : "http.listen", "expected HOST:PORT, got '\(listen)'")
+        }
+
+        var password: String?
+        if let passwordFile = raw.mqtt?.passwordFile {
+            let path = resolve(passwordFile)
+            if let contents = try? String(contentsOfFile: path, encoding: .utf8) {
+                password = contents.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init)
+            } else {
+                report("mqtt.password_file", "cannot read '\(path)'")
+            }
+        }
+
+        let maxBurst = raw.mqtt?.maxBurst ?? 1_000
+        if !(1...100_000).contains(maxBurst) { report("mqtt.max_burst", "must be between 1 and 100000") }
+
+        var policy = IngestPolicy()
+        if let bytes = raw.ingest?.maxPayloadBytes {
+            if bytes < 16 || bytes > 16_777_216 {
+                report("ingest.max_payload_bytes", "must be between 16 and 16777216")
+            }
+            policy.maxPayloadBytes = bytes
+        }
+        if let skew = raw.ingest?.maxFutureSkewSeconds?.value {
+            if skew < 0 { report("ingest.max_future_skew_seconds", "must not be negative") }
+            policy.maxFutureSkewSeconds = skew
+        }
+        if let days = raw.ingest?.maxAgeDays?.value {
+            if days <= 0 { report("ingest.max_age_days", "must be positive") }
+            policy.maxAgeSeconds = days * 86_400
+        }
+
+        var routes: [TopicRoute] = []
+        for (index, route) in (raw.ingest?.routes ?? Self.defaultRoutes).enumerated() {
+            do throws(TopicRouteError) {
+                routes.append(
+                    try TopicRoute(
+                        pattern: route.pattern, format: route.format ?? .json, metric: route.metric,
+                        sensor: route.sensor.map { SensorID($0) }))
+            } catch {
+                report("ingest.routes[\(index)]", error.description)
+            }
+        }
+
+        let ringCapacity = raw.storage?.ringCapacity ?? 2_880
+        if !(16...10_000_000).contains(ringCapacity) {
+            report("storage.ring_capacity", "must be between 16 and 10000000")
+        }
+
+        var sensorOwners: [SensorID: String] = [:]
+        var carParks: [CarPark] = []
+        var ids = Set<String>()
+        for (index, raw) in (raw.carParks ?? []).enumerated() {
+            let location = "car_parks[\(index)]"
+            checkIdentifier(raw.id, at: "\(location).id", unique: &ids)
+            checkPosition(latitude: raw.latitude.value, longitude: raw.longitude.value, at: location)
+            if raw.capacity <= 0 { report("\(location).capacity", "must be positive") }
+            if let height = raw.maxHeightCM, !(100...1_000).contains(height) {
+                report("\(location).max_height_cm", "\(height) cm is not a plausible height limit")
+            }
+            let sensor = SensorID(raw.sensor ?? raw.id)
+            if let owner = sensorOwners[sensor] {
+                report("\(location).sensor", "sensor '\(sensor)' is already used by \(owner)")
+            }
+            sensorOwners[sensor] = location
+            carParks.append(
+                CarPark(
+                    id: raw.id, name: raw.name, type: raw.type ?? .carPark, address: raw.address,
+                    latitude: raw.latitude.value, longitude: raw.longitude.value, capacity: raw.capacity, hasFee: raw.hasFee,
+                    parkAndRide: raw.parkAndRide ?? false, maxHeightCentimetres: raw.maxHeightCM, sensor: sensor,
+                    almostFullFree: raw.almostFullFree))
+        }
+
+        var beaches: [BeachConfiguration] = []
+        var beachIDs = Set<String>()
+        for (index, raw) in (raw.beaches ?? []).enumerated() {
+            let location = "beaches[\(index)]"
+            checkIdentifier(raw.id, at: "\(location).id", unique: &beachIDs)
+            checkPosition(latitude: raw.latitude.value, longitude: raw.longitude.value, at: location)
+            let probe = raw.probe.map { SensorID($0) }
+            if let probe {
+                if let owner = sensorOwners[probe] {
+                    report("\(location).probe", "sensor '\(probe)' is already used by \(owner)")
+                }
+                sensorOwners[probe] = location
+            }
+            beaches.append(
+                BeachConfiguration(
+                    id: raw.id, name: raw.name, water: raw.water ?? .coastal, latitude: raw.latitude.value,
+                    longitude: raw.longitude.value, probe: probe))
+        }
+
+        var outfalls: [OutfallConfiguration] = []
+        for (index, raw) in (raw.outfalls ?? []).enumerated() {
+            let location = "outfalls[\(index)]"
+            let id = SensorID(raw.id)
+            if let owner = sensorOwners[id] { report("\(location).id", "sensor '\(id)' is already used by \(owner)") }
+            sensorOwners[id] = location
+            for (beachIndex, beach) in raw.beaches.enumerated() where !beachIDs.contains(beach) {
+                report("\(location).beaches[\(beachIndex)]", "no beach has the id '\(beach)'")
+            }
+            outfalls.append(OutfallConfiguration(id: id, name: raw.name, beaches: raw.beaches))
+        }
+
+        var rainGauges: [RainGaugeConfiguration] = []
+        for (index, raw) in (raw.rainGauges ?? []).enumerated() {
+            let id = SensorID(raw.id)
+            if let owner = sensorOwners[id] {
+                report("rain_gauges[\(index)].id", "sensor '\(id)' is already used by \(owner)")
+            }
+            sensorOwners[id] = "rain_gauges[\(index)]"
+            rainGauges.append(RainGaugeConfiguration(id: id, name: raw.name))
+        }
+
+        let settings = raw.beachSettings
+        var thresholds: [WaterType: SampleThresholds] = [:]
+        for water in WaterType.allCases {
+            let given = water == .coastal ? settings?.coastal : settings?.inland
+            let value =
+                given.map {
+                    SampleThresholds(
+                        goodEcoli: $0.goodEcoli.value, goodEnterococci: $0.goodEnterococci.value,
+                        poorEcoli: $0.poorEcoli.value, poorEnterococci: $0.poorEnterococci.value)
+                } ?? .defaults(for: water)
+            if value.goodEcoli > value.poorEcoli || value.goodEnterococci > value.poorEnterococci {
+                report("beach_settings.\(water.rawValue)", "a 'good' limit is above its 'poor' limit")
+            }
+            thresholds[water] = value
+        }
+        let maxSampleAgeHours = settings?.maxSampleAgeHours?.value ?? 72
+        if maxSampleAgeHours <= 0 { report("beach_settings.max_sample_age_hours", "must be positive") }
+        let holdHours = settings?.dischargeHoldHours?.value ?? 48
+        if holdHours < 0 { report("beach_settings.discharge_hold_hours", "must not be negative") }
+        let staleMinutes = raw.parking?.staleAfterMinutes?.value ?? 30
+        if staleMinutes <= 0 { report("parking.stale_after_minutes", "must be positive") }
+
+        var topics = SimulatorTopics()
+        if let simulator = raw.simulator {
+            topics.parking = simulator.parkingTopic ?? topics.parking
+            topics.beach = simulator.beachTopic ?? topics.beach
+            topics.outfall = simulator.outfallTopic ?? topics.outfall
+            topics.rain = simulator.rainTopic ?? topics.rain
+        }
+
+        guard problems.isEmpty else { return nil }
+        return DaemonConfiguration(
+            cityName: raw.city.name, broker: broker,
+            clientID: raw.mqtt?.clientID ?? "cityfeedsd-\(raw.city.name.lowercased().filter(\.isLetter))",
+            username: raw.mqtt?.username, password: password, maxBurst: maxBurst, httpHost: httpHost,
+            httpPort: httpPort, dataDirectory: resolve(overrides.dataDirectory ?? raw.storage?.dataDir ?? "data"),
+            durability: raw.storage?.durability ?? .full, ringCapacity: ringCapacity, policy: policy,
+            routes: routes, staleAfterSeconds: staleMinutes * 60, carParks: carParks, beaches: beaches,
+            outfalls: outfalls, rainGauges: rainGauges, thresholds: thresholds,
+            maxSampleAgeSeconds: maxSampleAgeHours * 3_600, dischargeHoldSeconds: holdHours * 3_600,
+            simulatorTopics: topics)
+    }
+
+    /// Routes used when the file names none: the simulator's topics.
+    static let defaultRoutes: [ConfigurationFile.Route] = [
+        .init(pattern: "cityfeeds/parking/{sensor}/occupancy"),
+        .init(pattern: "cityfeeds/beach/{sensor}/sample"),
+        .init(pattern: "cityfeeds/sewer/{sensor}/state"),
+        .init(pattern: "cityfeeds/rain/{sensor}/rain"),
+    ]
+
+    /// Relative paths in the file are relative to the file's folder, not to wherever the daemon was started.
+    func resolve(_ path: String) -> String {
+        if path.hasPrefix("/") || baseDirectory.isEmpty { return path }
+        return (baseDirectory as NSString).appendingPathComponent(path)
+    }
+
+    mutating func checkIdentifier(_ id: String, at location: String, unique: inout Set<String>) {
+        let allowed = CharacterSet.lowercaseLetters.union(.decimalDigits).union(CharacterSet(charactersIn: "-_"))
+        if id.isEmpty || id.unicodeScalars.contains(where: { !allowed.contains($0) || !$0.isASCII }) {
+            report(location, "'\(id)' must be lower-case ASCII letters, digits, '-' or '_'")
+        }
+        if !unique.insert(id).inserted { report(location, "'\(id)' is used twice") }
+    }
+
+    mutating func checkPosition(latitude: Double, longitude: Double, at location: String) {
+        if !(-90...90).contains(latitude) { report("\(location).latitude", "must be between -90 and 90") }
+        if !(-180...180).contains(longitude) { report("\(location).longitude", "must be between -180 and 180") }
+    }
+}

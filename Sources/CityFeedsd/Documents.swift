@@ -1,0 +1,309 @@
+import Alerts
+import Beaches
+import FeedCore
+import Ingest
+import Parking
+
+// The JSON documents of the HTTP API. Field names follow ParkAPI v3 for car parks (so existing parking apps
+// and aggregators can read them) and snake_case elsewhere. Times are RFC 3339 strings in UTC.
+
+struct CarParkDocument: Encodable, Sendable {
+    var id: String
+    var name: String
+    var type: String
+    var address: String?
+    var lat: Double
+    var lon: Double
+    var capacity: Int
+    var hasFee: Bool
+    var parkAndRide: Bool
+    /// Centimetres.
+    var maxHeight: Int?
+    var hasRealtimeData: Bool
+    var realtimeFreeCapacity: Int?
+    var realtimeOccupied: Int?
+    var occupancyRatio: Double?
+    var status: String
+    var realtimeDataUpdatedAt: String?
+    var dataAgeSeconds: Double?
+
+    init(carPark: CarPark, availability: Availability) {
+        id = carPark.id
+        name = carPark.name
+        type = carPark.type.rawValue
+        address = carPark.address
+        lat = carPark.latitude
+        lon = carPark.longitude
+        capacity = carPark.capacity
+        hasFee = carPark.hasFee
+        parkAndRide = carPark.parkAndRide
+        maxHeight = carPark.maxHeightCentimetres
+        hasRealtimeData = availability.hasRealtimeData
+        realtimeFreeCapacity = availability.free
+        realtimeOccupied = availability.occupied
+        occupancyRatio = availability.occupancyRatio(capacity: carPark.capacity).map { ($0 * 1000).rounded() / 1000 }
+        status = availability.status.rawValue
+        realtimeDataUpdatedAt = availability.observedAt?.iso8601
+        dataAgeSeconds = availability.dataAgeSeconds.map { $0.rounded() }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, type, address, lat, lon, capacity, status
+        case hasFee = "has_fee"
+        case parkAndRide = "park_and_ride"
+        case maxHeight = "max_height"
+        case hasRealtimeData = "has_realtime_data"
+        case realtimeFreeCapacity = "realtime_free_capacity"
+        case realtimeOccupied = "realtime_occupied"
+        case occupancyRatio = "occupancy_ratio"
+        case realtimeDataUpdatedAt = "realtime_data_updated_at"
+        case dataAgeSeconds = "data_age_seconds"
+    }
+
+    // Explicit nulls, so that a missing live figure reads as "unknown" rather than as an absent field.
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(name, forKey: .name)
+        try c.encode(type, forKey: .type)
+        try c.encode(address, forKey: .address)
+        try c.encode(lat, forKey: .lat)
+        try c.encode(lon, forKey: .lon)
+        try c.encode(capacity, forKey: .capacity)
+        try c.encode(hasFee, forKey: .hasFee)
+        try c.encode(parkAndRide, forKey: .parkAndRide)
+        try c.encode(maxHeight, forKey: .maxHeight)
+        try c.encode(hasRealtimeData, forKey: .hasRealtimeData)
+        try c.encode(realtimeFreeCapacity, forKey: .realtimeFreeCapacity)
+        try c.encode(realtimeOccupied, forKey: .realtimeOccupied)
+        try c.encode(occupancyRatio, forKey: .occupancyRatio)
+        try c.encode(status, forKey: .status)
+        try c.encode(realtimeDataUpdatedAt, forKey: .realtimeDataUpdatedAt)
+        try c.encode(dataAgeSeconds, forKey: .dataAgeSeconds)
+    }
+}
+
+struct HistoryPoint: Encodable, Sendable {
+    var time: String
+    var free: Int
+}
+
+struct CarParkDetailDocument: Encodable, Sendable {
+    var carPark: CarParkDocument
+    /// Free spaces over the last hour.
+    var history: [HistoryPoint]
+
+    enum CodingKeys: String, CodingKey {
+        case carPark = "car_park"
+        case history
+    }
+}
+
+struct SampleDocument: Encodable, Sendable {
+    var quality: String?
+    var time: String?
+    var ageSeconds: Double?
+    var ecoli: Double?
+    var enterococci: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case quality, time, ecoli, enterococci
+        case ageSeconds = "age_seconds"
+    }
+}
+
+struct OutfallDocument: Encodable, Sendable {
+    var id: String
+    var name: String
+    var state: String
+    var since: String?
+    var alertUntil: String?
+
+    init(outfall: OutfallConfiguration, condition: SewageCondition) {
+        id = outfall.id.rawValue
+        name = outfall.name
+        state = condition.name
+        switch condition {
+        case .discharging(let since), .offline(let since):
+            self.since = since.iso8601
+        case .recentDischarge(let stoppedAt, let until):
+            since = stoppedAt.iso8601
+            alertUntil = until.iso8601
+        case .clear, .unknown:
+            break
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, state, since
+        case alertUntil = "alert_until"
+    }
+}
+
+struct BeachDocument: Encodable, Sendable {
+    var id: String
+    var name: String
+    var waterType: String
+    var lat: Double
+    var lon: Double
+    var status: String
+    var reasons: [String]
+    var sample: SampleDocument
+    var outfalls: [OutfallDocument]
+
+    init(
+        beach: BeachConfiguration, assessment: BeachAssessment, ecoli: Sample?, enterococci: Sample?,
+        outfalls: [OutfallDocument]
+    ) {
+        id = beach.id
+        name = beach.name
+        waterType = beach.water.rawValue
+        lat = beach.latitude
+        lon = beach.longitude
+        status = assessment.status.rawValue
+        reasons = assessment.reasons
+        sample = SampleDocument(
+            quality: assessment.sampleQuality?.rawValue, time: assessment.sampleTime?.iso8601,
+            ageSeconds: assessment.sampleAgeSeconds?.rounded(), ecoli: ecoli?.value, enterococci: enterococci?.value)
+        self.outfalls = outfalls
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, lat, lon, status, reasons, sample, outfalls
+        case waterType = "water_type"
+    }
+}
+
+struct AlertDocument: Encodable, Sendable {
+    var kind: String
+    var outfall: String
+    var outfallName: String
+    var beaches: [String]
+    var state: String
+    var since: String?
+    var until: String?
+
+    init(kind: String, outfall: OutfallConfiguration, condition: SewageCondition) {
+        self.kind = kind
+        self.outfall = outfall.id.rawValue
+        outfallName = outfall.name
+        beaches = outfall.beaches
+        state = condition.name
+        switch condition {
+        case .discharging(let since), .offline(let since):
+            self.since = since.iso8601
+        case .recentDischarge(let stoppedAt, let until):
+            since = stoppedAt.iso8601
+            self.until = until.iso8601
+        case .clear, .unknown:
+            break
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case kind, outfall, beaches, state, since, until
+        case outfallName = "outfall_name"
+    }
+}
+
+struct ListDocument<Item: Encodable & Sendable>: Encodable, Sendable {
+    var generatedAt: String
+    var items: [Item]
+
+    enum CodingKeys: String, CodingKey {
+        case generatedAt = "generated_at"
+        case items
+    }
+}
+
+struct IngestDocument: Encodable, Sendable {
+    var mqtt: ConnectionStatus
+    var messagesReceived: Int
+    var messagesAccepted: Int
+    var messagesRejected: Int
+    var readingsAccepted: Int
+    var readingsStored: Int
+    var readingsDuplicate: Int
+    var readingsRejected: Int
+    var rejectionsByReason: [String: Int]
+    var rejectionsBySensor: [String: Int]
+    var lastAccepted: String?
+    var recentRejections: [IngestStatistics.RecentRejection]
+
+    init(status: ConnectionStatus, statistics s: IngestStatistics.Snapshot) {
+        mqtt = status
+        messagesReceived = s.messagesReceived
+        messagesAccepted = s.messagesAccepted
+        messagesRejected = s.messagesRejected
+        readingsAccepted = s.readingsAccepted
+        readingsStored = s.readingsStored
+        readingsDuplicate = s.readingsDuplicate
+        readingsRejected = s.readingsRejected
+        rejectionsByReason = Dictionary(uniqueKeysWithValues: s.rejectionsByReason.map { ($0.key.rawValue, $0.value) })
+        rejectionsBySensor = s.rejectionsBySensor
+        lastAccepted = s.lastAccepted?.iso8601
+        recentRejections = s.recent.reversed()
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case mqtt
+        case messagesReceived = "messages_received"
+        case messagesAccepted = "messages_accepted"
+        case messagesRejected = "messages_rejected"
+        case readingsAccepted = "readings_accepted"
+        case readingsStored = "readings_stored"
+        case readingsDuplicate = "readings_duplicate"
+        case readingsRejected = "readings_rejected"
+        case rejectionsByReason = "rejections_by_reason"
+        case rejectionsBySensor = "rejections_by_sensor"
+        case lastAccepted = "last_accepted"
+        case recentRejections = "recent_rejections"
+    }
+}
+
+struct StatusDocument: Encodable, Sendable {
+    struct ParkingSummary: Encodable, Sendable {
+        var carParks: Int
+        var withRealtimeData: Int
+        var totalFree: Int
+        enum CodingKeys: String, CodingKey {
+            case carParks = "car_parks"
+            case withRealtimeData = "with_realtime_data"
+            case totalFree = "total_free"
+        }
+    }
+
+    var city: String
+    var generatedAt: String
+    var parking: ParkingSummary
+    var carParks: [CarParkDocument]
+    var beaches: [BeachDocument]
+    var alerts: [AlertDocument]
+    var mqtt: ConnectionStatus
+
+    enum CodingKeys: String, CodingKey {
+        case city, parking, beaches, alerts, mqtt
+        case generatedAt = "generated_at"
+        case carParks = "car_parks"
+    }
+}
+
+struct HealthDocument: Encodable, Sendable {
+    var status: String
+    var ready: Bool
+    var mqtt: ConnectionStatus
+    var storedReadings: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case status, ready, mqtt
+        case storedReadings = "stored_readings"
+    }
+}
+
+/// RFC 9457 problem details.
+struct ProblemDocument: Encodable, Sendable {
+    var type = "about:blank"
+    var title: String
+    var status: Int
+    var detail: String
+}

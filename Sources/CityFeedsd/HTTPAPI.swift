@@ -1,0 +1,110 @@
+import FeedCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Ingest
+import Parking
+import NIOCore
+import TimeSeries
+
+/// The read-only HTTP JSON API (DESIGN §7).
+struct HTTPAPI: Sendable {
+    let status: CityStatus
+    let consumer: MQTTConsumer
+    let statistics: IngestStatistics
+    let store: SeriesStore
+    /// The clock, injectable for tests.
+    let now: @Sendable () -> Timestamp
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        // Stable output (so identical state gives identical bytes) and URLs/topics without `\/`.
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    func addRoutes(to router: Router<BasicRequestContext>) {
+        router.get("/healthz") { _, _ in health() }
+        router.get("/readyz") { _, _ in
+            let document = healthDocument()
+            return json(document, status: document.ready ? .ok : .serviceUnavailable)
+        }
+        router.get("/v1/status") { _, _ in statusDocument() }
+        router.get("/v1/ingest") { _, _ in
+            json(IngestDocument(status: consumer.status, statistics: statistics.snapshot))
+        }
+        router.get("/v1/parking") { _, _ in
+            json(ListDocument(generatedAt: now().iso8601, items: status.carParks(now: now())))
+        }
+        router.get("/v1/parking/:id") { _, context in
+            let id = try context.parameters.require("id")
+            guard let carPark = status.configuration.carParks.first(where: { $0.id == id }) else {
+                return problem(.notFound, "No car park has the id '\(id)'.")
+            }
+            let time = now()
+            return json(
+                CarParkDetailDocument(
+                    carPark: status.carPark(carPark, now: time),
+                    history: status.freeHistory(carPark, seconds: 3_600, now: time)))
+        }
+        router.get("/v1/beaches") { _, _ in
+            json(ListDocument(generatedAt: now().iso8601, items: status.beaches(now: now())))
+        }
+        router.get("/v1/beaches/:id") { _, context in
+            let id = try context.parameters.require("id")
+            guard let beach = status.configuration.beaches.first(where: { $0.id == id }) else {
+                return problem(.notFound, "No beach has the id '\(id)'.")
+            }
+            return json(status.beach(beach, now: now()))
+        }
+        router.get("/v1/alerts") { _, _ in
+            json(ListDocument(generatedAt: now().iso8601, items: status.activeAlerts(now: now())))
+        }
+    }
+
+    func healthDocument() -> HealthDocument {
+        let mqtt = consumer.status
+        let stored = try? store.storedCount()
+        let ready = mqtt.state == .connected && stored != nil
+        return HealthDocument(status: "ok", ready: ready, mqtt: mqtt, storedReadings: stored)
+    }
+
+    /// Alive as long as it answers; whether it is ready is in the body (and `/readyz`).
+    func health() -> Response {
+        json(healthDocument())
+    }
+
+    func statusDocument() -> Response {
+        let time = now()
+        let carParks = status.carParks(now: time)
+        let live = carParks.filter(\.hasRealtimeData)
+        return json(
+            StatusDocument(
+                city: status.configuration.cityName, generatedAt: time.iso8601,
+                parking: .init(
+                    carParks: carParks.count, withRealtimeData: live.count,
+                    totalFree: live.compactMap(\.realtimeFreeCapacity).reduce(0, +)),
+                carParks: carParks, beaches: status.beaches(now: time), alerts: status.activeAlerts(now: time),
+                mqtt: consumer.status))
+    }
+
+    func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
+        do {
+            let data = try Self.encoder.encode(value)
+            return Response(
+                status: status,
+                headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-cache"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        } catch {
+            return problem(.internalServerError, "The response could not be encoded: \(error)")
+        }
+    }
+
+    func problem(_ status: HTTPResponse.Status, _ detail: String) -> Response {
+        let document = ProblemDocument(title: status.reasonPhrase, status: status.code, detail: detail)
+        let data = (try? Self.encoder.encode(document)) ?? Data()
+        return Response(
+            status: status, headers: [.contentType: "application/problem+json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

@@ -1,0 +1,42 @@
+import FeedCore
+import Ingest
+import Logging
+import ServiceLifecycle
+import TimeSeries
+
+/// Turns each burst of MQTT messages into readings and commits them; runs on the consumer's thread.
+///
+/// The statistics are recorded after the commit, so a burst whose commit fails (and which the broker will
+/// redeliver) is not counted twice.
+struct ReadingRecorder: MessageBurstHandler {
+    let pipeline: IngestPipeline
+    let store: SeriesStore
+    let statistics: IngestStatistics
+
+    func handle(burst: [InboundMessage]) throws {
+        let outcomes = burst.map(pipeline.process)
+        let result = try store.append(outcomes.flatMap(\.accepted))
+        for (message, outcome) in zip(burst, outcomes) {
+            statistics.record(outcome, payload: message.payload, at: message.received)
+        }
+        statistics.recordStored(new: result.new.count, duplicates: result.duplicates)
+    }
+}
+
+/// The MQTT session as a lifecycle service: on graceful shutdown (SIGTERM) it finishes the burst in hand,
+/// writes its acknowledgements and disconnects, keeping the broker-side session.
+struct IngestService: Service {
+    let consumer: MQTTConsumer
+
+    func run() async throws {
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                await consumer.run()
+            } onGracefulShutdown: {
+                consumer.stop()
+            }
+        } onCancel: {
+            consumer.stop()
+        }
+    }
+}

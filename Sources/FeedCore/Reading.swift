@@ -1,0 +1,148 @@
+/// The identifier of one sensor, as named in the configuration (for example `casino-counter`).
+public struct SensorID: Hashable, Comparable, Sendable, Codable, CustomStringConvertible,
+    ExpressibleByStringLiteral
+{
+    public let rawValue: String
+
+    public init(_ rawValue: String) {
+        self.rawValue = rawValue
+    }
+
+    public init(stringLiteral value: String) {
+        self.rawValue = value
+    }
+
+    public init(from decoder: any Decoder) throws {
+        self.rawValue = try decoder.singleValueContainer().decode(String.self)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+
+    public static func < (lhs: SensorID, rhs: SensorID) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    public var description: String { rawValue }
+}
+
+/// What a reading measures. The raw values are the names used in payloads, storage and the API.
+public enum Metric: String, Hashable, Comparable, Sendable, Codable, CaseIterable {
+    /// Occupied spaces in a car park (absolute count).
+    case occupied
+    /// Free spaces in a car park (absolute count).
+    case free
+    /// Vehicles that entered since the previous reading (a balancing counter's increment).
+    case entries
+    /// Vehicles that left since the previous reading.
+    case exits
+    /// Escherichia coli, CFU/100 mL.
+    case ecoli
+    /// Intestinal enterococci, CFU/100 mL.
+    case enterococci
+    /// Turbidity, NTU.
+    case turbidity
+    /// Salinity, PSU.
+    case salinity
+    /// Water temperature, °C.
+    case temperature
+    /// State of a sewer overflow outfall, encoded by ``OverflowState``.
+    case overflowState = "overflow_state"
+    /// Rainfall since the previous reading, mm.
+    case rainMillimetres = "rain_mm"
+
+    /// Metrics whose values count things and so can never be negative.
+    public var isCount: Bool {
+        switch self {
+        case .occupied, .free, .entries, .exits, .ecoli, .enterococci: true
+        default: false
+        }
+    }
+
+    public static func < (lhs: Metric, rhs: Metric) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+/// The reported state of a sewer overflow outfall, stored as the reading's value.
+public enum OverflowState: Int, Sendable, Codable, CaseIterable {
+    case stopped = 0
+    case discharging = 1
+    case offline = 2
+
+    public init?(value: Double) {
+        guard let exact = Int(exactly: value) else { return nil }
+        self.init(rawValue: exact)
+    }
+
+    public init?(name: String) {
+        switch name.lowercased() {
+        case "stopped", "stop", "not_discharging", "off": self = .stopped
+        case "discharging", "discharge", "start", "on": self = .discharging
+        case "offline": self = .offline
+        default: return nil
+        }
+    }
+
+    public var name: String {
+        switch self {
+        case .stopped: "stopped"
+        case .discharging: "discharging"
+        case .offline: "offline"
+        }
+    }
+
+    public var value: Double { Double(rawValue) }
+}
+
+/// One accepted observation: the unit of everything downstream of ingest.
+///
+/// A reading is identified by `(sensor, metric, time)`; storing the same identity twice is a no-op, which is
+/// what makes MQTT redeliveries harmless.
+public struct Reading: Hashable, Sendable {
+    public var sensor: SensorID
+    public var metric: Metric
+    /// When the sensor observed the value.
+    public var time: Timestamp
+    public var value: Double
+    /// When the daemon received the message that carried it.
+    public var received: Timestamp
+
+    public init(sensor: SensorID, metric: Metric, time: Timestamp, value: Double, received: Timestamp) {
+        self.sensor = sensor
+        self.metric = metric
+        self.time = time
+        self.value = value
+        self.received = received
+    }
+}
+
+/// The key of one time series: a sensor's metric.
+public struct SeriesKey: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public var sensor: SensorID
+    public var metric: Metric
+
+    public init(sensor: SensorID, metric: Metric) {
+        self.sensor = sensor
+        self.metric = metric
+    }
+
+    public static func < (lhs: SeriesKey, rhs: SeriesKey) -> Bool {
+        (lhs.sensor, lhs.metric) < (rhs.sensor, rhs.metric)
+    }
+
+    public var description: String { "\(sensor)/\(metric.rawValue)" }
+}
+
+extension Reading {
+    public var seriesKey: SeriesKey { SeriesKey(sensor: sensor, metric: metric) }
+}
+
+/// One observation in a series.
+public struct Sample: Hashable, Sendable {
+    public var time: Timestamp
+    public var value: Double
+
+    public init(time: Timestamp, value: Double) {
+        self.time = time
+        self.value = value
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+
+/// Where the broker is: parsed from `mqtt://host:port` (`mqtts://` is reserved for TLS).
+public struct BrokerAddress: Hashable, Sendable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    /// Parses `mqtt://host[:port]` or `host[:port]`; the default port is 1883.
+    public init(parsing text: String) throws(BrokerAddressError) {
+        var rest = Substring(text)
+        if let schemeEnd = rest.range(of: "://") {
+            let scheme = rest[..<schemeEnd.lowerBound].lowercased()
+            guard scheme == "mqtt" || scheme == "tcp" else {
+                throw BrokerAddressError(text: text, problem: "unsupported scheme '\(scheme)' (use mqtt://)")
+            }
+            rest = rest[schemeEnd.upperBound...]
+        }
+        if rest.hasSuffix("/") { rest = rest.dropLast() }
+        var host = rest
+        var port = 1883
+        if let colon = rest.lastIndex(of: ":"), !rest.hasPrefix("[") || rest[..<colon].hasSuffix("]") {
+            host = rest[..<colon]
+            guard let parsed = Int(rest[rest.index(after: colon)...]), (1...65535).contains(parsed) else {
+                throw BrokerAddressError(text: text, problem: "the port must be a number from 1 to 65535")
+            }
+            port = parsed
+        }
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = host.dropFirst().dropLast() }
+        guard !host.isEmpty, !host.contains("/") else {
+            throw BrokerAddressError(text: text, problem: "no host name")
+        }
+        self.host = String(host)
+        self.port = port
+    }
+
+    public var description: String { "mqtt://\(host.contains(":") ? "[\(host)]" : host):\(port)" }
+}
+
+public struct BrokerAddressError: Error, CustomStringConvertible, Sendable {
+    public var text: String
+    public var problem: String
+    public var description: String { "invalid broker URL '\(text)': \(problem)" }
+}

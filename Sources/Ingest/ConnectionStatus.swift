@@ -1,0 +1,37 @@
+import FeedCore
+
+/// What the MQTT session is doing, for logs, `/healthz` and readiness.
+public struct ConnectionStatus: Sendable, Equatable, Encodable {
+    public enum State: String, Sendable, Codable {
+        case disconnected
+        case connecting
+        case connected
+    }
+
+    public var state: State = .disconnected
+    /// When `state` last changed.
+    public var since: Timestamp = .now
+    /// Successful connections after the first.
+    public var reconnects: Int = 0
+    /// Whether the broker kept our session (and its queued messages) at the last CONNACK.
+    public var sessionPresent: Bool = false
+    /// The last connection failure, in words.
+    public var lastError: String? = nil
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case state, since, reconnects
+        case sessionPresent = "session_present"
+        case lastError = "last_error"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(state, forKey: .state)
+        try container.encode(since.iso8601, forKey: .since)
+        try container.encode(reconnects, forKey: .reconnects)
+        try container.encode(sessionPresent, forKey: .sessionPresent)
+        try container.encodeIfPresent(lastError, forKey: .lastError)
+    }
+}

@@ -1,0 +1,111 @@
+import FeedCore
+import Foundation
+
+/// What became of one MQTT message.
+public struct MessageOutcome: Sendable {
+    public var topic: String
+    public var sensor: SensorID?
+    public var accepted: [Reading]
+    public var rejected: [Rejection]
+
+    /// A message counts as accepted when at least one of its readings was.
+    public var isAccepted: Bool { !accepted.isEmpty }
+}
+
+/// Turns raw MQTT messages into validated readings: route by topic, decode by the route's format, check each
+/// reading against its sensor and the clock. Pure apart from the clock passed in; safe from any thread.
+public struct IngestPipeline: Sendable {
+    public let routes: [TopicRoute]
+    public let sensors: [SensorID: SensorSpec]
+    public let policy: IngestPolicy
+
+    public init(routes: [TopicRoute], sensors: [SensorSpec], policy: IngestPolicy = IngestPolicy()) {
+        self.routes = routes
+        self.sensors = Dictionary(sensors.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        self.policy = policy
+    }
+
+    /// The subscription filters that cover every route, without duplicates.
+    public var subscriptionFilters: [String] {
+        var seen = Set<String>()
+        return routes.map(\.subscriptionFilter).filter { seen.insert($0).inserted }
+    }
+
+    public func process(_ message: InboundMessage) -> MessageOutcome {
+        var outcome = MessageOutcome(topic: message.topic, sensor: nil, accepted: [], rejected: [])
+        do throws(Rejection) {
+            let (route, sensorID) = try self.route(message.topic)
+            outcome.sensor = sensorID
+            guard let sensor = sensors[sensorID] else {
+                throw Rejection(.unknownSensor, "sensor '\(sensorID.rawValue.prefix(64))' is not configured")
+            }
+            guard message.payload.count <= policy.maxPayloadBytes else {
+                throw Rejection(
+                    .payloadTooLarge, "\(message.payload.count) bytes, the limit is \(policy.maxPayloadBytes)")
+            }
+            guard !message.payload.isEmpty else { throw Rejection(.emptyPayload, "no payload") }
+            let (decoded, decodeRejections) = try decode(message.payload, route: route)
+            outcome.rejected += decodeRejections
+            for reading in decoded {
+                do throws(Rejection) {
+                    outcome.accepted.append(try validate(reading, sensor: sensor, received: message.received))
+                } catch {
+                    outcome.rejected.append(error)
+                }
+            }
+        } catch {
+            outcome.rejected.append(error)
+        }
+        for index in outcome.rejected.indices where outcome.rejected[index].sensor == nil {
+            outcome.rejected[index].sensor = outcome.sensor
+        }
+        return outcome
+    }
+
+    func route(_ topic: String) throws(Rejection) -> (TopicRoute, SensorID) {
+        for route in routes {
+            if let sensor = route.match(topic) { return (route, sensor) }
+        }
+        throw Rejection(.unknownTopic, "no route matches '\(topic.prefix(128))'")
+    }
+
+    func decode(_ payload: [UInt8], route: TopicRoute) throws(Rejection) -> ([DecodedReading], [Rejection]) {
+        switch route.format {
+        case .json:
+            return try NativeJSONCodec.decode(payload)
+        case .number:
+            let text = String(decoding: payload, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            guard let value = Double(text) else {
+                throw Rejection(.notANumber, "'\(text.prefix(40))' is not a number")
+            }
+            // A route that accepts numbers always names its metric (checked when the route is made).
+            return ([DecodedReading(metric: route.metric ?? .occupied, time: nil, value: value)], [])
+        }
+    }
+
+    func validate(_ decoded: DecodedReading, sensor: SensorSpec, received: Timestamp) throws(Rejection) -> Reading {
+        let metric = decoded.metric
+        guard sensor.metrics.contains(metric) else {
+            throw Rejection(.metricNotAllowed, "\(sensor.id) does not report \(metric.rawValue)")
+        }
+        let value = decoded.value
+        guard value.isFinite else { throw Rejection(.nonFiniteValue, "\(metric.rawValue) is \(value)") }
+        if metric.isCount && value < 0 {
+            throw Rejection(.negativeCount, "\(metric.rawValue) is \(value)")
+        }
+        if let maximum = sensor.maximum[metric], value > maximum {
+            throw Rejection(.aboveMaximum, "\(metric.rawValue) \(value) exceeds \(maximum)")
+        }
+        if metric == .overflowState && OverflowState(value: value) == nil {
+            throw Rejection(.invalidState, "overflow state \(value) is not 0, 1 or 2")
+        }
+        let time = decoded.time ?? received
+        if time.seconds(since: received) > policy.maxFutureSkewSeconds {
+            throw Rejection(.futureTimestamp, "\(time.iso8601) is ahead of the receive time \(received.iso8601)")
+        }
+        if received.seconds(since: time) > policy.maxAgeSeconds {
+            throw Rejection(.tooOld, "\(time.iso8601) is older than the retention")
+        }
+        return Reading(sensor: sensor.id, metric: metric, time: time, value: value, received: received)
+    }
+}

@@ -1,0 +1,114 @@
+import FeedCore
+import Logging
+import Synchronization
+
+/// Counters of what ingest received, accepted and rejected, the last few rejected messages, and
+/// rate-limited logging of rejections. Shared by the ingest thread (writer) and the HTTP API (reader).
+public final class IngestStatistics: Sendable {
+    public struct RecentRejection: Sendable, Encodable {
+        public var time: Timestamp
+        public var topic: String
+        public var sensor: SensorID?
+        public var reason: RejectionReason
+        public var detail: String
+        /// The start of the payload, as text, for inspection.
+        public var payload: String
+
+        enum CodingKeys: String, CodingKey { case time, topic, sensor, reason, detail, payload }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(time.iso8601, forKey: .time)
+            try container.encode(topic, forKey: .topic)
+            try container.encodeIfPresent(sensor, forKey: .sensor)
+            try container.encode(reason, forKey: .reason)
+            try container.encode(detail, forKey: .detail)
+            try container.encode(payload, forKey: .payload)
+        }
+    }
+
+    public struct Snapshot: Sendable {
+        public var messagesReceived = 0
+        public var messagesAccepted = 0
+        public var messagesRejected = 0
+        public var readingsAccepted = 0
+        public var readingsStored = 0
+        public var readingsDuplicate = 0
+        public var readingsRejected = 0
+        public var rejectionsByReason: [RejectionReason: Int] = [:]
+        public var rejectionsBySensor: [String: Int] = [:]
+        public var recent: [RecentRejection] = []
+        public var lastAccepted: Timestamp?
+    }
+
+    private struct State {
+        var snapshot = Snapshot()
+        var lastLogged: [RejectionReason: (time: ContinuousClock.Instant, suppressed: Int)] = [:]
+    }
+
+    private let state = Mutex(State())
+    private let logger: Logger
+    private let recentLimit: Int
+    private let logInterval: Duration
+
+    public init(logger: Logger, recentLimit: Int = 50, logInterval: Duration = .seconds(10)) {
+        self.logger = logger
+        self.recentLimit = recentLimit
+        self.logInterval = logInterval
+    }
+
+    public var snapshot: Snapshot { state.withLock { $0.snapshot } }
+
+    /// Records what became of one message. Logs at most one line per reason per `logInterval`.
+    public func record(_ outcome: MessageOutcome, payload: [UInt8], at now: Timestamp) {
+        var toLog: [(Rejection, suppressed: Int)] = []
+        state.withLock { state in
+            state.snapshot.messagesReceived += 1
+            if outcome.isAccepted {
+                state.snapshot.messagesAccepted += 1
+                state.snapshot.readingsAccepted += outcome.accepted.count
+                state.snapshot.lastAccepted = now
+            } else {
+                state.snapshot.messagesRejected += 1
+            }
+            guard !outcome.rejected.isEmpty else { return }
+            let preview = String(decoding: payload.prefix(200), as: UTF8.self)
+            for rejection in outcome.rejected {
+                state.snapshot.readingsRejected += 1
+                state.snapshot.rejectionsByReason[rejection.reason, default: 0] += 1
+                state.snapshot.rejectionsBySensor[rejection.sensor?.rawValue ?? "(none)", default: 0] += 1
+                state.snapshot.recent.append(
+                    RecentRejection(
+                        time: now, topic: String(outcome.topic.prefix(256)), sensor: rejection.sensor,
+                        reason: rejection.reason, detail: rejection.detail, payload: preview))
+                let clock = ContinuousClock.now
+                if let last = state.lastLogged[rejection.reason], clock - last.time < logInterval {
+                    state.lastLogged[rejection.reason]?.suppressed += 1
+                } else {
+                    toLog.append((rejection, state.lastLogged[rejection.reason]?.suppressed ?? 0))
+                    state.lastLogged[rejection.reason] = (clock, 0)
+                }
+            }
+            if state.snapshot.recent.count > recentLimit {
+                state.snapshot.recent.removeFirst(state.snapshot.recent.count - recentLimit)
+            }
+        }
+        for (rejection, suppressed) in toLog {
+            logger.warning(
+                "rejected MQTT input",
+                metadata: [
+                    "ingest.reason": "\(rejection.reason.rawValue)", "ingest.detail": "\(rejection.detail)",
+                    "mqtt.topic": "\(outcome.topic.prefix(256))", "sensor.id": "\(rejection.sensor?.rawValue ?? "")",
+                    "ingest.suppressed_since_last": "\(suppressed)",
+                ])
+        }
+    }
+
+    /// Records how many accepted readings the store took as new and how many it already had.
+    public func recordStored(new: Int, duplicates: Int) {
+        state.withLock {
+            $0.snapshot.readingsStored += new
+            $0.snapshot.readingsDuplicate += duplicates
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import FeedCore
+
+/// The kind of car park, with ParkAPI v3 names.
+public enum CarParkType: String, Sendable, Codable, CaseIterable {
+    case underground = "UNDERGROUND"
+    case carPark = "CAR_PARK"
+    case offStreetParkingGround = "OFF_STREET_PARKING_GROUND"
+    case onStreet = "ON_STREET"
+}
+
+/// Which absolute figure a car park's counter reports.
+public enum OccupancySource: String, Sendable, Codable, CaseIterable {
+    /// The counter reports occupied spaces.
+    case occupied
+    /// The counter reports free spaces.
+    case free
+}
+
+/// The static description of one car park.
+public struct CarPark: Sendable, Identifiable {
+    public var id: String
+    public var name: String
+    public var type: CarParkType
+    public var address: String?
+    public var latitude: Double
+    public var longitude: Double
+    public var capacity: Int
+    public var hasFee: Bool
+    public var parkAndRide: Bool
+    /// Maximum vehicle height in centimetres, when there is a barrier or a ceiling.
+    public var maxHeightCentimetres: Int?
+    /// The sensor whose `occupied` or `free` readings give the live figures.
+    public var sensor: SensorID
+    /// At or below this many free spaces the car park is `almostFull`.
+    public var almostFullFree: Int
+
+    public init(
+        id: String, name: String, type: CarParkType, address: String? = nil, latitude: Double,
+        longitude: Double, capacity: Int, hasFee: Bool, parkAndRide: Bool = false,
+        maxHeightCentimetres: Int? = nil, sensor: SensorID, almostFullFree: Int? = nil
+    ) {
+        self.id = id
+        self.name = name
+        self.type = type
+        self.address = address
+        self.latitude = latitude
+        self.longitude = longitude
+        self.capacity = capacity
+        self.hasFee = hasFee
+        self.parkAndRide = parkAndRide
+        self.maxHeightCentimetres = maxHeightCentimetres
+        self.sensor = sensor
+        self.almostFullFree = almostFullFree ?? max(5, capacity / 20)
+    }
+}

@@ -1,0 +1,162 @@
+import FeedCore
+import Storage
+
+/// How hard a commit tries to survive a power cut (SQLite `synchronous`). Both survive a crash of the daemon.
+public enum Durability: String, Sendable, Codable, CaseIterable {
+    /// fsync on every commit: an acknowledged reading survives a power cut.
+    case full
+    /// fsync at checkpoints only: faster; a power cut may lose the last commits (a daemon crash cannot).
+    case normal
+}
+
+/// Problems opening the store, worded for the operator.
+public struct StoreError: Error, CustomStringConvertible, Sendable {
+    public var path: String
+    public var problem: String
+    public var description: String { "store \(path): \(problem)" }
+}
+
+/// The durable log of every accepted reading, in SQLite (WAL).
+///
+/// The file is marked with an application id; a file that is not ours is refused, never overwritten.
+final class ReadingLog {
+    /// 'CFDS' — marks the file as a CityFeeds store.
+    static let applicationID: Int64 = 0x4346_4453
+    static let schemaVersion: Int64 = 1
+
+    private let database: SQLiteDatabase
+    private var seriesIDs: [SeriesKey: Int64] = [:]
+
+    init(path: String, durability: Durability) throws {
+        do {
+            database = try SQLiteDatabase(path: path)
+            try Self.prepareSchema(database, path: path)
+            try database.execute("PRAGMA journal_mode = WAL")
+            try database.execute("PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
+            try loadSeriesIDs()
+        } catch let error as SQLiteError where error.isCorruptOrForeign {
+            throw StoreError(path: path, problem: "not a SQLite database, or damaged (\(error.message)); left untouched")
+        }
+    }
+
+    private static func prepareSchema(_ database: SQLiteDatabase, path: String) throws {
+        let applicationID = try database.pragmaInteger("application_id")
+        let version = try database.pragmaInteger("user_version")
+        let objects = try database.statement("SELECT count(*) FROM sqlite_master")
+        defer { objects.reset() }
+        try objects.step()
+        let isEmpty = objects.int64(at: 0) == 0
+        if applicationID == 0 && isEmpty {
+            try database.transaction {
+                try database.execute(
+                    """
+                    CREATE TABLE series (
+                        id INTEGER PRIMARY KEY,
+                        sensor TEXT NOT NULL,
+                        metric TEXT NOT NULL,
+                        UNIQUE (sensor, metric)
+                    );
+                    CREATE TABLE readings (
+                        series INTEGER NOT NULL REFERENCES series (id),
+                        t INTEGER NOT NULL,
+                        value REAL NOT NULL,
+                        received INTEGER NOT NULL
+                    );
+                    CREATE UNIQUE INDEX readings_identity ON readings (series, t);
+                    PRAGMA application_id = \(applicationID == 0 ? Self.applicationID : applicationID);
+                    PRAGMA user_version = \(Self.schemaVersion);
+                    """)
+            }
+            return
+        }
+        guard applicationID == Self.applicationID else {
+            throw StoreError(path: path, problem: "this SQLite file belongs to another application; left untouched")
+        }
+        guard version <= Self.schemaVersion else {
+            throw StoreError(
+                path: path,
+                problem: "schema version \(version) is newer than this daemon understands (\(Self.schemaVersion))")
+        }
+    }
+
+    private func loadSeriesIDs() throws {
+        let statement = try database.statement("SELECT id, sensor, metric FROM series")
+        defer { statement.reset() }
+        while try statement.step() {
+            guard let metric = Metric(rawValue: statement.string(at: 2)) else { continue }
+            seriesIDs[SeriesKey(sensor: SensorID(statement.string(at: 1)), metric: metric)] = statement.int64(at: 0)
+        }
+    }
+
+    private func seriesID(for key: SeriesKey) throws -> Int64 {
+        if let id = seriesIDs[key] { return id }
+        let insert = try database.statement("INSERT INTO series (sensor, metric) VALUES (?, ?) RETURNING id")
+        defer { insert.reset() }
+        try insert.bind(key.sensor.rawValue, at: 1)
+        try insert.bind(key.metric.rawValue, at: 2)
+        try insert.step()
+        let id = insert.int64(at: 0)
+        seriesIDs[key] = id
+        return id
+    }
+
+    /// Appends `readings` in one transaction. Returns, per reading, whether it was new (false: already stored).
+    func append(_ readings: [Reading]) throws -> [Bool] {
+        do {
+            return try insertAll(readings)
+        } catch {
+            // The rollback also undid any series rows created in the transaction: forget their ids.
+            seriesIDs.removeAll()
+            try? loadSeriesIDs()
+            throw error
+        }
+    }
+
+    private func insertAll(_ readings: [Reading]) throws -> [Bool] {
+        try database.transaction {
+            let insert = try database.statement(
+                "INSERT OR IGNORE INTO readings (series, t, value, received) VALUES (?, ?, ?, ?)")
+            var isNew: [Bool] = []
+            isNew.reserveCapacity(readings.count)
+            for reading in readings {
+                try insert.bind(try seriesID(for: reading.seriesKey), at: 1)
+                try insert.bind(reading.time.milliseconds, at: 2)
+                try insert.bind(reading.value, at: 3)
+                try insert.bind(reading.received.milliseconds, at: 4)
+                try insert.step()
+                isNew.append(database.changes > 0)
+                insert.reset()
+            }
+            return isNew
+        }
+    }
+
+    var seriesKeys: [SeriesKey] { Array(seriesIDs.keys) }
+
+    /// The newest `limit` samples of a series, oldest first.
+    func newest(_ key: SeriesKey, limit: Int) throws -> [Sample] {
+        guard let id = seriesIDs[key] else { return [] }
+        let query = try database.statement("SELECT t, value FROM readings WHERE series = ? ORDER BY t DESC LIMIT ?")
+        defer { query.reset() }
+        try query.bind(id, at: 1)
+        try query.bind(Int64(limit), at: 2)
+        var samples: [Sample] = []
+        while try query.step() {
+            samples.append(Sample(time: Timestamp(milliseconds: query.int64(at: 0)), value: query.double(at: 1)))
+        }
+        return samples.reversed()
+    }
+
+    /// Total rows stored.
+    func count() throws -> Int {
+        let query = try database.statement("SELECT count(*) FROM readings")
+        defer { query.reset() }
+        try query.step()
+        return Int(query.int64(at: 0))
+    }
+
+    func close() {
+        try? database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        database.close()
+    }
+}
