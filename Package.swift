@@ -82,7 +82,7 @@ let package = Package(
 
         .testTarget(
             name: "IngestTests",
-            dependencies: ["Ingest", "FeedCore", "TestSupport"],
+            dependencies: ["Ingest", "FeedCore", "TestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -97,7 +97,11 @@ let package = Package(
         ),
         .testTarget(
             name: "CityFeedsdTests",
-            dependencies: ["CityFeedsd", "Ingest", "FeedCore", "TestSupport"],
+            dependencies: [
+                "CityFeedsd", "Ingest", "FeedCore", "Parking", "Beaches", "TimeSeries", "TestSupport",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
     ]

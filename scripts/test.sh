@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 # Suites run one at a time: the integration suites start brokers and daemons, and 2 cores are plenty busy.
-swift test --no-parallel "$@"
+swift test --no-parallel --disable-xctest "$@"

@@ -1,0 +1,113 @@
+import Beaches
+import FeedCore
+import Foundation
+import Ingest
+import Parking
+import TimeSeries
+import TestSupport
+import Testing
+
+@testable import CityFeedsd
+
+@Suite struct ConfigurationTests {
+    let samplePath = repositoryRoot.appending(path: "config/biarritz.toml").path
+
+    @Test func theSampleConfigurationIsValid() throws {
+        let configuration = try DaemonConfiguration.load(path: samplePath)
+        #expect(configuration.cityName == "Biarritz")
+        #expect(
+            configuration.carParks.map(\.id) == [
+                "casino", "sainte-eugenie", "clemenceau", "gare-du-midi", "halle-iraty", "aguilera",
+            ])
+        let iraty = try #require(configuration.carParks.first { $0.id == "halle-iraty" })
+        #expect(iraty.capacity == 500)
+        #expect(!iraty.hasFee)
+        #expect(iraty.parkAndRide)
+        #expect(configuration.beaches.count == 6)
+        #expect(configuration.beaches.contains { $0.id == "cote-des-basques" && $0.water == .coastal })
+        #expect(configuration.outfalls.allSatisfy { !$0.beaches.isEmpty })
+        #expect(configuration.dischargeHoldSeconds == 48 * 3_600)
+        // Relative paths are relative to the file, not to the working directory.
+        #expect(configuration.dataDirectory.hasPrefix(repositoryRoot.appending(path: "config").path))
+    }
+
+    @Test func flagsWinOverTheEnvironmentWhichWinsOverTheFile() throws {
+        let environment = ConfigurationOverrides.environment([
+            "CITYFEEDS_BROKER": "mqtt://127.0.0.1:2000", "CITYFEEDS_HTTP_LISTEN": "127.0.0.1:9000",
+            "CITYFEEDS_DATA_DIR": "/tmp/from-env",
+        ])
+        let flags = ConfigurationOverrides(broker: "mqtt://127.0.0.1:3000", httpListen: nil, dataDirectory: nil)
+        let configuration = try DaemonConfiguration.load(path: samplePath, overrides: flags.over(environment))
+        #expect(configuration.broker.port == 3000)
+        #expect(configuration.httpPort == 9000)
+        #expect(configuration.dataDirectory == "/tmp/from-env")
+    }
+
+    @Test func reportsEveryProblemWithItsLocation() throws {
+        let text = """
+            [city]
+            name = "Testville"
+
+            [mqtt]
+            broker = "http://nowhere"
+
+            [http]
+            listen = "everywhere"
+
+            [[ingest.routes]]
+            pattern = "a/b"
+
+            [[car_parks]]
+            id = "Bad Id"
+            name = "X"
+            latitude = 123
+            longitude = 0
+            capacity = 0
+            has_fee = true
+
+            [[beaches]]
+            id = "b"
+            name = "B"
+            latitude = 1
+            longitude = 1
+
+            [[outfalls]]
+            id = "o"
+            name = "O"
+            beaches = ["b", "missing"]
+            """
+        do {
+            _ = try DaemonConfiguration.parse(text, file: "test.toml", overrides: .init())
+            Issue.record("expected an error")
+        } catch let error as ConfigurationError {
+            let locations = Set(error.problems.map(\.location))
+            #expect(
+                locations == [
+                    "mqtt.broker", "http.listen", "ingest.routes[0]", "car_parks[0].id", "car_parks[0].latitude",
+                    "car_parks[0].capacity", "outfalls[0].beaches[1]",
+                ], "\(error)")
+        }
+    }
+
+    @Test func anUnknownKeyIsAnErrorNotSilence() {
+        let text = """
+            [city]
+            name = "Testville"
+            [http]
+            listn = "127.0.0.1:1"
+            """
+        #expect {
+            try DaemonConfiguration.parse(text, file: "t.toml", overrides: .init())
+        } throws: { error in
+            "\(error)".contains("http.listn")
+        }
+    }
+
+    @Test func aSyntaxErrorNamesItsLine() {
+        #expect {
+            try DaemonConfiguration.parse("[city]\nname = \"x\"\nbroken = = 1\n", file: "t.toml", overrides: .init())
+        } throws: { error in
+            "\(error)".contains("line 3")
+        }
+    }
+}

@@ -1,0 +1,164 @@
+import FeedCore
+import Foundation
+import Parking
+import TimeSeries
+import Ingest
+import Logging
+import ServiceLifecycle
+import Synchronization
+import TestSupport
+import Testing
+
+@testable import CityFeedsd
+
+/// The whole daemon in process, on the Biarritz sample configuration, against a real broker, checked through
+/// real HTTP requests.
+@Suite(.serialized) struct DaemonIntegrationTests {
+    let logger = Logger(label: "daemon-test")
+
+    /// Runs the daemon for the duration of `body`, then shuts it down gracefully.
+    func withDaemon(
+        broker: TestBroker, _ body: (HTTPClient, MQTTPublisher) async throws -> Void
+    ) async throws {
+        let dataDirectory = try makeTemporaryDirectory(prefix: "cityfeeds-daemon")
+        let configuration = try DaemonConfiguration.load(
+            path: repositoryRoot.appending(path: "config/biarritz.toml").path,
+            overrides: .init(
+                broker: broker.address.description, httpListen: "127.0.0.1:0", dataDirectory: dataDirectory.path))
+        let port = Mutex<Int?>(nil)
+        let daemon = try Daemon(configuration: configuration, logger: logger, onListening: { value in
+            port.withLock { $0 = value }
+        })
+        let group = ServiceGroup(
+            configuration: .init(services: [daemon.application], gracefulShutdownSignals: [], logger: logger))
+        let running = Task { try await group.run() }
+        defer { daemon.store.close() }
+        do {
+            let deadline = ContinuousClock.now + .seconds(10)
+            while port.withLock({ $0 }) == nil && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            let client = HTTPClient(port: try #require(port.withLock { $0 }))
+            _ = try await client.waitFor("/healthz") { ($0["ready"] as? Bool) == true }
+            // Subscriptions are sent with the CONNACK; let the SUBACK land before publishing.
+            try await Task.sleep(for: .milliseconds(200))
+            let publisher = try MQTTPublisher(broker: broker.address)
+            try await body(client, publisher)
+        } catch {
+            await group.triggerGracefulShutdown()
+            try? await running.value
+            throw error
+        }
+        await group.triggerGracefulShutdown()
+        try await running.value
+    }
+
+    func carPark(_ json: [String: Any], _ id: String) -> [String: Any]? {
+        (json["items"] as? [[String: Any]])?.first { $0["id"] as? String == id }
+    }
+
+    @Test func publishedOccupancyBecomesFreeSpacesOverHTTP() async throws {
+        let broker = try TestBroker()
+        defer { broker.stop() }
+        try await withDaemon(broker: broker) { client, publisher in
+            let before = try await client.get("/v1/parking").json()
+            #expect(carPark(before, "casino")?["status"] as? String == "unknown")
+            #expect(carPark(before, "casino")?["has_realtime_data"] as? Bool == false)
+
+            let ts = Timestamp.now.adding(seconds: -5).iso8601
+            try publisher.publish(topic: "cityfeeds/parking/casino/occupancy", text: #"{"ts":"\#(ts)","occupied":341}"#)
+            try publisher.publish(topic: "cityfeeds/parking/halle-iraty/occupied", text: "500")
+            #expect(publisher.waitForAcknowledgements())
+
+            let parking = try await client.waitFor("/v1/parking") {
+                carPark($0, "casino")?["realtime_free_capacity"] as? Int == 59
+                    && carPark($0, "halle-iraty")?["status"] as? String == "full"
+            }
+            let casino = try #require(carPark(parking, "casino"))
+            #expect(casino["capacity"] as? Int == 400)
+            #expect(casino["realtime_occupied"] as? Int == 341)
+            #expect(casino["has_realtime_data"] as? Bool == true)
+            #expect(carPark(parking, "halle-iraty")?["realtime_free_capacity"] as? Int == 0)
+            #expect((parking["items"] as? [Any])?.count == 6)
+
+            let detail = try await client.get("/v1/parking/casino").json()
+            #expect((detail["history"] as? [[String: Any]])?.last?["free"] as? Int == 59)
+
+            let missing = try await client.get("/v1/parking/nowhere")
+            #expect(missing.status == 404)
+            #expect(missing.headers["content-type"] == "application/problem+json")
+        }
+    }
+
+    @Test func badInputIsRejectedWithAReasonAndDoesNotBlockGoodInput() async throws {
+        let broker = try TestBroker()
+        defer { broker.stop() }
+        try await withDaemon(broker: broker) { client, publisher in
+            try publisher.publish(topic: "cityfeeds/parking/casino/occupancy", text: "{not json")
+            try publisher.publish(topic: "cityfeeds/parking/atlantis/occupancy", text: #"{"occupied": 1}"#)
+            try publisher.publish(topic: "cityfeeds/parking/casino/occupancy", text: #"{"occupied": 9999}"#)
+            try publisher.publish(topic: "cityfeeds/parking/casino/occupancy", text: #"{"occupied": 100}"#)
+            #expect(publisher.waitForAcknowledgements())
+
+            let ingest = try await client.waitFor("/v1/ingest") { ($0["messages_received"] as? Int) == 4 }
+            #expect(ingest["messages_accepted"] as? Int == 1)
+            #expect(ingest["messages_rejected"] as? Int == 3)
+            let reasons = ingest["rejections_by_reason"] as? [String: Int]
+            #expect(reasons == ["malformed_json": 1, "unknown_sensor": 1, "above_maximum": 1])
+            let recent = ingest["recent_rejections"] as? [[String: Any]]
+            #expect(recent?.first?["payload"] as? String == #"{"occupied": 9999}"#)
+
+            let parking = try await client.get("/v1/parking").json()
+            #expect(carPark(parking, "casino")?["realtime_free_capacity"] as? Int == 300)
+        }
+    }
+
+    @Test func aDischargeTurnsItsLinkedBeachesPoorAndRaisesAnAlert() async throws {
+        let broker = try TestBroker()
+        defer { broker.stop() }
+        try await withDaemon(broker: broker) { client, publisher in
+            let now = Timestamp.now
+            // An outfall that has never reported leaves its beaches unknown, however good the sample.
+            try publisher.publish(
+                topic: "cityfeeds/beach/probe-grande-plage/sample",
+                text: #"{"ts":"\#(now.adding(seconds: -60).iso8601)","ecoli":40,"enterococci":20}"#)
+            #expect(publisher.waitForAcknowledgements())
+            _ = try await client.waitFor("/v1/beaches/grande-plage") { $0["sample"] is [String: Any] && ($0["sample"] as? [String: Any])?["quality"] as? String == "good" }
+            #expect(try await client.get("/v1/beaches/grande-plage").json()["status"] as? String == "unknown")
+
+            try publisher.publish(
+                topic: "cityfeeds/sewer/outfall-port-vieux/state",
+                text: #"{"ts":"\#(now.adding(seconds: -30).iso8601)","state":"stopped"}"#)
+            for beach in ["grande-plage", "port-vieux", "cote-des-basques"] {
+                try publisher.publish(
+                    topic: "cityfeeds/beach/probe-\(beach)/sample",
+                    text: #"{"ts":"\#(now.iso8601)","ecoli":40,"enterococci":20}"#)
+            }
+            #expect(publisher.waitForAcknowledgements())
+            _ = try await client.waitFor("/v1/beaches/grande-plage") { $0["status"] as? String == "good" }
+
+            try publisher.publish(
+                topic: "cityfeeds/sewer/outfall-port-vieux/state", text: #"{"ts":"\#(now.iso8601)","state":"discharging"}"#)
+            #expect(publisher.waitForAcknowledgements())
+
+            let grandePlage = try await client.waitFor("/v1/beaches/grande-plage") { $0["status"] as? String == "poor" }
+            let outfalls = grandePlage["outfalls"] as? [[String: Any]]
+            #expect(outfalls?.first?["state"] as? String == "discharging")
+            _ = try await client.waitFor("/v1/beaches/port-vieux") { $0["status"] as? String == "poor" }
+            // Côte des Basques is linked to another outfall, which has reported nothing: not poor, not good.
+            let basques = try await client.get("/v1/beaches/cote-des-basques").json()
+            #expect(basques["status"] as? String == "unknown")
+
+            let alerts = try await client.get("/v1/alerts").json()
+            let items = alerts["items"] as? [[String: Any]]
+            #expect(items?.count == 1)
+            #expect(items?.first?["kind"] as? String == "sewage_discharge")
+            #expect(items?.first?["beaches"] as? [String] == ["port-vieux", "grande-plage"])
+
+            let status = try await client.get("/v1/status").json()
+            #expect((status["alerts"] as? [Any])?.count == 1)
+            #expect((status["car_parks"] as? [Any])?.count == 6)
+            #expect((status["beaches"] as? [Any])?.count == 6)
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Real HTTP requests to the daemon under test, on loopback.
+struct HTTPClient {
+    var port: Int
+
+    struct Reply {
+        var status: Int
+        var headers: [String: String]
+        var body: Data
+
+        func json() throws -> [String: Any] {
+            guard let object = try JSONSerialization.jsonObject(with: body) as? [String: Any] else {
+                throw CocoaError(.coderReadCorrupt)
+            }
+            return object
+        }
+    }
+
+    func get(_ path: String) async throws -> Reply {
+        let url = URL(string: "http://127.0.0.1:\(port)\(path)")!
+        let (data, response) = try await URLSession.shared.data(from: url)
+        let http = response as! HTTPURLResponse
+        var headers: [String: String] = [:]
+        for (key, value) in http.allHeaderFields {
+            headers[String(describing: key).lowercased()] = String(describing: value)
+        }
+        return Reply(status: http.statusCode, headers: headers, body: data)
+    }
+
+    /// Polls `path` until `condition` holds on its JSON, or fails after `timeout`.
+    func waitFor(
+        _ path: String, timeout: Duration = .seconds(10), _ condition: ([String: Any]) -> Bool
+    ) async throws -> [String: Any] {
+        let deadline = ContinuousClock.now + timeout
+        var last: [String: Any] = [:]
+        while ContinuousClock.now < deadline {
+            if let reply = try? await get(path), let json = try? reply.json() {
+                last = json
+                if condition(json) { return json }
+            }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        throw WaitError(path: path, last: "\(last)")
+    }
+
+    struct WaitError: Error, CustomStringConvertible {
+        var path: String
+        var last: String
+        var description: String { "condition on \(path) not met; last reply: \(last.prefix(2_000))" }
+    }
+}

@@ -1,0 +1,95 @@
+import FeedCore
+import Foundation
+import Storage
+import Testing
+
+@testable import TimeSeries
+
+@Suite struct SeriesStoreTests {
+    let directory: URL
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appending(path: "cityfeeds-store-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    var path: String { directory.appending(path: "store.sqlite").path }
+
+    func reading(_ sensor: SensorID, _ metric: Metric, _ seconds: Int64, _ value: Double) -> Reading {
+        Reading(
+            sensor: sensor, metric: metric, time: Timestamp(milliseconds: seconds * 1000), value: value,
+            received: Timestamp(milliseconds: seconds * 1000 + 50))
+    }
+
+    @Test func appendsOnceAndAnswersFromMemory() throws {
+        let store = try SeriesStore(configuration: .init(path: path))
+        defer { store.close() }
+        let first = try store.append([
+            reading("casino", .occupied, 100, 10), reading("casino", .occupied, 160, 12),
+            reading("probe", .ecoli, 100, 55),
+        ])
+        #expect(first.new.count == 3)
+        #expect(first.duplicates == 0)
+
+        let again = try store.append([reading("casino", .occupied, 160, 99), reading("casino", .occupied, 220, 14)])
+        #expect(again.new.map(\.value) == [14])
+        #expect(again.duplicates == 1)
+
+        #expect(store.latest(SeriesKey(sensor: "casino", metric: .occupied))?.value == 14)
+        #expect(try store.storedCount() == 4)
+        let range = store.samples(
+            SeriesKey(sensor: "casino", metric: .occupied), from: Timestamp(milliseconds: 0),
+            to: Timestamp(milliseconds: 200_000))
+        #expect(range.map(\.value) == [10, 12])
+    }
+
+    @Test func aRestartRestoresTheSameAnswers() throws {
+        var expected: [SeriesKey: [Sample]] = [:]
+        do {
+            let store = try SeriesStore(configuration: .init(path: path, durability: .normal, ringCapacity: 50))
+            var batch: [Reading] = []
+            for second in 0..<120 {
+                batch.append(reading("a", .occupied, Int64(second), Double(second)))
+                batch.append(reading("b", .turbidity, Int64(second * 2), Double(second) / 10))
+            }
+            _ = try store.append(batch)
+            for key in store.keys { expected[key] = store.history(key).samples }
+            store.close()
+        }
+        let reopened = try SeriesStore(configuration: .init(path: path, durability: .normal, ringCapacity: 50))
+        defer { reopened.close() }
+        #expect(Set(reopened.keys) == Set(expected.keys))
+        for (key, samples) in expected {
+            let history = reopened.history(key)
+            #expect(history.samples == samples)
+            #expect(history.truncated, "120 rows in the log, 50 in memory")
+        }
+        #expect(try reopened.storedCount() == 240)
+    }
+
+    @Test func refusesAFileThatIsNotADatabaseAndLeavesItAlone() throws {
+        let contents = Data("this is an operator's notes file, not a database\n".utf8)
+        try contents.write(to: URL(fileURLWithPath: path))
+        #expect(throws: StoreError.self) { try SeriesStore(configuration: .init(path: path)) }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == contents)
+    }
+
+    @Test func refusesAnotherApplicationsDatabase() throws {
+        do {
+            let foreign = try SQLiteDatabase(path: path)
+            try foreign.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY); INSERT INTO invoices VALUES (1);")
+            foreign.close()
+        }
+        #expect(throws: StoreError.self) { try SeriesStore(configuration: .init(path: path)) }
+        let check = try SQLiteDatabase(path: path)
+        let statement = try check.statement("SELECT count(*) FROM invoices")
+        #expect(try statement.step())
+        #expect(statement.int64(at: 0) == 1)
+    }
+
+    @Test func appendingToAClosedStoreThrows() throws {
+        let store = try SeriesStore(configuration: .init(path: path))
+        store.close()
+        #expect(throws: StoreError.self) { try store.append([reading("a", .free, 1, 1)]) }
+    }
+}
