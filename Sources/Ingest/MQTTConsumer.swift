@@ -130,6 +130,9 @@ public final class MQTTConsumer: Sendable {
         var failures = 0
         var nextAttempt = ContinuousClock.now
         var hasConnectedBefore = false
+        /// The broker's reason when it refused the last CONNECT (bad credentials, not authorised, …): kept
+        /// for the status, since the socket closing right after would otherwise hide it.
+        var refusal: String?
 
         init(consumer: MQTTConsumer) {
             self.consumer = consumer
@@ -189,17 +192,14 @@ public final class MQTTConsumer: Sendable {
             let logger = self.logger
             let subscriptions = configuration.subscriptions
             let wasConnected = hasConnectedBefore
-            callbacks.onConnect = { [unowned handle] rc, sessionPresent in
+            callbacks.onConnect = { [unowned self, unowned handle] rc, sessionPresent in
                 guard rc == 0 else {
                     let error = MQTTError(connackCode: rc)
                     logger.error("MQTT broker refused the connection", metadata: ["mqtt.error": "\(error.message)"])
-                    consumer.update {
-                        $0.state = .disconnected
-                        $0.lastError = error.description
-                        $0.since = .now
-                    }
+                    refusal = error.description
                     return
                 }
+                refusal = nil
                 for filter in subscriptions {
                     do {
                         try handle.subscribe(filter, qos: 1)
@@ -208,7 +208,7 @@ public final class MQTTConsumer: Sendable {
                     }
                 }
                 consumer.update {
-                    if wasConnected || $0.reconnects > 0 || $0.state == .connected { $0.reconnects += 1 }
+                    if wasConnected { $0.reconnects += 1 }
                     $0.state = .connected
                     $0.since = .now
                     $0.sessionPresent = sessionPresent
@@ -324,6 +324,7 @@ public final class MQTTConsumer: Sendable {
         func lose(_ handle: MosquittoHandle, reason: String) {
             guard !connectionLost else { return }
             connectionLost = true
+            let reason = refusal ?? reason
             logger.warning("MQTT connection lost", metadata: ["reason": "\(reason)"])
             scheduleRetry(after: reason)
         }
