@@ -57,9 +57,11 @@ struct ConfigurationFile: Decodable {
         var maxFutureSkewSeconds: Number?
         var maxAgeDays: Number?
         var routes: [Route]?
+        /// Topic names (LoRaWAN device ids, DevEUIs) → configured sensor ids.
+        var aliases: [String: String]?
 
         enum CodingKeys: String, CodingKey {
-            case routes
+            case routes, aliases
             case maxPayloadBytes = "max_payload_bytes"
             case maxFutureSkewSeconds = "max_future_skew_seconds"
             case maxAgeDays = "max_age_days"

@@ -32,7 +32,8 @@ struct Daemon: Sendable {
                 ringCapacity: configuration.ringCapacity))
         statistics = IngestStatistics(logger: logger)
         let pipeline = IngestPipeline(
-            routes: configuration.routes, sensors: configuration.sensorSpecs, policy: configuration.policy)
+            routes: configuration.routes, sensors: configuration.sensorSpecs, aliases: configuration.aliases,
+            policy: configuration.policy)
         var mqtt = MQTTConsumerConfiguration(
             broker: configuration.broker, clientID: configuration.clientID,
             subscriptions: pipeline.subscriptionFilters, username: configuration.username,
@@ -40,7 +41,8 @@ struct Daemon: Sendable {
         mqtt.maxBurstCount = configuration.maxBurst
         consumer = try MQTTConsumer(
             configuration: mqtt,
-            handler: ReadingRecorder(pipeline: pipeline, store: store, statistics: statistics),
+            handler: ReadingRecorder(
+                pipeline: pipeline, store: store, statistics: statistics, uplinks: UplinkDeduplicator()),
             logger: logger)
 
         let router = Router()

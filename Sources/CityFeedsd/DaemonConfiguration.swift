@@ -87,6 +87,7 @@ struct DaemonConfiguration: Sendable {
     var ringCapacity: Int
     var policy: IngestPolicy
     var routes: [TopicRoute]
+    var aliases: [String: SensorID]
     var staleAfterSeconds: Double
     var carParks: [CarPark]
     var beaches: [BeachConfiguration]
@@ -106,7 +107,7 @@ struct DaemonConfiguration: Sendable {
             // A counter may briefly overshoot; more than 10 % over capacity is impossible (DESIGN §2).
             let limit = Double(carPark.capacity) * 1.1
             var spec = specs[carPark.sensor] ?? SensorSpec(id: carPark.sensor, metrics: [])
-            spec.metrics.formUnion([.occupied, .free, .entries, .exits])
+            spec.metrics.formUnion([.occupied, .free, .entries, .exits, .spaceOccupied])
             spec.maximum[.occupied] = limit
             spec.maximum[.free] = limit
             specs[carPark.sensor] = spec
@@ -340,6 +341,14 @@ private struct Validator {
             rainGauges.append(RainGaugeConfiguration(id: id, name: raw.name))
         }
 
+        var aliases: [String: SensorID] = [:]
+        for (name, sensor) in (raw.ingest?.aliases ?? [:]).sorted(by: { $0.key < $1.key }) {
+            if sensorOwners[SensorID(sensor)] == nil {
+                report("ingest.aliases.\(name)", "no sensor has the id '\(sensor)'")
+            }
+            aliases[name] = SensorID(sensor)
+        }
+
         let settings = raw.beachSettings
         var thresholds: [WaterType: SampleThresholds] = [:]
         for water in WaterType.allCases {
@@ -377,7 +386,7 @@ private struct Validator {
             username: raw.mqtt?.username, password: password, maxBurst: maxBurst, httpHost: httpHost,
             httpPort: httpPort, dataDirectory: resolve(overrides.dataDirectory ?? raw.storage?.dataDir ?? "data"),
             durability: raw.storage?.durability ?? .full, ringCapacity: ringCapacity, policy: policy,
-            routes: routes, staleAfterSeconds: staleMinutes * 60, carParks: carParks, beaches: beaches,
+            routes: routes, aliases: aliases, staleAfterSeconds: staleMinutes * 60, carParks: carParks, beaches: beaches,
             outfalls: outfalls, rainGauges: rainGauges, thresholds: thresholds,
             maxSampleAgeSeconds: maxSampleAgeHours * 3_600, dischargeHoldSeconds: holdHours * 3_600,
             simulatorTopics: topics)

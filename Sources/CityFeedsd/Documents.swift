@@ -221,6 +221,7 @@ struct IngestDocument: Encodable, Sendable {
     var messagesReceived: Int
     var messagesAccepted: Int
     var messagesRejected: Int
+    var messagesRepeated: Int
     var readingsAccepted: Int
     var readingsStored: Int
     var readingsDuplicate: Int
@@ -235,6 +236,7 @@ struct IngestDocument: Encodable, Sendable {
         messagesReceived = s.messagesReceived
         messagesAccepted = s.messagesAccepted
         messagesRejected = s.messagesRejected
+        messagesRepeated = s.messagesRepeated
         readingsAccepted = s.readingsAccepted
         readingsStored = s.readingsStored
         readingsDuplicate = s.readingsDuplicate
@@ -250,6 +252,7 @@ struct IngestDocument: Encodable, Sendable {
         case messagesReceived = "messages_received"
         case messagesAccepted = "messages_accepted"
         case messagesRejected = "messages_rejected"
+        case messagesRepeated = "messages_repeated"
         case readingsAccepted = "readings_accepted"
         case readingsStored = "readings_stored"
         case readingsDuplicate = "readings_duplicate"

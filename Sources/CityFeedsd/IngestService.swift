@@ -12,10 +12,14 @@ struct ReadingRecorder: MessageBurstHandler {
     let pipeline: IngestPipeline
     let store: SeriesStore
     let statistics: IngestStatistics
+    let uplinks: UplinkDeduplicator
 
     func handle(burst: [InboundMessage]) throws {
-        let outcomes = burst.map(pipeline.process)
+        guard let last = burst.last else { return }
+        var outcomes = burst.map(pipeline.process)
+        uplinks.markRepeats(in: &outcomes, at: last.received)
         let result = try store.append(outcomes.flatMap(\.accepted))
+        uplinks.remember(outcomes, at: last.received)
         for (message, outcome) in zip(burst, outcomes) {
             statistics.record(outcome, payload: message.payload, at: message.received)
         }

@@ -50,6 +50,8 @@ public enum Metric: String, Hashable, Comparable, Sendable, Codable, CaseIterabl
     case overflowState = "overflow_state"
     /// Rainfall since the previous reading, mm.
     case rainMillimetres = "rain_mm"
+    /// Whether one parking space is taken, encoded by ``SpaceState`` (per-space detectors).
+    case spaceOccupied = "space_occupied"
 
     /// Metrics whose values count things and so can never be negative.
     public var isCount: Bool {
@@ -88,6 +90,23 @@ public enum OverflowState: Int, Sendable, Codable, CaseIterable {
         case .discharging: "discharging"
         case .offline: "offline"
         }
+    }
+
+    public var value: Double { Double(rawValue) }
+}
+
+/// What a per-space parking detector reports, stored as the reading's value. Detectors name their state in
+/// many ways (`occupied: true`, `occupancy: "vacant"`, `parking_slot_status: 1`, `status: "free"`); ingest
+/// normalises them all to this.
+public enum SpaceState: Int, Sendable, Codable, CaseIterable {
+    case vacant = 0
+    case occupied = 1
+    /// The detector says it cannot tell (error, calibrating, obstructed).
+    case unknown = 2
+
+    public init?(value: Double) {
+        guard let exact = Int(exactly: value) else { return nil }
+        self.init(rawValue: exact)
     }
 
     public var value: Double { Double(rawValue) }

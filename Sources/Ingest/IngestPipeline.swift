@@ -7,9 +7,20 @@ public struct MessageOutcome: Sendable {
     public var sensor: SensorID?
     public var accepted: [Reading]
     public var rejected: [Rejection]
+    /// The LoRaWAN uplink this message carried, if any.
+    public var uplink: UplinkKey? = nil
+    /// A LoRaWAN uplink already stored (a retransmission or a repeated delivery): its readings are dropped.
+    public var isRepeat = false
 
-    /// A message counts as accepted when at least one of its readings was.
-    public var isAccepted: Bool { !accepted.isEmpty }
+    /// A message counts as accepted when at least one of its readings was, or when it repeats an uplink whose
+    /// readings were accepted before.
+    public var isAccepted: Bool { !accepted.isEmpty || isRepeat }
+
+    /// Drops the readings of a repeated uplink.
+    public mutating func markRepeat() {
+        isRepeat = true
+        accepted = []
+    }
 }
 
 /// Turns raw MQTT messages into validated readings: route by topic, decode by the route's format, check each
@@ -17,11 +28,17 @@ public struct MessageOutcome: Sendable {
 public struct IngestPipeline: Sendable {
     public let routes: [TopicRoute]
     public let sensors: [SensorID: SensorSpec]
+    /// Names in topics (LoRaWAN device ids, DevEUIs) that stand for a configured sensor.
+    public let aliases: [String: SensorID]
     public let policy: IngestPolicy
 
-    public init(routes: [TopicRoute], sensors: [SensorSpec], policy: IngestPolicy = IngestPolicy()) {
+    public init(
+        routes: [TopicRoute], sensors: [SensorSpec], aliases: [String: SensorID] = [:],
+        policy: IngestPolicy = IngestPolicy()
+    ) {
         self.routes = routes
         self.sensors = Dictionary(sensors.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        self.aliases = aliases
         self.policy = policy
     }
 
@@ -44,9 +61,10 @@ public struct IngestPipeline: Sendable {
                     .payloadTooLarge, "\(message.payload.count) bytes, the limit is \(policy.maxPayloadBytes)")
             }
             guard !message.payload.isEmpty else { throw Rejection(.emptyPayload, "no payload") }
-            let (decoded, decodeRejections) = try decode(message.payload, route: route)
-            outcome.rejected += decodeRejections
-            for reading in decoded {
+            let decoded = try decode(message.payload, route: route, received: message.received)
+            outcome.rejected += decoded.rejected
+            outcome.uplink = decoded.uplink.map { UplinkKey(sensor: sensor.id, identity: $0) }
+            for reading in decoded.readings {
                 do throws(Rejection) {
                     outcome.accepted.append(try validate(reading, sensor: sensor, received: message.received))
                 } catch {
@@ -64,22 +82,28 @@ public struct IngestPipeline: Sendable {
 
     func route(_ topic: String) throws(Rejection) -> (TopicRoute, SensorID) {
         for route in routes {
-            if let sensor = route.match(topic) { return (route, sensor) }
+            if let sensor = route.match(topic) { return (route, aliases[sensor.rawValue] ?? sensor) }
         }
         throw Rejection(.unknownTopic, "no route matches '\(topic.prefix(128))'")
     }
 
-    func decode(_ payload: [UInt8], route: TopicRoute) throws(Rejection) -> ([DecodedReading], [Rejection]) {
+    func decode(_ payload: [UInt8], route: TopicRoute, received: Timestamp) throws(Rejection) -> DecodedPayload {
         switch route.format {
         case .json:
             return try NativeJSONCodec.decode(payload)
+        case .senml:
+            return try SenMLCodec.decode(payload, now: received)
+        case .ttn:
+            return try TheThingsStackCodec.decode(payload)
+        case .chirpstack:
+            return try ChirpStackCodec.decode(payload)
         case .number:
             let text = String(decoding: payload, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             guard let value = Double(text) else {
                 throw Rejection(.notANumber, "'\(text.prefix(40))' is not a number")
             }
             // A route that accepts numbers always names its metric (checked when the route is made).
-            return ([DecodedReading(metric: route.metric ?? .occupied, time: nil, value: value)], [])
+            return DecodedPayload(readings: [DecodedReading(metric: route.metric ?? .occupied, time: nil, value: value)])
         }
     }
 

@@ -31,6 +31,8 @@ public final class IngestStatistics: Sendable {
         public var messagesReceived = 0
         public var messagesAccepted = 0
         public var messagesRejected = 0
+        /// Accepted messages that repeated a LoRaWAN uplink already stored.
+        public var messagesRepeated = 0
         public var readingsAccepted = 0
         public var readingsStored = 0
         public var readingsDuplicate = 0
@@ -64,6 +66,7 @@ public final class IngestStatistics: Sendable {
         var toLog: [(Rejection, suppressed: Int)] = []
         state.withLock { state in
             state.snapshot.messagesReceived += 1
+            if outcome.isRepeat { state.snapshot.messagesRepeated += 1 }
             if outcome.isAccepted {
                 state.snapshot.messagesAccepted += 1
                 state.snapshot.readingsAccepted += outcome.accepted.count

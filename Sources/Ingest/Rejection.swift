@@ -8,6 +8,8 @@ public enum RejectionReason: String, Sendable, Hashable, Codable, CaseIterable, 
     case notANumber = "not_a_number"
     case wrongType = "wrong_type"
     case noReadings = "no_readings"
+    case unknownMetric = "unknown_metric"
+    case unsupported = "unsupported"
     case unknownTopic = "unknown_topic"
     case unknownSensor = "unknown_sensor"
     case metricNotAllowed = "metric_not_allowed"

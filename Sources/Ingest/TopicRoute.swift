@@ -6,6 +6,12 @@ public enum PayloadFormat: String, Sendable, Codable, CaseIterable {
     case json
     /// A bare number (`"341"`); the route names the metric.
     case number
+    /// SenML JSON (RFC 8428).
+    case senml
+    /// The Things Stack v3 uplink messages.
+    case ttn
+    /// ChirpStack v4 uplink events.
+    case chirpstack
 }
 
 /// Maps MQTT topics to sensors: a topic pattern whose `{sensor}` segment names the sensor, for example

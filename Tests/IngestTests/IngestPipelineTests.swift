@@ -75,6 +75,27 @@ import Testing
         #expect(outcome.isAccepted)
     }
 
+    @Test func aLoRaWANDeviceIDIsMappedToItsSensorByAlias() throws {
+        let lorawan = IngestPipeline(
+            routes: [
+                try TopicRoute(pattern: "v3/+/devices/{sensor}/up", format: .ttn),
+                try TopicRoute(pattern: "application/+/device/{sensor}/event/up", format: .chirpstack),
+            ],
+            sensors: [SensorSpec(id: "casino", metrics: [.spaceOccupied, .free])],
+            aliases: ["lot-casino-s12": "casino", "0004a30b001c1234": "casino"])
+        let message = InboundMessage(
+            topic: "v3/biarritz-parking@ttn/devices/lot-casino-s12/up",
+            payload: Array(LoRaWANCodecTests.theThingsStackUplink.utf8), received: Self.now)
+        let outcome = lorawan.process(message)
+        #expect(outcome.rejected.isEmpty)
+        #expect(outcome.accepted.map(\.sensor) == ["casino"])
+        #expect(outcome.uplink == UplinkKey(sensor: "casino", identity: UplinkIdentity(frameCounter: 1342, deduplicationID: nil)))
+
+        let unknownDevice = lorawan.process(
+            InboundMessage(topic: "v3/app@ttn/devices/stranger/up", payload: message.payload, received: Self.now))
+        #expect(unknownDevice.rejected.map(\.reason) == [.unknownSensor])
+    }
+
     @Test func subscriptionFiltersCoverEveryRouteOnce() {
         #expect(
             pipeline.subscriptionFilters == [

@@ -19,22 +19,22 @@ import Testing
         ]),
     ])
     func decodesOneObject(payload: String, expected: [DecodedReading]) throws {
-        let (readings, rejected) = try NativeJSONCodec.decode(Array(payload.utf8))
-        #expect(rejected.isEmpty)
-        #expect(Set(readings) == Set(expected))
+        let decoded = try NativeJSONCodec.decode(Array(payload.utf8))
+        #expect(decoded.rejected.isEmpty)
+        #expect(Set(decoded.readings) == Set(expected))
     }
 
     @Test func decodesABeachSampleIntoFiveReadings() throws {
         let payload = #"{"ts": 1784030580, "ecoli": 120, "enterococci": 45, "turbidity": 2.1, "salinity": 34.8, "temperature": 19.5}"#
-        let (readings, _) = try NativeJSONCodec.decode(Array(payload.utf8))
+        let readings = try NativeJSONCodec.decode(Array(payload.utf8)).readings
         #expect(Set(readings.map(\.metric)) == [.ecoli, .enterococci, .turbidity, .salinity, .temperature])
     }
 
     @Test func anArrayKeepsItsGoodItemsAndReportsTheBadOnes() throws {
         let payload = #"[{"ts": 1784030580, "occupied": 10}, {"occupied": "many"}, 7, {"ts": 1784030640, "occupied": 11}]"#
-        let (readings, rejected) = try NativeJSONCodec.decode(Array(payload.utf8))
-        #expect(readings.map(\.value) == [10, 11])
-        #expect(rejected.map(\.reason) == [.wrongType, .wrongType])
+        let decoded = try NativeJSONCodec.decode(Array(payload.utf8))
+        #expect(decoded.readings.map(\.value) == [10, 11])
+        #expect(decoded.rejected.map(\.reason) == [.wrongType, .wrongType])
     }
 
     @Test(arguments: [
@@ -44,7 +44,7 @@ import Testing
         ("42", .wrongType),
         ("[]", .noReadings),
         (#"{"ts": 1784030580}"#, .noReadings),
-        (#"{"occupied": true}"#, .wrongType),
+        (#"{"free": true}"#, .wrongType),
         (#"{"occupied": null}"#, .wrongType),
         (#"{"ts": "yesterday", "occupied": 1}"#, .badTimestamp),
         (#"{"ts": -5, "occupied": 1}"#, .badTimestamp),
