@@ -13,6 +13,20 @@ struct ConfigurationFile: Decodable {
         var name: String
     }
 
+    struct TLS: Decodable {
+        var caFile: String?
+        var caDirectory: String?
+        var certFile: String?
+        var keyFile: String?
+
+        enum CodingKeys: String, CodingKey {
+            case caFile = "ca_file"
+            case caDirectory = "ca_dir"
+            case certFile = "cert_file"
+            case keyFile = "key_file"
+        }
+    }
+
     struct MQTT: Decodable {
         var broker: String?
         var clientID: String?
@@ -20,9 +34,10 @@ struct ConfigurationFile: Decodable {
         /// A file whose first line is the password: keeps secrets out of the config and the command line.
         var passwordFile: String?
         var maxBurst: Int?
+        var tls: TLS?
 
         enum CodingKeys: String, CodingKey {
-            case broker, username
+            case broker, username, tls
             case clientID = "client_id"
             case passwordFile = "password_file"
             case maxBurst = "max_burst"

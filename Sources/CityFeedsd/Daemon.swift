@@ -39,6 +39,7 @@ struct Daemon: Sendable {
             subscriptions: pipeline.subscriptionFilters, username: configuration.username,
             password: configuration.password)
         mqtt.maxBurstCount = configuration.maxBurst
+        mqtt.tls = configuration.tls
         consumer = try MQTTConsumer(
             configuration: mqtt,
             handler: ReadingRecorder(

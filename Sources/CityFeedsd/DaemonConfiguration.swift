@@ -79,6 +79,7 @@ struct DaemonConfiguration: Sendable {
     var clientID: String
     var username: String?
     var password: String?
+    var tls: TLSSettings?
     var maxBurst: Int
     var httpHost: String
     var httpPort: Int
@@ -240,6 +241,29 @@ private struct Validator {
             }
         }
 
+        var tls: TLSSettings?
+        if let file = raw.mqtt?.tls {
+            let settings = TLSSettings(
+                caFile: file.caFile.map(resolve), caDirectory: file.caDirectory.map(resolve),
+                certificateFile: file.certFile.map(resolve), keyFile: file.keyFile.map(resolve))
+            for (key, path) in [
+                ("ca_file", settings.caFile), ("cert_file", settings.certificateFile), ("key_file", settings.keyFile),
+            ] {
+                if let path, !FileManager.default.isReadableFile(atPath: path) {
+                    report("mqtt.tls.\(key)", "cannot read '\(path)'")
+                }
+            }
+            if (settings.certificateFile == nil) != (settings.keyFile == nil) {
+                report("mqtt.tls", "cert_file and key_file go together")
+            }
+            tls = settings
+        } else if broker.usesTLS {
+            tls = TLSSettings()  // the system's CA certificates
+        }
+        if tls != nil && !broker.usesTLS {
+            report("mqtt.broker", "[mqtt.tls] is set but the broker URL is not mqtts://")
+        }
+
         let maxBurst = raw.mqtt?.maxBurst ?? 1_000
         if !(1...100_000).contains(maxBurst) { report("mqtt.max_burst", "must be between 1 and 100000") }
 
@@ -383,7 +407,7 @@ private struct Validator {
         return DaemonConfiguration(
             cityName: raw.city.name, broker: broker,
             clientID: raw.mqtt?.clientID ?? "cityfeedsd-\(raw.city.name.lowercased().filter(\.isLetter))",
-            username: raw.mqtt?.username, password: password, maxBurst: maxBurst, httpHost: httpHost,
+            username: raw.mqtt?.username, password: password, tls: tls, maxBurst: maxBurst, httpHost: httpHost,
             httpPort: httpPort, dataDirectory: resolve(overrides.dataDirectory ?? raw.storage?.dataDir ?? "data"),
             durability: raw.storage?.durability ?? .full, ringCapacity: ringCapacity, policy: policy,
             routes: routes, aliases: aliases, staleAfterSeconds: staleMinutes * 60, carParks: carParks, beaches: beaches,

@@ -140,7 +140,9 @@ struct TrafficSimulator {
 
     /// Publishes a tick every `interval` until `duration` has passed (forever when `nil`).
     mutating func run(broker: BrokerAddress, duration: Duration?, logger: Logger) async throws {
-        let publisher = try MQTTPublisher(broker: broker, clientID: "cityfeeds-simulator-\(ProcessInfo.processInfo.processIdentifier)")
+        let publisher = try MQTTPublisher(
+            broker: broker, clientID: "cityfeeds-simulator-\(ProcessInfo.processInfo.processIdentifier)",
+            username: configuration.username, password: configuration.password, tls: configuration.tls)
         let clock = ContinuousClock()
         let start = clock.now
         logger.info("simulating \(configuration.cityName)", metadata: ["mqtt.broker": "\(broker)"])

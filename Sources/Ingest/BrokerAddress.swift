@@ -1,28 +1,36 @@
 import Foundation
 
-/// Where the broker is: parsed from `mqtt://host:port` (`mqtts://` is reserved for TLS).
+/// Where the broker is: parsed from `mqtt://host:port`, or `mqtts://host:port` for TLS.
 public struct BrokerAddress: Hashable, Sendable, CustomStringConvertible {
     public var host: String
     public var port: Int
+    /// Whether the URL asked for TLS (`mqtts://`).
+    public var usesTLS: Bool
 
-    public init(host: String, port: Int) {
+    public init(host: String, port: Int, usesTLS: Bool = false) {
         self.host = host
         self.port = port
+        self.usesTLS = usesTLS
     }
 
-    /// Parses `mqtt://host[:port]` or `host[:port]`; the default port is 1883.
+    /// Parses `mqtt://host[:port]`, `mqtts://host[:port]` or `host[:port]`; the default port is 1883, or 8883
+    /// with TLS.
     public init(parsing text: String) throws(BrokerAddressError) {
         var rest = Substring(text)
+        var usesTLS = false
         if let schemeEnd = rest.range(of: "://") {
             let scheme = rest[..<schemeEnd.lowerBound].lowercased()
-            guard scheme == "mqtt" || scheme == "tcp" else {
-                throw BrokerAddressError(text: text, problem: "unsupported scheme '\(scheme)' (use mqtt://)")
+            switch scheme {
+            case "mqtt", "tcp": usesTLS = false
+            case "mqtts", "ssl", "tls": usesTLS = true
+            default:
+                throw BrokerAddressError(text: text, problem: "unsupported scheme '\(scheme)' (use mqtt:// or mqtts://)")
             }
             rest = rest[schemeEnd.upperBound...]
         }
         if rest.hasSuffix("/") { rest = rest.dropLast() }
         var host = rest
-        var port = 1883
+        var port = usesTLS ? 8883 : 1883
         if let colon = rest.lastIndex(of: ":"), !rest.hasPrefix("[") || rest[..<colon].hasSuffix("]") {
             host = rest[..<colon]
             guard let parsed = Int(rest[rest.index(after: colon)...]), (1...65535).contains(parsed) else {
@@ -36,9 +44,12 @@ public struct BrokerAddress: Hashable, Sendable, CustomStringConvertible {
         }
         self.host = String(host)
         self.port = port
+        self.usesTLS = usesTLS
     }
 
-    public var description: String { "mqtt://\(host.contains(":") ? "[\(host)]" : host):\(port)" }
+    public var description: String {
+        "\(usesTLS ? "mqtts" : "mqtt")://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+    }
 }
 
 public struct BrokerAddressError: Error, CustomStringConvertible, Sendable {

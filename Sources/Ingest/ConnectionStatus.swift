@@ -13,6 +13,8 @@ public struct ConnectionStatus: Sendable, Equatable, Encodable {
     public var since: Timestamp = .now
     /// Successful connections after the first.
     public var reconnects: Int = 0
+    /// Connection attempts, successful or not.
+    public var attempts: Int = 0
     /// Whether the broker kept our session (and its queued messages) at the last CONNACK.
     public var sessionPresent: Bool = false
     /// The last connection failure, in words.
@@ -21,7 +23,7 @@ public struct ConnectionStatus: Sendable, Equatable, Encodable {
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case state, since, reconnects
+        case state, since, reconnects, attempts
         case sessionPresent = "session_present"
         case lastError = "last_error"
     }
@@ -31,6 +33,7 @@ public struct ConnectionStatus: Sendable, Equatable, Encodable {
         try container.encode(state, forKey: .state)
         try container.encode(since.iso8601, forKey: .since)
         try container.encode(reconnects, forKey: .reconnects)
+        try container.encode(attempts, forKey: .attempts)
         try container.encode(sessionPresent, forKey: .sessionPresent)
         try container.encodeIfPresent(lastError, forKey: .lastError)
     }

@@ -15,6 +15,8 @@ public struct MQTTConsumerConfiguration: Sendable {
     public var clientID: String
     public var username: String?
     public var password: String?
+    /// TLS settings; `nil` for a plain TCP connection.
+    public var tls: TLSSettings?
     public var subscriptions: [String]
     public var keepAliveSeconds: Int32 = 30
     /// The most messages read before they are committed and acknowledged together.
@@ -24,6 +26,8 @@ public struct MQTTConsumerConfiguration: Sendable {
     /// First reconnect delay; doubles on each failure up to `maxReconnectDelay`, with ±20 % jitter.
     public var initialReconnectDelay: Duration = .milliseconds(500)
     public var maxReconnectDelay: Duration = .seconds(30)
+    /// The shortest wait after the broker refused the connection (bad credentials, not authorised).
+    public var refusedRetryDelay: Duration = .seconds(10)
 
     public init(
         broker: BrokerAddress, clientID: String, subscriptions: [String], username: String? = nil,
@@ -167,6 +171,7 @@ public final class MQTTConsumer: Sendable {
             consumer.update {
                 $0.state = .connecting
                 $0.since = .now
+                $0.attempts += 1
             }
             do {
                 let fresh = try makeHandle()
@@ -184,6 +189,9 @@ public final class MQTTConsumer: Sendable {
             try handle.setThreaded()
             if configuration.username != nil || configuration.password != nil {
                 try handle.setCredentials(username: configuration.username, password: configuration.password)
+            }
+            if let tls = configuration.tls {
+                try handle.setTLS(tls)
             }
             // Nothing is ever queued by our side but acknowledgements and subscriptions; the broker's own
             // `max_inflight_messages` bounds how many messages it sends ahead of our acks.
@@ -233,7 +241,11 @@ public final class MQTTConsumer: Sendable {
         func scheduleRetry(after problem: String) {
             failures += 1
             let base = configuration.initialReconnectDelay * (1 << min(failures - 1, 16))
-            let capped = min(base, configuration.maxReconnectDelay)
+            var capped = min(base, configuration.maxReconnectDelay)
+            if refusal != nil {
+                // Refused credentials will not fix themselves within milliseconds: do not hammer the broker.
+                capped = max(capped, min(configuration.refusedRetryDelay, configuration.maxReconnectDelay))
+            }
             let jittered = capped * Double.random(in: 0.8...1.2)
             nextAttempt = ContinuousClock.now + jittered
             consumer.update {
@@ -260,13 +272,15 @@ public final class MQTTConsumer: Sendable {
                 pollfd(fd: socket, events: Int16(POLLIN) | (handle.wantsWrite ? Int16(POLLOUT) : 0), revents: 0),
                 pollfd(fd: consumer.wakeReader, events: Int16(POLLIN), revents: 0),
             ]
-            let ready = poll(&fds, 2, 1_000)
+            // Data already decrypted inside OpenSSL does not wake poll: do not sleep on it.
+            let pendingTLS = handle.hasPendingTLSData
+            let ready = poll(&fds, 2, pendingTLS ? 0 : 1_000)
             if ready < 0 && errno != EINTR {
                 lose(handle, reason: "poll failed: errno \(errno)")
                 return
             }
             if fds[1].revents != 0 { drainWakePipe() }
-            if fds[0].revents & Int16(POLLIN | POLLERR | POLLHUP) != 0 {
+            if pendingTLS || fds[0].revents & Int16(POLLIN | POLLERR | POLLHUP) != 0 {
                 readBurst(handle)
                 guard commitBurst() else {
                     lose(handle, reason: "commit failed; unacknowledged messages will be redelivered")
@@ -301,6 +315,7 @@ public final class MQTTConsumer: Sendable {
                     return
                 }
                 if burst.count >= configuration.maxBurstCount || ContinuousClock.now >= deadline { return }
+                if handle.hasPendingTLSData { continue }
                 var fd = pollfd(fd: handle.socket, events: Int16(POLLIN), revents: 0)
                 if poll(&fd, 1, 0) <= 0 || fd.revents & Int16(POLLIN) == 0 { return }
             }

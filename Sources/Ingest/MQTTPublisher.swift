@@ -21,11 +21,14 @@ public final class MQTTPublisher: @unchecked Sendable {
     /// Connects (clean session) and waits for the broker's CONNACK.
     public init(
         broker: BrokerAddress, clientID: String? = nil, username: String? = nil, password: String? = nil,
-        maxInflight: UInt32 = 1_000, timeout: Duration = .seconds(5)
+        tls: TLSSettings? = nil, maxInflight: UInt32 = 1_000, timeout: Duration = .seconds(5)
     ) throws {
         handle = try MosquittoHandle(clientID: clientID, cleanSession: true)
         if username != nil || password != nil {
             try handle.setCredentials(username: username, password: password)
+        }
+        if let tls {
+            try handle.setTLS(tls)
         }
         try handle.setMaxInflight(maxInflight)
         handle.callbacks.onConnect = { [unowned self] rc, _ in

@@ -25,6 +25,23 @@ public struct MQTTError: Error, CustomStringConvertible, Sendable {
     public var description: String { "\(operation): \(message)" }
 }
 
+/// TLS for the broker connection. TLS 1.2 is the minimum; the broker's certificate is always verified.
+public struct TLSSettings: Sendable, Hashable {
+    /// PEM file of the CA(s) that signed the broker's certificate; `nil` uses `caDirectory` or the system's.
+    public var caFile: String?
+    public var caDirectory: String?
+    /// Client certificate and key (PEM), when the broker requires one.
+    public var certificateFile: String?
+    public var keyFile: String?
+
+    public init(caFile: String? = nil, caDirectory: String? = nil, certificateFile: String? = nil, keyFile: String? = nil) {
+        self.caFile = caFile
+        self.caDirectory = caDirectory
+        self.certificateFile = certificateFile
+        self.keyFile = keyFile
+    }
+}
+
 /// One message as libmosquitto delivered it, copied out of the library's buffers.
 public struct InboundMessage: Sendable {
     public var topic: String
@@ -139,6 +156,19 @@ final class MosquittoHandle {
     func setCredentials(username: String?, password: String?) throws {
         try check(mosquitto_username_pw_set(raw, username, password), "setting credentials")
     }
+
+    /// Enables TLS (minimum version 1.2, the broker's certificate verified against `caFile` or the system's
+    /// CA folder) with an optional client certificate.
+    func setTLS(_ tls: TLSSettings) throws {
+        let caPath = tls.caFile == nil ? (tls.caDirectory ?? "/etc/ssl/certs") : tls.caDirectory
+        try check(
+            mosquitto_tls_set(raw, tls.caFile, caPath, tls.certificateFile, tls.keyFile, nil), "configuring TLS")
+        try check(mosquitto_tls_opts_set(raw, 1, "tlsv1.2", nil), "configuring TLS options")
+        try check(mosquitto_tls_insecure_set(raw, false), "configuring TLS host name checks")
+    }
+
+    /// Decrypted bytes waiting inside OpenSSL, invisible to `poll`.
+    var hasPendingTLSData: Bool { cityfeeds_ssl_pending(raw) > 0 }
 
     func setMaxInflight(_ count: UInt32) throws {
         try check(mosquitto_max_inflight_messages_set(raw, count), "setting max in-flight messages")

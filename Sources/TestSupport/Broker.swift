@@ -183,3 +183,66 @@ public func currentUserName() -> String {
     guard let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name else { return "root" }
     return String(cString: name)
 }
+
+/// Runs a command to completion; throws if it fails.
+public func runToCompletion(_ executable: String, _ arguments: [String], timeout: Double = 60) throws {
+    let log = FileManager.default.temporaryDirectory.appending(path: "cityfeeds-cmd-\(UUID()).log").path
+    let process = try ChildProcess(executable: try findExecutable(executable), arguments: arguments, output: log)
+    guard let status = process.wait(timeout: timeout) else {
+        process.kill9()
+        throw TestSupportError("\(executable) did not finish in \(timeout) s")
+    }
+    guard status == 0 else {
+        let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        throw TestSupportError("\(executable) \(arguments.joined(separator: " ")) failed (\(status)): \(output)")
+    }
+}
+
+/// A throw-away PKI made with openssl at test time: a CA, a broker certificate for 127.0.0.1 and a client
+/// certificate, all signed by that CA, plus a second, unrelated CA.
+public struct TestCertificates: Sendable {
+    public let directory: URL
+    public var caFile: String { directory.appending(path: "ca.crt").path }
+    public var otherCAFile: String { directory.appending(path: "other-ca.crt").path }
+    public var serverCertificate: String { directory.appending(path: "server.crt").path }
+    public var serverKey: String { directory.appending(path: "server.key").path }
+    public var clientCertificate: String { directory.appending(path: "client.crt").path }
+    public var clientKey: String { directory.appending(path: "client.key").path }
+
+    public init() throws {
+        let directory = try makeTemporaryDirectory(prefix: "cityfeeds-pki")
+        self.directory = directory
+        let path = { (name: String) in directory.appending(path: name).path }
+        let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+        for ca in ["ca", "other-ca"] {
+            try runToCompletion(
+                "openssl",
+                ["req", "-x509"] + ec + ["-keyout", path("\(ca).key"), "-out", path("\(ca).crt"), "-days", "2",
+                    "-subj", "/CN=CityFeeds test \(ca)"])
+        }
+        try "subjectAltName=IP:127.0.0.1,DNS:localhost\n".write(toFile: path("san.ext"), atomically: true, encoding: .utf8)
+        for (name, subject, extensions) in [
+            ("server", "/CN=127.0.0.1", ["-extfile", path("san.ext")]), ("client", "/CN=cityfeedsd", []),
+        ] {
+            try runToCompletion(
+                "openssl", ["req"] + ec + ["-keyout", path("\(name).key"), "-out", path("\(name).csr"), "-subj", subject])
+            try runToCompletion(
+                "openssl",
+                ["x509", "-req", "-in", path("\(name).csr"), "-CA", path("ca.crt"), "-CAkey", path("ca.key"),
+                    "-CAcreateserial", "-out", path("\(name).crt"), "-days", "2"] + extensions)
+        }
+    }
+
+    /// mosquitto listener settings for TLS 1.2+ with this PKI; with `requireClientCertificate`, clients must
+    /// present a certificate signed by the CA.
+    public func brokerConfiguration(requireClientCertificate: Bool) -> String {
+        """
+        cafile \(caFile)
+        certfile \(serverCertificate)
+        keyfile \(serverKey)
+        tls_version tlsv1.2
+        require_certificate \(requireClientCertificate)
+
+        """
+    }
+}
