@@ -38,9 +38,39 @@ import TimeSeries
         try await Task.sleep(for: .milliseconds(200))  // the SUBACK follows the CONNACK
     }
 
+    /// Numbered readings, one second apart, ending a little before now: reading `index` is at `start + index` s.
+    func publishReadings(
+        _ range: Range<Int>, start: Timestamp, to broker: TestBroker, whenPublished index: Int? = nil,
+        _ action: () -> Void = {}
+    ) throws {
+        let publisher = try MQTTPublisher(broker: broker.address)
+        for index in range {
+            let ts = start.adding(seconds: Double(index)).milliseconds
+            try publisher.publish(
+                topic: "cityfeeds/parking/casino/occupancy", text: #"{"ts":\#(ts),"occupied":\#(index % 400)}"#)
+            if index % 1_000 == 999 { publisher.waitUntilOutstanding(atMost: 500) }
+            if index == range.lowerBound + (range.count / 4) {
+                #expect(publisher.waitForAcknowledgements())
+                action()
+            }
+        }
+        #expect(publisher.waitForAcknowledgements(timeout: .seconds(60)))
+    }
+
+    /// Every reading `0..<count` stored exactly once, and nothing else.
+    func expectStoredExactlyOnce(count: Int, start: Timestamp, in dataDirectory: URL) throws {
+        let store = try SeriesStore(
+            configuration: .init(path: dataDirectory.appending(path: "cityfeeds.sqlite").path, ringCapacity: count))
+        defer { store.close() }
+        #expect(try store.storedCount() == count)
+        let samples = store.history(SeriesKey(sensor: "casino", metric: .occupied)).samples
+        #expect(samples.count == count)
+        #expect(samples.map(\.time) == (0..<count).map { start.adding(seconds: Double($0)) })
+    }
+
     @Test(arguments: [SIGTERM, SIGKILL])
     func stoppingMidStreamLosesNothingAndStoresNothingTwice(signal: Int32) async throws {
-        let count = 5_000
+        let count = 20_000
         let broker = try TestBroker()
         defer { broker.stop() }
         let dataDirectory = try makeTemporaryDirectory(prefix: "cityfeeds-process")
@@ -51,19 +81,8 @@ import TimeSeries
         defer { daemon.kill9() }
         try await waitUntilReady(client)
 
-        // Numbered readings, one second apart, ending a little before now.
         let start = Timestamp.now.adding(seconds: -Double(count) - 60)
-        let publisher = try MQTTPublisher(broker: broker.address)
-        for index in 0..<count {
-            let ts = start.adding(seconds: Double(index)).milliseconds
-            try publisher.publish(
-                topic: "cityfeeds/parking/casino/occupancy", text: #"{"ts":\#(ts),"occupied":\#(index % 400)}"#)
-            if index == count / 4 {
-                #expect(publisher.waitForAcknowledgements())
-                daemon.send(signal)
-            }
-        }
-        #expect(publisher.waitForAcknowledgements(timeout: .seconds(30)))
+        try publishReadings(0..<count, start: start, to: broker) { daemon.send(signal) }
         let status = try #require(daemon.wait(timeout: 15))
         if signal == SIGTERM {
             #expect(status == 0, "a SIGTERM must end in a clean exit (wait status \(status))")
@@ -74,13 +93,44 @@ import TimeSeries
             ($0["stored_readings"] as? Int) == count
         }
         daemon.terminate()
+        try expectStoredExactlyOnce(count: count, start: start, in: dataDirectory)
+    }
 
-        let store = try SeriesStore(
-            configuration: .init(path: dataDirectory.appending(path: "cityfeeds.sqlite").path, ringCapacity: count))
-        defer { store.close() }
-        #expect(try store.storedCount() == count)
-        let samples = store.history(SeriesKey(sensor: "casino", metric: .occupied)).samples
-        #expect(samples.count == count)
-        #expect(samples.map(\.time) == (0..<count).map { start.adding(seconds: Double($0)) })
+    /// The broker stops (SIGTERM, saving its queues) while the daemon drains a stream, and comes back on the
+    /// same port: the daemon reconnects on its own, its session resumes, and every reading arrives once.
+    @Test func aBrokerRestartMidStreamLosesNothing() async throws {
+        let count = 20_000
+        let brokerDirectory = try makeTemporaryDirectory(prefix: "cityfeeds-broker-restart")
+        var broker = try TestBroker(directory: brokerDirectory)
+        let brokerPort = broker.port
+        let dataDirectory = try makeTemporaryDirectory(prefix: "cityfeeds-process")
+        let port = try freeLoopbackPort()
+        let client = HTTPClient(port: port)
+        let daemon = try startDaemon(broker: broker, dataDirectory: dataDirectory, httpPort: port)
+        defer { daemon.kill9() }
+        try await waitUntilReady(client)
+
+        // Freeze the daemon while the first half queues up, so that the broker goes down in mid-drain.
+        let start = Timestamp.now.adding(seconds: -Double(count) - 60)
+        daemon.send(SIGSTOP)
+        try publishReadings(0..<(count / 2), start: start, to: broker)
+        daemon.send(SIGCONT)
+        try await Task.sleep(for: .milliseconds(30))
+        let storedBeforeRestart = try await client.get("/healthz").json()["stored_readings"] as? Int ?? 0
+        #expect(storedBeforeRestart < count / 2, "the broker should stop while the daemon is still draining")
+        broker.stop()
+        broker = try TestBroker(port: brokerPort, directory: brokerDirectory)
+        defer { broker.stop() }
+        try publishReadings((count / 2)..<count, start: start, to: broker)
+
+        let health = try await client.waitFor("/healthz", timeout: .seconds(60)) {
+            ($0["stored_readings"] as? Int) == count
+        }
+        let mqtt = health["mqtt"] as? [String: Any]
+        #expect(mqtt?["reconnects"] as? Int == 1)
+        #expect(mqtt?["session_present"] as? Bool == true)
+        daemon.terminate()
+        #expect(daemon.wait(timeout: 1) != nil)
+        try expectStoredExactlyOnce(count: count, start: start, in: dataDirectory)
     }
 }
