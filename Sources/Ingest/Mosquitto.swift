@@ -76,9 +76,9 @@ private let libraryInitialised: Bool = {
 
 /// Owns one `struct mosquitto` client and the callbacks attached to it.
 ///
-/// The handle itself is not thread-safe: the owner either drives the network loop on one thread of its own
-/// (`MQTTConsumer`), or hands it to libmosquitto's own thread (`startLibraryThread()`, used by the publisher),
-/// after which libmosquitto's internal mutexes protect `publish`.
+/// The owner drives the network loop from a `poll` loop on one thread of its own (`MQTTConsumer`,
+/// `MQTTPublisher`), never libmosquitto's `select`-based loops, which abort once a process has more than 1,024
+/// file descriptors. In threaded mode libmosquitto's internal mutexes make `publish` safe from other threads.
 final class MosquittoHandle {
     private let raw: OpaquePointer
     let callbacks = MosquittoCallbacks()
@@ -216,15 +216,6 @@ final class MosquittoHandle {
     func loopWrite() -> Int32 { mosquitto_loop_write(raw, 1) }
     /// Keep-alive and retry housekeeping.
     func loopMisc() -> Int32 { mosquitto_loop_misc(raw) }
-
-    /// Hands the network loop to libmosquitto's own thread (publishers only).
-    func startLibraryThread() throws {
-        try check(mosquitto_loop_start(raw), "starting the network thread")
-    }
-
-    func stopLibraryThread() {
-        mosquitto_loop_stop(raw, false)
-    }
 
     static let success: Int32 = MOSQ_ERR_SUCCESS.rawValue
     static let noConnection: Int32 = MOSQ_ERR_NO_CONN.rawValue
