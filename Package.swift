@@ -10,7 +10,8 @@ let package = Package(
     name: "cityfeeds",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "cityfeedsd", targets: ["CityFeedsd"])
+        .executable(name: "cityfeedsd", targets: ["CityFeedsd"]),
+        .executable(name: "cityfeeds-loadgen", targets: ["LoadGenerator"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -73,6 +74,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // Benchmark load: numbered readings published as fast as the broker takes them.
+        .executableTarget(
+            name: "LoadGenerator",
+            dependencies: [
+                "FeedCore", "Ingest", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -20,9 +20,7 @@ struct ReadingRecorder: MessageBurstHandler {
         uplinks.markRepeats(in: &outcomes, at: last.received)
         let result = try store.append(outcomes.flatMap(\.accepted))
         uplinks.remember(outcomes, at: last.received)
-        for (message, outcome) in zip(burst, outcomes) {
-            statistics.record(outcome, payload: message.payload, at: message.received)
-        }
+        statistics.record(zip(outcomes, burst.map(\.payload)).map { ($0, $1) }, at: last.received)
         statistics.recordStored(new: result.new.count, duplicates: result.duplicates)
     }
 }

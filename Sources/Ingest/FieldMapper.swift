@@ -1,4 +1,3 @@
-import Foundation
 import FeedCore
 
 /// Maps a payload's named fields to readings. Shared by every codec, so that `"occupied": 341` means the same
@@ -126,10 +125,10 @@ extension JSONValue {
 
     /// Parses `payload` as JSON, or rejects it as malformed.
     static func parse(_ payload: [UInt8]) throws(Rejection) -> JSONValue {
-        do {
-            return try JSONDecoder().decode(JSONValue.self, from: Data(payload))
+        do throws(JSONParser.Failure) {
+            return try JSONParser.parse(payload)
         } catch {
-            throw Rejection(.malformedJSON, "not valid JSON")
+            throw Rejection(.malformedJSON, "not valid JSON: \(error.problem) at byte \(error.offset)")
         }
     }
 }

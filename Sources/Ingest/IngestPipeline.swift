@@ -1,5 +1,6 @@
 import FeedCore
 import Foundation
+import Synchronization
 
 /// What became of one MQTT message.
 public struct MessageOutcome: Sendable {
@@ -31,6 +32,8 @@ public struct IngestPipeline: Sendable {
     /// Names in topics (LoRaWAN device ids, DevEUIs) that stand for a configured sensor.
     public let aliases: [String: SensorID]
     public let policy: IngestPolicy
+    /// Topic → route index and sensor, so that a busy sensor's topic is matched once, not per message.
+    private let routeCache = RouteCache()
 
     public init(
         routes: [TopicRoute], sensors: [SensorSpec], aliases: [String: SensorID] = [:],
@@ -81,8 +84,13 @@ public struct IngestPipeline: Sendable {
     }
 
     func route(_ topic: String) throws(Rejection) -> (TopicRoute, SensorID) {
-        for route in routes {
-            if let sensor = route.match(topic) { return (route, aliases[sensor.rawValue] ?? sensor) }
+        if let (index, sensor) = routeCache[topic] { return (routes[index], sensor) }
+        for (index, route) in routes.enumerated() {
+            if let match = route.match(topic) {
+                let sensor = aliases[match.rawValue] ?? match
+                routeCache[topic] = (index, sensor)
+                return (route, sensor)
+            }
         }
         throw Rejection(.unknownTopic, "no route matches '\(topic.prefix(128))'")
     }
@@ -131,5 +139,26 @@ public struct IngestPipeline: Sendable {
             throw Rejection(.tooOld, "\(time.iso8601) is older than the retention")
         }
         return Reading(sensor: sensor.id, metric: metric, time: time, value: value, received: received)
+    }
+}
+
+/// Remembers which route matched a topic. Bounded: topics come from outside, so the cache starts afresh
+/// once it holds `capacity` of them rather than growing with whatever a misbehaving client sends.
+final class RouteCache: Sendable {
+    private let entries = Mutex([String: (route: Int, sensor: SensorID)]())
+    private let capacity: Int
+
+    init(capacity: Int = 16_384) {
+        self.capacity = capacity
+    }
+
+    subscript(topic: String) -> (route: Int, sensor: SensorID)? {
+        get { entries.withLock { $0[topic] } }
+        set {
+            entries.withLock { entries in
+                if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+                entries[topic] = newValue
+            }
+        }
     }
 }

@@ -63,47 +63,61 @@ public final class IngestStatistics: Sendable {
 
     /// Records what became of one message. Logs at most one line per reason per `logInterval`.
     public func record(_ outcome: MessageOutcome, payload: [UInt8], at now: Timestamp) {
-        var toLog: [(Rejection, suppressed: Int)] = []
+        record([(outcome, payload)], at: now)
+    }
+
+    /// Records a burst's outcomes under one lock.
+    public func record(_ outcomes: [(outcome: MessageOutcome, payload: [UInt8])], at now: Timestamp) {
+        var toLog: [(Rejection, suppressed: Int, topic: String)] = []
         state.withLock { state in
-            state.snapshot.messagesReceived += 1
-            if outcome.isRepeat { state.snapshot.messagesRepeated += 1 }
-            if outcome.isAccepted {
-                state.snapshot.messagesAccepted += 1
-                state.snapshot.readingsAccepted += outcome.accepted.count
-                state.snapshot.lastAccepted = now
-            } else {
-                state.snapshot.messagesRejected += 1
-            }
-            guard !outcome.rejected.isEmpty else { return }
-            let preview = String(decoding: payload.prefix(200), as: UTF8.self)
-            for rejection in outcome.rejected {
-                state.snapshot.readingsRejected += 1
-                state.snapshot.rejectionsByReason[rejection.reason, default: 0] += 1
-                state.snapshot.rejectionsBySensor[rejection.sensor?.rawValue ?? "(none)", default: 0] += 1
-                state.snapshot.recent.append(
-                    RecentRejection(
-                        time: now, topic: String(outcome.topic.prefix(256)), sensor: rejection.sensor,
-                        reason: rejection.reason, detail: rejection.detail, payload: preview))
-                let clock = ContinuousClock.now
-                if let last = state.lastLogged[rejection.reason], clock - last.time < logInterval {
-                    state.lastLogged[rejection.reason]?.suppressed += 1
-                } else {
-                    toLog.append((rejection, state.lastLogged[rejection.reason]?.suppressed ?? 0))
-                    state.lastLogged[rejection.reason] = (clock, 0)
-                }
-            }
-            if state.snapshot.recent.count > recentLimit {
-                state.snapshot.recent.removeFirst(state.snapshot.recent.count - recentLimit)
+            for (outcome, payload) in outcomes {
+                record(outcome, payload: payload, at: now, into: &state, toLog: &toLog)
             }
         }
-        for (rejection, suppressed) in toLog {
+        for (rejection, suppressed, topic) in toLog {
             logger.warning(
                 "rejected MQTT input",
                 metadata: [
                     "ingest.reason": "\(rejection.reason.rawValue)", "ingest.detail": "\(rejection.detail)",
-                    "mqtt.topic": "\(outcome.topic.prefix(256))", "sensor.id": "\(rejection.sensor?.rawValue ?? "")",
+                    "mqtt.topic": "\(topic.prefix(256))", "sensor.id": "\(rejection.sensor?.rawValue ?? "")",
                     "ingest.suppressed_since_last": "\(suppressed)",
                 ])
+        }
+    }
+
+    private func record(
+        _ outcome: MessageOutcome, payload: [UInt8], at now: Timestamp, into state: inout State,
+        toLog: inout [(Rejection, suppressed: Int, topic: String)]
+    ) {
+        state.snapshot.messagesReceived += 1
+        if outcome.isRepeat { state.snapshot.messagesRepeated += 1 }
+        if outcome.isAccepted {
+            state.snapshot.messagesAccepted += 1
+            state.snapshot.readingsAccepted += outcome.accepted.count
+            state.snapshot.lastAccepted = now
+        } else {
+            state.snapshot.messagesRejected += 1
+        }
+        guard !outcome.rejected.isEmpty else { return }
+        let preview = String(decoding: payload.prefix(200), as: UTF8.self)
+        for rejection in outcome.rejected {
+            state.snapshot.readingsRejected += 1
+            state.snapshot.rejectionsByReason[rejection.reason, default: 0] += 1
+            state.snapshot.rejectionsBySensor[rejection.sensor?.rawValue ?? "(none)", default: 0] += 1
+            state.snapshot.recent.append(
+                RecentRejection(
+                    time: now, topic: String(outcome.topic.prefix(256)), sensor: rejection.sensor,
+                    reason: rejection.reason, detail: rejection.detail, payload: preview))
+            let clock = ContinuousClock.now
+            if let last = state.lastLogged[rejection.reason], clock - last.time < logInterval {
+                state.lastLogged[rejection.reason]?.suppressed += 1
+            } else {
+                toLog.append((rejection, state.lastLogged[rejection.reason]?.suppressed ?? 0, outcome.topic))
+                state.lastLogged[rejection.reason] = (clock, 0)
+            }
+        }
+        if state.snapshot.recent.count > recentLimit {
+            state.snapshot.recent.removeFirst(state.snapshot.recent.count - recentLimit)
         }
     }
 

@@ -63,8 +63,8 @@ public final class MQTTPublisher: @unchecked Sendable {
         do {
             try handle.connect(host: broker.host, port: Int32(broker.port), keepAliveSeconds: 30)
         } catch {
-            close(wakeReader)
-            close(wakeWriter)
+            Glibc.close(wakeReader)
+            Glibc.close(wakeWriter)
             throw error
         }
         let thread = Thread { [self] in
@@ -83,8 +83,8 @@ public final class MQTTPublisher: @unchecked Sendable {
 
     deinit {
         shutDown()
-        close(wakeReader)
-        close(wakeWriter)
+        Glibc.close(wakeReader)
+        Glibc.close(wakeWriter)
     }
 
     /// Queues a message. For QoS 1 it counts as outstanding until the broker's PUBACK.
@@ -150,7 +150,13 @@ public final class MQTTPublisher: @unchecked Sendable {
             if rc != MosquittoHandle.success { lostAt = .now }
         }
         if lostAt == nil {
-            _ = handle.loopWrite()
+            // Everything queued goes out before the DISCONNECT, or QoS 0 messages would be lost at the end.
+            let deadline = ContinuousClock.now + .seconds(10)
+            while handle.wantsWrite && ContinuousClock.now < deadline {
+                var fd = pollfd(fd: handle.socket, events: Int16(POLLOUT), revents: 0)
+                _ = poll(&fd, 1, 100)
+                if handle.loopWrite() != MosquittoHandle.success { break }
+            }
             handle.disconnect()
             _ = handle.loopWrite()
         }
@@ -158,6 +164,11 @@ public final class MQTTPublisher: @unchecked Sendable {
         finished.lock()
         finished.broadcast()
         finished.unlock()
+    }
+
+    /// Writes everything queued, disconnects and stops the network thread. Idempotent; later publishes fail.
+    public func close() {
+        shutDown()
     }
 
     /// Stops the network thread (after writing what is queued) and waits for it. Idempotent.

@@ -60,7 +60,7 @@ import Testing
         json("{'occupied': 1}", .malformedJSON), json("{\"occupied\": 01}", .malformedJSON),
         json("{\"occupied\": NaN}", .malformedJSON), json("{\"occupied\": Infinity}", .malformedJSON),
         json("{\"occupied\": 1e999}", .malformedJSON), json("\u{FF}\u{FE}", .malformedJSON),
-        json("{\"occupied\": 1}}", .malformedJSON),
+        json("{\"occupied\": 1,}", .malformedJSON), json("{\"occupied\": 1}}", .malformedJSON),
         // Wrong shapes and types
         json("\"341\"", .wrongType), json("341", .wrongType), json("null", .wrongType), json("true", .wrongType),
         json(#"{"occupied": "341"}"#, .wrongType), json(#"{"occupied": [341]}"#, .wrongType),
