@@ -31,13 +31,15 @@ struct ConfigurationFile: Decodable {
         var broker: String?
         var clientID: String?
         var username: String?
+        /// The password in the file itself; `password_file` keeps it out of a file that is often shared.
+        var password: String?
         /// A file whose first line is the password: keeps secrets out of the config and the command line.
         var passwordFile: String?
         var maxBurst: Int?
         var tls: TLS?
 
         enum CodingKeys: String, CodingKey {
-            case broker, username, tls
+            case broker, username, password, tls
             case clientID = "client_id"
             case passwordFile = "password_file"
             case maxBurst = "max_burst"

@@ -4,6 +4,8 @@ import Hummingbird
 import Ingest
 import Logging
 import NIOCore
+import CoreMetrics
+import Prometheus
 import ServiceLifecycle
 import UnixSignals
 import TimeSeries
@@ -15,6 +17,8 @@ struct Daemon: Sendable {
     let store: SeriesStore
     let consumer: MQTTConsumer
     let statistics: IngestStatistics
+    /// The daemon's own metrics registry, served at `/metrics`; nothing global, so tests can run several.
+    let metrics: PrometheusCollectorRegistry
     let application: Application<RouterResponder<BasicRequestContext>>
 
     /// - Parameter onListening: called with the HTTP port once the server listens (useful with port 0).
@@ -30,7 +34,10 @@ struct Daemon: Sendable {
             configuration: SeriesStoreConfiguration(
                 path: configuration.databasePath, durability: configuration.durability,
                 ringCapacity: configuration.ringCapacity))
-        statistics = IngestStatistics(logger: logger)
+        metrics = PrometheusCollectorRegistry()
+        let metricsFactory = PrometheusMetricsFactory(registry: metrics)
+        statistics = IngestStatistics(
+            logger: logger, metrics: metricsFactory, sensors: Set(configuration.sensorSpecs.map(\.id)))
         let pipeline = IngestPipeline(
             routes: configuration.routes, sensors: configuration.sensorSpecs, aliases: configuration.aliases,
             policy: configuration.policy)
@@ -43,13 +50,14 @@ struct Daemon: Sendable {
         consumer = try MQTTConsumer(
             configuration: mqtt,
             handler: ReadingRecorder(
-                pipeline: pipeline, store: store, statistics: statistics, uplinks: UplinkDeduplicator()),
+                pipeline: pipeline, store: store, statistics: statistics, uplinks: UplinkDeduplicator(),
+                commitTimer: CoreMetrics.Timer(label: "cityfeeds_store_commit_seconds", factory: metricsFactory)),
             logger: logger)
 
         let router = Router()
         HTTPAPI(
             status: CityStatus(configuration: configuration, store: store), consumer: consumer,
-            statistics: statistics, store: store, now: now
+            statistics: statistics, store: store, metrics: metrics, now: now
         ).addRoutes(to: router)
         application = Application(
             router: router,

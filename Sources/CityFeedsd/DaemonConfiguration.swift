@@ -231,7 +231,10 @@ private struct Validator {
             report(overrides.httpListen != nil ? "--http" : "http.listen", "expected HOST:PORT, got '\(listen)'")
         }
 
-        var password: String?
+        var password = raw.mqtt?.password
+        if password != nil && raw.mqtt?.passwordFile != nil {
+            report("mqtt.password", "give either password or password_file, not both")
+        }
         if let passwordFile = raw.mqtt?.passwordFile {
             let path = resolve(passwordFile)
             if let contents = try? String(contentsOfFile: path, encoding: .utf8) {

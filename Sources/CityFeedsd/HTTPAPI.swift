@@ -5,6 +5,7 @@ import Hummingbird
 import Ingest
 import Parking
 import NIOCore
+import Prometheus
 import TimeSeries
 
 /// The read-only HTTP JSON API (DESIGN §7).
@@ -13,6 +14,7 @@ struct HTTPAPI: Sendable {
     let consumer: MQTTConsumer
     let statistics: IngestStatistics
     let store: SeriesStore
+    let metrics: PrometheusCollectorRegistry
     /// The clock, injectable for tests.
     let now: @Sendable () -> Timestamp
 
@@ -30,6 +32,7 @@ struct HTTPAPI: Sendable {
             return json(document, status: document.ready ? .ok : .serviceUnavailable)
         }
         router.get("/v1/status") { _, _ in statusDocument() }
+        router.get("/metrics") { _, _ in prometheusText() }
         router.get("/v1/ingest") { _, _ in
             json(IngestDocument(status: consumer.status, statistics: statistics.snapshot))
         }
@@ -86,6 +89,22 @@ struct HTTPAPI: Sendable {
                     totalFree: live.compactMap(\.realtimeFreeCapacity).reduce(0, +)),
                 carParks: carParks, beaches: status.beaches(now: time), alerts: status.activeAlerts(now: time),
                 mqtt: consumer.status))
+    }
+
+    /// The Prometheus text exposition; connection gauges are read at scrape time.
+    func prometheusText() -> Response {
+        let mqtt = consumer.status
+        metrics.makeGauge(name: "cityfeeds_mqtt_connected", help: "1 while the MQTT session is connected")
+            .set(Int64(mqtt.state == .connected ? 1 : 0))
+        metrics.makeGauge(name: "cityfeeds_mqtt_session_present", help: "1 if the broker kept our session at the last connection")
+            .set(Int64(mqtt.sessionPresent ? 1 : 0))
+        metrics.makeGauge(name: "cityfeeds_mqtt_connection_attempts", help: "MQTT connection attempts since start")
+            .set(Int64(mqtt.attempts))
+        metrics.makeGauge(name: "cityfeeds_mqtt_reconnects", help: "MQTT reconnections since start")
+            .set(Int64(mqtt.reconnects))
+        return Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
     }
 
     func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {

@@ -1,3 +1,4 @@
+import CoreMetrics
 import FeedCore
 import Ingest
 import Logging
@@ -13,12 +14,16 @@ struct ReadingRecorder: MessageBurstHandler {
     let store: SeriesStore
     let statistics: IngestStatistics
     let uplinks: UplinkDeduplicator
+    /// How long each burst's SQLite commit takes.
+    let commitTimer: CoreMetrics.Timer
 
     func handle(burst: [InboundMessage]) throws {
         guard let last = burst.last else { return }
         var outcomes = burst.map(pipeline.process)
         uplinks.markRepeats(in: &outcomes, at: last.received)
+        let started = ContinuousClock.now
         let result = try store.append(outcomes.flatMap(\.accepted))
+        commitTimer.recordInterval(since: started)
         uplinks.remember(outcomes, at: last.received)
         statistics.record(zip(outcomes, burst.map(\.payload)).map { ($0, $1) }, at: last.received)
         statistics.recordStored(new: result.new.count, duplicates: result.duplicates)
@@ -40,5 +45,12 @@ struct IngestService: Service {
         } onCancel: {
             consumer.stop()
         }
+    }
+}
+
+extension CoreMetrics.Timer {
+    func recordInterval(since start: ContinuousClock.Instant) {
+        let (seconds, attoseconds) = (ContinuousClock.now - start).components
+        recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 }

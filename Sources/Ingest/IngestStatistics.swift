@@ -1,3 +1,4 @@
+import CoreMetrics
 import FeedCore
 import Logging
 import Synchronization
@@ -46,17 +47,39 @@ public final class IngestStatistics: Sendable {
     private struct State {
         var snapshot = Snapshot()
         var lastLogged: [RejectionReason: (time: ContinuousClock.Instant, suppressed: Int)] = [:]
+        var rejectionCounters: [String: Counter] = [:]
     }
 
     private let state = Mutex(State())
     private let logger: Logger
     private let recentLimit: Int
     private let logInterval: Duration
+    private let metrics: any MetricsFactory
+    /// Sensor ids that may appear as metric labels; anything else is labelled `unconfigured`, so that
+    /// whatever a misbehaving client sends cannot multiply the metric series.
+    private let labelledSensors: Set<SensorID>
+    private let messagesAccepted: Counter
+    private let messagesRejected: Counter
+    private let messagesRepeated: Counter
+    private let readingsStored: Counter
+    private let readingsDuplicate: Counter
 
-    public init(logger: Logger, recentLimit: Int = 50, logInterval: Duration = .seconds(10)) {
+    public init(
+        logger: Logger, metrics: any MetricsFactory = NOOPMetricsHandler.instance, sensors: Set<SensorID> = [],
+        recentLimit: Int = 50, logInterval: Duration = .seconds(10)
+    ) {
         self.logger = logger
+        self.metrics = metrics
+        self.labelledSensors = sensors
         self.recentLimit = recentLimit
         self.logInterval = logInterval
+        let messages = "cityfeeds_mqtt_messages_total"
+        messagesAccepted = Counter(label: messages, dimensions: [("outcome", "accepted")], factory: metrics)
+        messagesRejected = Counter(label: messages, dimensions: [("outcome", "rejected")], factory: metrics)
+        messagesRepeated = Counter(label: messages, dimensions: [("outcome", "repeated")], factory: metrics)
+        let readings = "cityfeeds_readings_total"
+        readingsStored = Counter(label: readings, dimensions: [("outcome", "stored")], factory: metrics)
+        readingsDuplicate = Counter(label: readings, dimensions: [("outcome", "duplicate")], factory: metrics)
     }
 
     public var snapshot: Snapshot { state.withLock { $0.snapshot } }
@@ -90,13 +113,18 @@ public final class IngestStatistics: Sendable {
         toLog: inout [(Rejection, suppressed: Int, topic: String)]
     ) {
         state.snapshot.messagesReceived += 1
-        if outcome.isRepeat { state.snapshot.messagesRepeated += 1 }
+        if outcome.isRepeat {
+            state.snapshot.messagesRepeated += 1
+            messagesRepeated.increment()
+        }
         if outcome.isAccepted {
             state.snapshot.messagesAccepted += 1
             state.snapshot.readingsAccepted += outcome.accepted.count
             state.snapshot.lastAccepted = now
+            messagesAccepted.increment()
         } else {
             state.snapshot.messagesRejected += 1
+            messagesRejected.increment()
         }
         guard !outcome.rejected.isEmpty else { return }
         let preview = String(decoding: payload.prefix(200), as: UTF8.self)
@@ -104,6 +132,7 @@ public final class IngestStatistics: Sendable {
             state.snapshot.readingsRejected += 1
             state.snapshot.rejectionsByReason[rejection.reason, default: 0] += 1
             state.snapshot.rejectionsBySensor[rejection.sensor?.rawValue ?? "(none)", default: 0] += 1
+            rejectionCounter(rejection, in: &state).increment()
             state.snapshot.recent.append(
                 RecentRejection(
                     time: now, topic: String(outcome.topic.prefix(256)), sensor: rejection.sensor,
@@ -127,5 +156,19 @@ public final class IngestStatistics: Sendable {
             $0.snapshot.readingsStored += new
             $0.snapshot.readingsDuplicate += duplicates
         }
+        readingsStored.increment(by: Int64(new))
+        readingsDuplicate.increment(by: Int64(duplicates))
+    }
+
+    /// `cityfeeds_ingest_rejections_total{reason, sensor}`, made on first use.
+    private func rejectionCounter(_ rejection: Rejection, in state: inout State) -> Counter {
+        let sensor = rejection.sensor.flatMap { labelledSensors.contains($0) ? $0.rawValue : nil } ?? "unconfigured"
+        let key = "\(rejection.reason.rawValue)|\(sensor)"
+        if let counter = state.rejectionCounters[key] { return counter }
+        let counter = Counter(
+            label: "cityfeeds_ingest_rejections_total",
+            dimensions: [("reason", rejection.reason.rawValue), ("sensor", sensor)], factory: metrics)
+        state.rejectionCounters[key] = counter
+        return counter
     }
 }

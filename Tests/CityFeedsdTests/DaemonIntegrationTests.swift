@@ -110,7 +110,60 @@ import Testing
 
             let parking = try await client.get("/v1/parking").json()
             #expect(carPark(parking, "casino")?["realtime_free_capacity"] as? Int == 300)
+
+            let metrics = try await client.get("/metrics")
+            #expect(metrics.headers["content-type"]?.hasPrefix("text/plain") == true)
+            let text = String(decoding: metrics.body, as: UTF8.self)
+            for line in [
+                #"cityfeeds_ingest_rejections_total{reason="malformed_json",sensor="casino"} 1"#,
+                #"cityfeeds_ingest_rejections_total{reason="above_maximum",sensor="casino"} 1"#,
+                // An unknown sensor's name never becomes a label: clients cannot multiply the series.
+                #"cityfeeds_ingest_rejections_total{reason="unknown_sensor",sensor="unconfigured"} 1"#,
+                #"cityfeeds_mqtt_messages_total{outcome="accepted"} 1"#,
+                #"cityfeeds_mqtt_messages_total{outcome="rejected"} 3"#,
+                #"cityfeeds_readings_total{outcome="stored"} 1"#,
+                "cityfeeds_mqtt_connected 1",
+            ] {
+                #expect(text.contains(line), "\(line) not in /metrics")
+            }
+            #expect(text.contains("cityfeeds_store_commit_seconds_count"))
         }
+    }
+
+    @Test func startsWithoutABrokerServesHTTPAndBecomesReadyWhenTheBrokerAppears() async throws {
+        let brokerPort = try freeLoopbackPort()
+        let dataDirectory = try makeTemporaryDirectory(prefix: "cityfeeds-daemon")
+        let configuration = try DaemonConfiguration.load(
+            path: repositoryRoot.appending(path: "config/biarritz.toml").path,
+            overrides: .init(
+                broker: "mqtt://127.0.0.1:\(brokerPort)", httpListen: "127.0.0.1:0", dataDirectory: dataDirectory.path))
+        let port = Mutex<Int?>(nil)
+        let daemon = try Daemon(configuration: configuration, logger: logger, onListening: { value in
+            port.withLock { $0 = value }
+        })
+        let group = ServiceGroup(
+            configuration: .init(services: [daemon.application], gracefulShutdownSignals: [], logger: logger))
+        let running = Task { try await group.run() }
+        defer { daemon.store.close() }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while port.withLock({ $0 }) == nil && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        let client = HTTPClient(port: try #require(port.withLock { $0 }))
+
+        let health = try await client.get("/healthz")
+        #expect(health.status == 200)
+        #expect(try health.json()["ready"] as? Bool == false)
+        #expect(try await client.get("/readyz").status == 503)
+        #expect(try await client.get("/v1/parking").status == 200)
+
+        let broker = try TestBroker(port: brokerPort)
+        defer { broker.stop() }
+        // The first retries are 0.5 s, 1 s, 2 s apart (with jitter).
+        _ = try await client.waitFor("/healthz", timeout: .seconds(15)) { ($0["ready"] as? Bool) == true }
+        #expect(try await client.get("/readyz").status == 200)
+        await group.triggerGracefulShutdown()
+        try await running.value
     }
 
     @Test func aDischargeTurnsItsLinkedBeachesPoorAndRaisesAnAlert() async throws {
