@@ -21,6 +21,21 @@ public enum SewageCondition: Sendable, Equatable {
         }
     }
 
+    /// When the current condition began: the discharge's start, its stop, or the monitor going offline.
+    public var since: Timestamp? {
+        switch self {
+        case .discharging(let since), .offline(let since): since
+        case .recentDischarge(let stoppedAt, _): stoppedAt
+        case .clear, .unknown: nil
+        }
+    }
+
+    /// When a recent discharge's alert ends, if nothing else happens.
+    public var alertUntil: Timestamp? {
+        if case .recentDischarge(_, let until) = self { return until }
+        return nil
+    }
+
     public var name: String {
         switch self {
         case .clear: "clear"

@@ -123,15 +123,8 @@ struct OutfallDocument: Encodable, Sendable {
         id = outfall.id.rawValue
         name = outfall.name
         state = condition.name
-        switch condition {
-        case .discharging(let since), .offline(let since):
-            self.since = since.iso8601
-        case .recentDischarge(let stoppedAt, let until):
-            since = stoppedAt.iso8601
-            alertUntil = until.iso8601
-        case .clear, .unknown:
-            break
-        }
+        since = condition.since?.iso8601
+        alertUntil = condition.alertUntil?.iso8601
     }
 
     enum CodingKeys: String, CodingKey {
@@ -189,15 +182,8 @@ struct AlertDocument: Encodable, Sendable {
         outfallName = outfall.name
         beaches = outfall.beaches
         state = condition.name
-        switch condition {
-        case .discharging(let since), .offline(let since):
-            self.since = since.iso8601
-        case .recentDischarge(let stoppedAt, let until):
-            since = stoppedAt.iso8601
-            self.until = until.iso8601
-        case .clear, .unknown:
-            break
-        }
+        since = condition.since?.iso8601
+        until = condition.alertUntil?.iso8601
     }
 
     enum CodingKeys: String, CodingKey {

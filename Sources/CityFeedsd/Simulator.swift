@@ -16,20 +16,7 @@ struct TrafficSimulator {
     var interval: Duration = .seconds(2)
     /// Simulated hour of day at start.
     var startHour: Double = 7
-    var random = SplitMix64(seed: 2026)
-
-    /// Seeded so that two runs publish the same story.
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
+    var random = SeededGenerator(seed: 2026)
 
     /// One message to publish.
     struct Message: Equatable {

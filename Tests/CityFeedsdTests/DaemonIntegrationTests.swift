@@ -16,15 +16,13 @@ import Testing
 @Suite(.serialized) struct DaemonIntegrationTests {
     let logger = Logger(label: "daemon-test")
 
-    /// Runs the daemon for the duration of `body`, then shuts it down gracefully.
-    func withDaemon(
-        broker: TestBroker, _ body: (HTTPClient, MQTTPublisher) async throws -> Void
-    ) async throws {
+    /// Runs the daemon on the sample configuration with `brokerURL`, in process, for the duration of `body`
+    /// (given an HTTP client for it), then shuts it down gracefully.
+    func runningDaemon(brokerURL: String, _ body: (HTTPClient) async throws -> Void) async throws {
         let dataDirectory = try makeTemporaryDirectory(prefix: "cityfeeds-daemon")
         let configuration = try DaemonConfiguration.load(
             path: repositoryRoot.appending(path: "config/biarritz.toml").path,
-            overrides: .init(
-                broker: broker.address.description, httpListen: "127.0.0.1:0", dataDirectory: dataDirectory.path))
+            overrides: .init(broker: brokerURL, httpListen: "127.0.0.1:0", dataDirectory: dataDirectory.path))
         let port = Mutex<Int?>(nil)
         let daemon = try Daemon(configuration: configuration, logger: logger, onListening: { value in
             port.withLock { $0 = value }
@@ -38,12 +36,7 @@ import Testing
             while port.withLock({ $0 }) == nil && ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(10))
             }
-            let client = HTTPClient(port: try #require(port.withLock { $0 }))
-            _ = try await client.waitFor("/healthz") { ($0["ready"] as? Bool) == true }
-            // Subscriptions are sent with the CONNACK; let the SUBACK land before publishing.
-            try await Task.sleep(for: .milliseconds(200))
-            let publisher = try MQTTPublisher(broker: broker.address)
-            try await body(client, publisher)
+            try await body(HTTPClient(port: try #require(port.withLock { $0 })))
         } catch {
             await group.triggerGracefulShutdown()
             try? await running.value
@@ -51,6 +44,18 @@ import Testing
         }
         await group.triggerGracefulShutdown()
         try await running.value
+    }
+
+    /// Runs the daemon connected to `broker` and hands `body` an HTTP client and a publisher.
+    func withDaemon(
+        broker: TestBroker, _ body: (HTTPClient, MQTTPublisher) async throws -> Void
+    ) async throws {
+        try await runningDaemon(brokerURL: broker.address.description) { client in
+            _ = try await client.waitFor("/healthz") { ($0["ready"] as? Bool) == true }
+            // Subscriptions are sent with the CONNACK; let the SUBACK land before publishing.
+            try await Task.sleep(for: .milliseconds(200))
+            try await body(client, try MQTTPublisher(broker: broker.address))
+        }
     }
 
     func carPark(_ json: [String: Any], _ id: String) -> [String: Any]? {
@@ -132,38 +137,19 @@ import Testing
 
     @Test func startsWithoutABrokerServesHTTPAndBecomesReadyWhenTheBrokerAppears() async throws {
         let brokerPort = try freeLoopbackPort()
-        let dataDirectory = try makeTemporaryDirectory(prefix: "cityfeeds-daemon")
-        let configuration = try DaemonConfiguration.load(
-            path: repositoryRoot.appending(path: "config/biarritz.toml").path,
-            overrides: .init(
-                broker: "mqtt://127.0.0.1:\(brokerPort)", httpListen: "127.0.0.1:0", dataDirectory: dataDirectory.path))
-        let port = Mutex<Int?>(nil)
-        let daemon = try Daemon(configuration: configuration, logger: logger, onListening: { value in
-            port.withLock { $0 = value }
-        })
-        let group = ServiceGroup(
-            configuration: .init(services: [daemon.application], gracefulShutdownSignals: [], logger: logger))
-        let running = Task { try await group.run() }
-        defer { daemon.store.close() }
-        let deadline = ContinuousClock.now + .seconds(10)
-        while port.withLock({ $0 }) == nil && ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(10))
+        try await runningDaemon(brokerURL: "mqtt://127.0.0.1:\(brokerPort)") { client in
+            let health = try await client.get("/healthz")
+            #expect(health.status == 200)
+            #expect(try health.json()["ready"] as? Bool == false)
+            #expect(try await client.get("/readyz").status == 503)
+            #expect(try await client.get("/v1/parking").status == 200)
+
+            let broker = try TestBroker(port: brokerPort)
+            defer { broker.stop() }
+            // The first retries are 0.5 s, 1 s, 2 s apart (with jitter).
+            _ = try await client.waitFor("/healthz", timeout: .seconds(15)) { ($0["ready"] as? Bool) == true }
+            #expect(try await client.get("/readyz").status == 200)
         }
-        let client = HTTPClient(port: try #require(port.withLock { $0 }))
-
-        let health = try await client.get("/healthz")
-        #expect(health.status == 200)
-        #expect(try health.json()["ready"] as? Bool == false)
-        #expect(try await client.get("/readyz").status == 503)
-        #expect(try await client.get("/v1/parking").status == 200)
-
-        let broker = try TestBroker(port: brokerPort)
-        defer { broker.stop() }
-        // The first retries are 0.5 s, 1 s, 2 s apart (with jitter).
-        _ = try await client.waitFor("/healthz", timeout: .seconds(15)) { ($0["ready"] as? Bool) == true }
-        #expect(try await client.get("/readyz").status == 200)
-        await group.triggerGracefulShutdown()
-        try await running.value
     }
 
     @Test func aDischargeTurnsItsLinkedBeachesPoorAndRaisesAnAlert() async throws {

@@ -135,7 +135,7 @@ import Testing
 
     /// 100,000 random and mutated messages: none crashes the pipeline, and received = accepted + rejected.
     @Test func fuzzingNeverCrashesAndAccountsForEveryMessage() {
-        var random = SplitMix64(seed: 0xC17F_EED5)
+        var random = SeededGenerator(seed: 0xC17F_EED5)
         let statistics = IngestStatistics(logger: Logger(label: "fuzz", factory: { _ in SwiftLogNoOpLogHandler() }))
         let topics = Self.validSeeds.map(\.0) + ["c/parking/ghost/json", "nowhere", "c/any/lot/senml"]
         let alphabet = Array(#"{}[]":,0123456789.-+eEtruefalsnu \"#.utf8) + [0, 0xFF, 0xC3, 0xA9]
@@ -170,17 +170,5 @@ import Testing
         #expect(totals.messagesAccepted > 10_000, "the valid quarter and some mutations must survive")
         #expect(totals.messagesRejected > 50_000)
         #expect(totals.recent.count <= 50)
-    }
-
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
     }
 }
