@@ -147,6 +147,20 @@ final class ReadingLog {
         return samples.reversed()
     }
 
+    /// Every sample of a series at or after `since`, oldest first.
+    func samples(_ key: SeriesKey, since: Timestamp) throws -> [Sample] {
+        guard let id = seriesIDs[key] else { return [] }
+        let query = try database.statement("SELECT t, value FROM readings WHERE series = ? AND t >= ? ORDER BY t")
+        defer { query.reset() }
+        try query.bind(id, at: 1)
+        try query.bind(since.milliseconds, at: 2)
+        var samples: [Sample] = []
+        while try query.step() {
+            samples.append(Sample(time: Timestamp(milliseconds: query.int64(at: 0)), value: query.double(at: 1)))
+        }
+        return samples
+    }
+
     /// Total rows stored.
     func count() throws -> Int {
         let query = try database.statement("SELECT count(*) FROM readings")

@@ -5,14 +5,18 @@ import Synchronization
 public struct SeriesStoreConfiguration: Sendable {
     /// The SQLite file.
     public var path: String
-    public var durability: Durability = .full
-    /// Samples kept in memory per series (the newest ones); the durable log keeps everything.
-    public var ringCapacity: Int = 2_880
+    public var durability: Durability
+    public var layout: SeriesLayout
 
-    public init(path: String, durability: Durability = .full, ringCapacity: Int = 2_880) {
+    public init(path: String, durability: Durability = .full, layout: SeriesLayout = .defaults) {
         self.path = path
         self.durability = durability
-        self.ringCapacity = ringCapacity
+        self.layout = layout
+    }
+
+    /// Every class with `ringCapacity` raw samples: for tests and small tools.
+    public init(path: String, durability: Durability = .full, ringCapacity: Int) {
+        self.init(path: path, durability: durability, layout: SeriesLayout.defaults.withRawCapacity(ringCapacity))
     }
 }
 
@@ -24,33 +28,47 @@ public struct AppendResult: Sendable, Equatable {
     public var duplicates: Int
 }
 
-/// Every accepted reading, durable in SQLite and the newest of each series in memory.
+/// Memory held by the in-memory series.
+public struct MemoryReport: Sendable, Equatable {
+    public var series: Int
+    public var samples: Int
+    public var bytes: Int
+}
+
+/// Every accepted reading, durable in SQLite, and each series' newest samples and rollups in memory.
 ///
 /// `append` is the commit that MQTT acknowledgements wait for: it returns only once SQLite has committed.
 /// Memory is updated after the commit, so a query never shows a reading that a crash could still take back.
-/// Reads never wait for a commit: the log and the rings have locks of their own.
+/// Reads never wait for a commit: the log and the memory have locks of their own.
 public final class SeriesStore: Sendable {
     private let log: Mutex<ReadingLog?>
-    private let rings: Mutex<[SeriesKey: SeriesRing]>
+    private let memory: Mutex<[SeriesKey: SeriesMemory]>
     private let configuration: SeriesStoreConfiguration
 
-    /// Opens (or creates) the store and rebuilds the in-memory series from it.
-    public init(configuration: SeriesStoreConfiguration) throws {
+    /// Opens (or creates) the store and rebuilds the in-memory series from it: the newest raw samples, and
+    /// every sample within the longest rollup's span for the rollups.
+    public init(configuration: SeriesStoreConfiguration, now: Timestamp = .now) throws {
         self.configuration = configuration
         let log = try ReadingLog(path: configuration.path, durability: configuration.durability)
-        var rings: [SeriesKey: SeriesRing] = [:]
+        var memory: [SeriesKey: SeriesMemory] = [:]
         for key in log.seriesKeys {
-            var ring = SeriesRing(capacity: configuration.ringCapacity)
-            let newest = try log.newest(key, limit: configuration.ringCapacity)
-            for sample in newest {
-                ring.insert(sample)
+            var series = SeriesMemory(metric: key.metric, layout: configuration.layout)
+            let capacity = series.seriesClass.rawCapacity
+            let newest = try log.newest(key, limit: capacity)
+            for sample in newest { series.raw.insert(series.encode(sample)) }
+            // A full load may have left older rows in the log: the raw series is then not the whole history.
+            if newest.count == capacity { series.raw.markOlderSamplesExist() }
+            let span = series.seriesClass.rollups.map { Double($0.stepSeconds) * Double($0.capacity) }.max() ?? 0
+            if span > 0 {
+                for sample in try log.samples(key, since: now.adding(seconds: -span)) {
+                    let time = series.encodeTime(sample.time)
+                    for index in series.rollups.indices { series.rollups[index].add(sample.value, time: time) }
+                }
             }
-            // A full load may have left older rows in the log: the ring is then not the whole history.
-            ring.isTruncated = newest.count == configuration.ringCapacity
-            rings[key] = ring
+            memory[key] = series
         }
         self.log = Mutex(log)
-        self.rings = Mutex(rings)
+        self.memory = Mutex(memory)
     }
 
     /// Makes `readings` durable in one transaction, then adds the new ones to memory.
@@ -61,38 +79,53 @@ public final class SeriesStore: Sendable {
             return try log.append(readings)
         }
         let new = zip(readings, isNew).compactMap { $1 ? $0 : nil }
-        let capacity = configuration.ringCapacity
-        rings.withLock { rings in
+        let layout = configuration.layout
+        memory.withLock { memory in
             for reading in new {
-                rings[reading.seriesKey, default: SeriesRing(capacity: capacity)]
-                    .insert(Sample(time: reading.time, value: reading.value))
+                memory[reading.seriesKey, default: SeriesMemory(metric: reading.metric, layout: layout)]
+                    .add(Sample(time: reading.time, value: reading.value))
             }
         }
         return AppendResult(new: new, duplicates: readings.count - new.count)
     }
 
-    /// The newest sample of a series.
+    /// The newest sample of a series (at the in-memory resolution).
     public func latest(_ key: SeriesKey) -> Sample? {
-        rings.withLock { $0[key]?.last }
+        memory.withLock { memory in
+            guard let series = memory[key], let last = series.raw.last else { return nil }
+            return series.decode(last)
+        }
     }
 
-    /// In-memory samples of a series with `from <= time <= to`, oldest first.
+    /// In-memory raw samples of a series with `from <= time <= to`, oldest first.
     public func samples(_ key: SeriesKey, from: Timestamp, to: Timestamp) -> [Sample] {
-        rings.withLock { $0[key]?.samples(from: from, to: to) ?? [] }
+        memory.withLock { memory in
+            guard let series = memory[key] else { return [] }
+            return series.raw.samples(from: series.encodeTime(from), to: series.encodeTime(to)).map(series.decode)
+        }
     }
 
-    /// Every in-memory sample of a series, oldest first, and whether older ones exist that memory no longer
-    /// holds (rules that must not miss an event, such as the discharge hold, need to know).
+    /// Every in-memory raw sample of a series, oldest first, and whether older ones exist that memory no
+    /// longer holds (rules that must not miss an event, such as the discharge hold, need to know).
     public func history(_ key: SeriesKey) -> (samples: [Sample], truncated: Bool) {
-        rings.withLock { rings in
-            guard let ring = rings[key] else { return ([], false) }
-            return (ring.all, ring.isTruncated)
+        memory.withLock { memory in
+            guard let series = memory[key] else { return ([], false) }
+            return (series.raw.all().map(series.decode), series.raw.isTruncated)
         }
     }
 
     /// The series that have at least one sample.
     public var keys: [SeriesKey] {
-        rings.withLock { Array($0.keys) }.sorted()
+        memory.withLock { Array($0.keys) }.sorted()
+    }
+
+    /// What the in-memory series hold and cost.
+    public var memoryReport: MemoryReport {
+        memory.withLock { memory in
+            MemoryReport(
+                series: memory.count, samples: memory.values.reduce(0) { $0 + $1.raw.count },
+                bytes: memory.values.reduce(0) { $0 + $1.byteCount })
+        }
     }
 
     /// Rows in the durable log.
@@ -108,6 +141,14 @@ public final class SeriesStore: Sendable {
         log.withLock { log in
             log?.close()
             log = nil
+        }
+    }
+
+    /// Runs `body` on a series' memory under the lock; `nil` when the series has no samples.
+    func withSeries<T: Sendable>(_ key: SeriesKey, _ body: (borrowing SeriesMemory) -> T) -> T? {
+        memory.withLock { memory -> T? in
+            guard let series = memory[key] else { return nil }
+            return body(series)
         }
     }
 }

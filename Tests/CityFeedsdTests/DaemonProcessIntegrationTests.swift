@@ -81,7 +81,7 @@ import TimeSeries
         defer { daemon.kill9() }
         try await waitUntilReady(client)
 
-        let start = Timestamp.now.adding(seconds: -Double(count) - 60)
+        let start = Timestamp(milliseconds: (Timestamp.now.milliseconds / 1_000 - Int64(count) - 60) * 1_000)
         try publishReadings(0..<count, start: start, to: broker) { daemon.send(signal) }
         let status = try #require(daemon.wait(timeout: 15))
         if signal == SIGTERM {
@@ -111,7 +111,7 @@ import TimeSeries
         try await waitUntilReady(client)
 
         // Freeze the daemon while the first half queues up, so that the broker goes down in mid-drain.
-        let start = Timestamp.now.adding(seconds: -Double(count) - 60)
+        let start = Timestamp(milliseconds: (Timestamp.now.milliseconds / 1_000 - Int64(count) - 60) * 1_000)
         daemon.send(SIGSTOP)
         try publishReadings(0..<(count / 2), start: start, to: broker)
         daemon.send(SIGCONT)

@@ -1,0 +1,111 @@
+import FeedCore
+
+/// A rollup kept for a class of series: `capacity` steps of `stepSeconds`.
+public struct RollupSpec: Sendable, Hashable, CustomStringConvertible {
+    public var stepSeconds: Int64
+    public var capacity: Int
+
+    public init(stepSeconds: Int64, capacity: Int) {
+        self.stepSeconds = stepSeconds
+        self.capacity = capacity
+    }
+
+    /// Parses `"15m:2976"` (step with unit s, m, h or d, then the number of steps).
+    public init?(parsing text: String) {
+        let parts = text.split(separator: ":")
+        guard parts.count == 2, let capacity = Int(parts[1]), capacity > 0, let unit = parts[0].last,
+            let amount = Int64(parts[0].dropLast()), amount > 0
+        else { return nil }
+        let multiplier: Int64
+        switch unit {
+        case "s": multiplier = 1
+        case "m": multiplier = 60
+        case "h": multiplier = 3_600
+        case "d": multiplier = 86_400
+        default: return nil
+        }
+        self.init(stepSeconds: amount * multiplier, capacity: capacity)
+    }
+
+    public var description: String {
+        let step =
+            stepSeconds % 86_400 == 0 ? "\(stepSeconds / 86_400)d"
+            : stepSeconds % 3_600 == 0 ? "\(stepSeconds / 3_600)h"
+            : stepSeconds % 60 == 0 ? "\(stepSeconds / 60)m" : "\(stepSeconds)s"
+        return "\(step):\(capacity)"
+    }
+}
+
+/// How much memory one class of series gets: the raw samples kept, the rollups, and the heartbeat after which
+/// a step without samples is unknown rather than filled with the previous value.
+public struct SeriesClass: Sendable, Hashable {
+    public var rawCapacity: Int
+    public var rollups: [RollupSpec]
+    public var heartbeatSeconds: Double
+
+    public init(rawCapacity: Int, rollups: [RollupSpec], heartbeatSeconds: Double) {
+        self.rawCapacity = rawCapacity
+        self.rollups = rollups.sorted { $0.stepSeconds < $1.stepSeconds }
+        self.heartbeatSeconds = heartbeatSeconds
+    }
+}
+
+/// Which class each metric's series belong to, and the resolution its values are kept at in memory.
+public struct SeriesLayout: Sendable, Hashable {
+    /// Series classes by name: `parking`, `water`, `sewer`, `rain`.
+    public var classes: [String: SeriesClass]
+    /// In-memory samples keep values as integers of 1/scale: 100 keeps two decimals. The durable log keeps the
+    /// value exactly as received.
+    public var valueScale: [Metric: Int64]
+    /// In-memory samples keep times in this unit (1,000 ms: seconds, what makes timestamps compress well).
+    public var timeUnitMilliseconds: Int64
+
+    public init(classes: [String: SeriesClass], valueScale: [Metric: Int64], timeUnitMilliseconds: Int64 = 1_000) {
+        self.classes = classes
+        self.valueScale = valueScale
+        self.timeUnitMilliseconds = timeUnitMilliseconds
+    }
+
+    public static func className(of metric: Metric) -> String {
+        switch metric {
+        case .occupied, .free, .entries, .exits, .spaceOccupied: "parking"
+        case .ecoli, .enterococci, .turbidity, .salinity, .temperature: "water"
+        case .overflowState: "sewer"
+        case .rainMillimetres: "rain"
+        }
+    }
+
+    public func seriesClass(of metric: Metric) -> SeriesClass {
+        classes[Self.className(of: metric)] ?? Self.defaults.classes[Self.className(of: metric)]!
+    }
+
+    public func scale(of metric: Metric) -> Int64 {
+        valueScale[metric] ?? 100
+    }
+
+    /// Sized for a city's few hundred series: two days of minute readings raw, a month at 15 minutes and a
+    /// quarter at one hour for car parks; probes and outfalls report less often.
+    public static let defaults = SeriesLayout(
+        classes: [
+            "parking": SeriesClass(
+                rawCapacity: 2_880, rollups: [RollupSpec(stepSeconds: 900, capacity: 2_976), RollupSpec(stepSeconds: 3_600, capacity: 2_232)],
+                heartbeatSeconds: 1_800),
+            "water": SeriesClass(
+                rawCapacity: 2_880, rollups: [RollupSpec(stepSeconds: 3_600, capacity: 2_232)], heartbeatSeconds: 3 * 3_600),
+            "sewer": SeriesClass(
+                rawCapacity: 4_096, rollups: [RollupSpec(stepSeconds: 3_600, capacity: 2_232)], heartbeatSeconds: 24 * 3_600),
+            "rain": SeriesClass(
+                rawCapacity: 2_880, rollups: [RollupSpec(stepSeconds: 3_600, capacity: 2_232)], heartbeatSeconds: 2 * 3_600),
+        ],
+        valueScale: [
+            .occupied: 1, .free: 1, .entries: 1, .exits: 1, .spaceOccupied: 1, .overflowState: 1,
+            .ecoli: 10, .enterococci: 10, .turbidity: 100, .salinity: 100, .temperature: 100, .rainMillimetres: 100,
+        ])
+
+    /// The same layout with every class's raw capacity set to `capacity`.
+    public func withRawCapacity(_ capacity: Int) -> SeriesLayout {
+        var copy = self
+        for name in copy.classes.keys { copy.classes[name]!.rawCapacity = capacity }
+        return copy
+    }
+}

@@ -1,0 +1,123 @@
+import FeedCore
+import Testing
+
+@testable import TimeSeries
+
+@Suite struct SampleBlockTests {
+    static let regular: [EncodedSample] = (0..<500).map {
+        EncodedSample(time: 1_400_000_000 + Int64($0) * 1_800, value: Int64($0 % 17))
+    }
+    static let wide: [EncodedSample] = (0..<300).map { (index: Int) -> EncodedSample in
+        EncodedSample(time: Int64(index * index), value: Int64.max / 2 - Int64(index) * 1_000_003)
+    }
+    static let extremes: [EncodedSample] = [
+        EncodedSample(time: -5, value: .min), EncodedSample(time: 3, value: .max), EncodedSample(time: 4, value: 0),
+    ]
+
+    @Test(arguments: [[EncodedSample(time: 0, value: 0)], regular, wide, extremes])
+    func roundTrips(samples: [EncodedSample]) {
+        let block = SampleBlock(samples)
+        #expect(block.decode() == samples)
+        #expect(block.count == samples.count)
+    }
+
+    @Test func regularUnchangedSamplesCostAboutTwoBits() {
+        let samples = (0..<1_000).map { EncodedSample(time: Int64($0) * 60, value: 22) }
+        let block = SampleBlock(samples)
+        #expect(block.byteCount < 300)
+    }
+
+    @Test func randomSeriesRoundTrip() {
+        var random = SeededGenerator(seed: 7)
+        for _ in 0..<200 {
+            var time: Int64 = Int64.random(in: 0...2_000_000_000, using: &random)
+            let samples = (0..<Int.random(in: 1...300, using: &random)).map { _ -> EncodedSample in
+                time += Int64.random(in: 1...(Bool.random(using: &random) ? 100 : 10_000_000), using: &random)
+                return EncodedSample(time: time, value: Int64.random(in: -1_000_000...1_000_000, using: &random))
+            }
+            #expect(SampleBlock(samples).decode() == samples)
+        }
+    }
+}
+
+@Suite struct CompressedSeriesTests {
+    /// Random appends (mostly in order, some out of order, some repeated) against a naive model: a sorted
+    /// dictionary that keeps the first value per time and forgets what falls before the window.
+    @Test(arguments: [1, 10, 100, 700])
+    func agreesWithANaiveModel(capacity: Int) {
+        var random = SeededGenerator(seed: UInt64(capacity))
+        for _ in 0..<20 {
+            var series = CompressedSeries(capacity: capacity, blockSize: 8)
+            var model: [Int64: Int64] = [:]
+            var newest: Int64 = 0
+            for _ in 0..<2_000 {
+                let roll = Int.random(in: 0..<10, using: &random)
+                let time: Int64 =
+                    roll < 7 ? newest + Int64.random(in: 1...90, using: &random)  // in order
+                    : roll < 9 ? max(0, newest - Int64.random(in: 0...400, using: &random))  // late or repeated
+                    : Int64.random(in: 0...max(newest, 1), using: &random)  // anywhere
+                newest = max(newest, time)
+                let sample = EncodedSample(time: time, value: Int64.random(in: -50...50, using: &random))
+                let oldest = series.first?.time
+                let result = series.insert(sample)
+                switch result {
+                case .duplicate:
+                    #expect(model[time] != nil)
+                case .beforeWindow:
+                    // Too old to place: the model, which keeps only what is shown, would not show it either.
+                    #expect(series.isTruncated)
+                    #expect(time < oldest!)
+                    continue
+                case .inserted:
+                    #expect(model[time] == nil)
+                    model[time] = sample.value
+                }
+            }
+            // What the series shows is exactly the model's newest `capacity` entries.
+            let expected = Array(model.keys.sorted().suffix(capacity))
+            let all = series.all()
+            #expect(all.map(\.time) == expected)
+            #expect(all.map(\.value) == expected.map { model[$0]! })
+            #expect(series.isTruncated == (model.count > capacity))
+            let from = Int64.random(in: 0...newest, using: &random)
+            let to = from + Int64.random(in: 0...5_000, using: &random)
+            #expect(series.samples(from: from, to: to) == all.filter { $0.time >= from && $0.time <= to })
+        }
+    }
+
+    @Test func keepsAtLeastItsCapacityAndDropsWholeBlocks() {
+        var series = CompressedSeries(capacity: 100, blockSize: 16)
+        for time in 0..<1_000 { series.insert(EncodedSample(time: Int64(time), value: 1)) }
+        #expect(series.count >= 100)
+        #expect(series.count <= 100 + 16 + 32)
+        #expect(series.isTruncated)
+        #expect(series.last?.time == 999)
+        let result = series.insert(EncodedSample(time: 0, value: 5))
+        #expect(result == .beforeWindow)
+    }
+}
+
+@Suite struct RollupRingTests {
+    @Test func consolidatesMinMaxSumCountAndLast() {
+        var ring = RollupRing(step: 60, capacity: 10)
+        for (time, value) in [(0, 5.0), (30, 1.0), (59, 3.0), (10, 9.0), (60, 2.0)] {
+            let added = ring.add(value, time: Int64(time))
+            #expect(added)
+        }
+        let steps = ring.steps(from: 0, to: 600)
+        #expect(steps.map(\.start) == [0, 60])
+        let first = steps[0].aggregate
+        #expect((first.count, first.min, first.max, first.sum, first.last) == (4, 1, 9, 18, 3))
+        #expect(steps[1].aggregate.count == 1)
+    }
+
+    @Test func forgetsStepsOlderThanItsCapacity() {
+        var ring = RollupRing(step: 10, capacity: 3)
+        for time in stride(from: 0, through: 100, by: 10) { ring.add(1, time: Int64(time)) }
+        #expect(ring.steps(from: 0, to: 100).map(\.start) == [80, 90, 100])
+        let tooOld = ring.add(1, time: 75)
+        let inRange = ring.add(1, time: 85)
+        #expect(!tooOld)
+        #expect(inRange)
+    }
+}
