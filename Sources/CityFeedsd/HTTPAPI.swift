@@ -63,6 +63,7 @@ struct HTTPAPI: Sendable {
         router.get("/v1/alerts") { _, _ in
             json(ListDocument(generatedAt: now().iso8601, items: status.activeAlerts(now: now())))
         }
+        addSeriesRoutes(to: router)
     }
 
     func healthDocument() -> HealthDocument {

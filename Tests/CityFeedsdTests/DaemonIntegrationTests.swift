@@ -95,6 +95,48 @@ import Testing
         }
     }
 
+    @Test func seriesAreServedRawAndInStepsAsJSONAndCSV() async throws {
+        let broker = try TestBroker()
+        defer { broker.stop() }
+        try await withDaemon(broker: broker) { client, publisher in
+            // Every 10 minutes for the last 3 hours, on whole minutes.
+            let end = Timestamp(milliseconds: Timestamp.now.milliseconds / 60_000 * 60_000)
+            let times = (0..<18).map { end.adding(seconds: -Double(17 - $0) * 600) }
+            let batch = times.enumerated().map { #"{"ts":"\#($1.iso8601)","occupied":\#(100 + $0 * 10)}"# }
+            try publisher.publish(topic: "cityfeeds/parking/casino/occupancy", text: "[\(batch.joined(separator: ","))]")
+            #expect(publisher.waitForAcknowledgements())
+            let from = times[0].iso8601
+            let raw = try await client.waitFor("/v1/series/casino/occupied?from=\(from)") {
+                ($0["points"] as? [Any])?.count == 18
+            }
+            let points = raw["points"] as? [[String: Any]]
+            #expect(points?.first?["value"] as? Double == 100)
+            #expect(points?.last?["value"] as? Double == 270)
+
+            let hourly = try await client.get("/v1/series/casino/occupied?from=\(from)&to=\(end.iso8601)&step=1h").json()
+            let steps = hourly["points"] as? [[String: Any]] ?? []
+            #expect(hourly["step"] as? Int == 3_600)
+            #expect(steps.reduce(0) { $0 + ($1["count"] as? Int ?? 0) } == 18)
+            #expect(steps.compactMap { $0["max"] as? Double }.max() == 270)
+
+            let csv = try await client.get("/v1/series/casino/occupied?from=\(from)", headers: ["Accept": "text/csv"])
+            #expect(csv.headers["content-type"]?.hasPrefix("text/csv") == true)
+            let lines = String(decoding: csv.body, as: UTF8.self).split(separator: "\r\n")
+            #expect(lines.first == "time,value")
+            #expect(lines.count == 19)
+            #expect(lines.last?.hasSuffix(",270") == true)
+
+            #expect(try await client.get("/v1/series/casino/occupied?step=never").status == 400)
+            #expect(try await client.get("/v1/series/casino/occupied?from=yesterday").status == 400)
+            #expect(try await client.get("/v1/series/casino/occupied?step=1s&from=0").status == 400)
+            #expect(try await client.get("/v1/series/casino/nonsense").status == 404)
+            #expect(try await client.get("/v1/series/atlantis/occupied").status == 404)
+
+            let list = try await client.get("/v1/series").json()
+            #expect((list["memory"] as? [String: Any])?["series"] as? Int == 1)
+        }
+    }
+
     @Test func badInputIsRejectedWithAReasonAndDoesNotBlockGoodInput() async throws {
         let broker = try TestBroker()
         defer { broker.stop() }
