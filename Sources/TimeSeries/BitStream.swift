@@ -23,6 +23,12 @@ struct BitWriter {
         }
     }
 
+    /// Gives back the spare capacity the words array grew into.
+    mutating func shrinkToFit() {
+        // A plain `Array(words)` would share the same (oversized) buffer.
+        if words.capacity > words.count { words = words.withUnsafeBufferPointer { Array($0) } }
+    }
+
     mutating func writeBit(_ bit: Bool) {
         write(bit ? 1 : 0, bits: 1)
     }

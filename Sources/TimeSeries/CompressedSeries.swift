@@ -1,12 +1,15 @@
-/// The newest samples of one series in fixed memory: sealed, compressed blocks (`SampleBlock`) plus an
-/// uncompressed head of the most recent ones.
+/// The newest samples of one series in fixed memory: a list of compressed blocks (`SampleBlock`), the last of
+/// which is open and appended to in place, Gorilla-style.
 ///
-/// - Appending in time order touches only the head; when the head holds two blocks' worth, the older half is
-///   sealed. When the sealed samples exceed `capacity`, the oldest block is dropped (the durable log keeps it).
-/// - A sample older than the head is placed in the right block (decoded and re-encoded: rare, and bounded by
+/// - Appending in time order touches only the open block; when it holds `blockSize` samples it is sealed and
+///   a new one begins. When the samples beyond the oldest block still number `capacity`, the oldest block is
+///   dropped (the durable log keeps it).
+/// - A sample older than the newest is placed in the right block (decoded and re-encoded: rare, and bounded by
 ///   the block size). A sample at or before what memory has dropped is not kept: `insert` says `.beforeWindow`
 ///   (the durable log and the rollups still take it).
 /// - Same time twice: the first value wins, as in the durable log (`INSERT OR IGNORE`).
+/// - Queries show the newest `capacity` samples, whatever else memory still holds, so that a series rebuilt
+///   from the durable log answers exactly as the live one did.
 struct CompressedSeries {
     enum InsertResult: Equatable {
         case inserted
@@ -17,85 +20,70 @@ struct CompressedSeries {
     let capacity: Int
     let blockSize: Int
     private var blocks: [SampleBlock] = []
-    private var head: [EncodedSample] = []
-    /// Samples held, including up to a block and a head beyond `capacity` that queries do not show.
+    /// Samples held, including up to a block beyond `capacity` that queries do not show.
     private(set) var count = 0
     /// Memory holds every sample after this time and none at or before it (after a drop, or when loaded from
     /// a log with older rows); `nil` while memory holds the whole history.
     private var horizon: Int64?
+
+    init(capacity: Int, blockSize: Int = 256) {
+        precondition(capacity > 0 && blockSize > 1)
+        self.capacity = capacity
+        self.blockSize = blockSize
+    }
 
     /// Whether older samples exist than the ones shown: memory is not the whole history.
     var isTruncated: Bool { horizon != nil || count > capacity }
 
     /// Records that older samples exist (in the durable log) than the ones loaded.
     mutating func markOlderSamplesExist() {
-        if let first = blocks.first?.first ?? head.first { horizon = max(horizon ?? .min, first.time - 1) }
+        if let first = blocks.first?.first { horizon = max(horizon ?? .min, first.time - 1) }
     }
 
-    init(capacity: Int, blockSize: Int = 64) {
-        precondition(capacity > 0 && blockSize > 0)
-        self.capacity = capacity
-        self.blockSize = blockSize
-        head.reserveCapacity(2 * blockSize)
-    }
-
-    /// The oldest sample shown: queries show the newest `capacity` samples, whatever else memory still holds,
-    /// so that a series rebuilt from the durable log answers exactly as the live one did.
+    /// The oldest sample shown.
     var first: EncodedSample? {
         guard count > 0 else { return nil }
-        return sample(at: Swift.max(0, count - capacity))
-    }
-    var last: EncodedSample? { head.last ?? blocks.last?.last }
-
-    private func sample(at position: Int) -> EncodedSample {
-        var remaining = position
+        var remaining = Swift.max(0, count - capacity)
         for block in blocks {
+            if remaining == 0 { return block.first }
             if remaining < block.count { return block.decode()[remaining] }
             remaining -= block.count
         }
-        return head[remaining]
+        return nil
     }
 
-    /// Bytes held: compressed blocks, the head, and the block list.
+    var last: EncodedSample? { blocks.last?.last }
+
+    /// Bytes held: the blocks and the block list.
     var byteCount: Int {
-        blocks.reduce(0) { $0 + $1.byteCount } + head.capacity * MemoryLayout<EncodedSample>.stride
-            + blocks.capacity * MemoryLayout<SampleBlock>.stride + 64
+        blocks.reduce(0) { $0 + $1.byteCount } + blocks.capacity * MemoryLayout<SampleBlock>.stride + 32
     }
 
-    /// Bytes the sealed blocks take per sample they hold.
-    var sealedBytesPerSample: Double? {
-        let samples = blocks.reduce(0) { $0 + $1.count }
-        return samples == 0 ? nil : Double(blocks.reduce(0) { $0 + $1.byteCount }) / Double(samples)
+    /// Bytes per sample held, everything included.
+    var bytesPerSample: Double? {
+        count == 0 ? nil : Double(byteCount) / Double(count)
     }
 
     @discardableResult
     mutating func insert(_ sample: EncodedSample) -> InsertResult {
-        if let newest = last, sample.time <= newest.time {
-            return insertOutOfOrder(sample)
+        guard let newest = last else {
+            blocks.append(SampleBlock(sample))
+            count = 1
+            return .inserted
         }
-        head.append(sample)
-        count += 1
-        sealIfFull()
-        return .inserted
-    }
-
-    private mutating func insertOutOfOrder(_ sample: EncodedSample) -> InsertResult {
+        if sample.time > newest.time {
+            if blocks[blocks.count - 1].count >= blockSize {
+                blocks[blocks.count - 1].seal()
+                blocks.append(SampleBlock(sample))
+                dropOldBlocks()
+            } else {
+                blocks[blocks.count - 1].append(sample)
+            }
+            count += 1
+            return .inserted
+        }
         if let horizon, sample.time <= horizon { return .beforeWindow }
-        if let headFirst = head.first, sample.time >= headFirst.time || blocks.isEmpty {
-            let position = head.partitioningIndex { $0.time >= sample.time }
-            if position < head.count && head[position].time == sample.time { return .duplicate }
-            head.insert(sample, at: position)
-            count += 1
-            sealIfFull()
-            return .inserted
-        }
-        guard !blocks.isEmpty else {
-            head.append(sample)
-            count += 1
-            return .inserted
-        }
-        // Into the block whose span holds it, or the next one after a gap; before the first block only while
-        // nothing has been dropped.
+        // Into the block whose span holds it, or the next one after a gap (the first before everything).
         var index = blocks.partitioningIndex { $0.last.time >= sample.time }
         if index == blocks.count { index = blocks.count - 1 }
         var samples = blocks[index].decode()
@@ -107,10 +95,7 @@ struct CompressedSeries {
         return .inserted
     }
 
-    private mutating func sealIfFull() {
-        guard head.count >= 2 * blockSize else { return }
-        blocks.append(SampleBlock(head[..<blockSize]))
-        head.removeFirst(blockSize)
+    private mutating func dropOldBlocks() {
         while let oldest = blocks.first, count - oldest.count >= capacity {
             count -= oldest.count
             blocks.removeFirst()
@@ -120,7 +105,7 @@ struct CompressedSeries {
 
     /// Every sample shown, oldest first.
     func all() -> [EncodedSample] {
-        Array((blocks.flatMap { $0.decode() } + head).suffix(capacity))
+        Array(blocks.flatMap { $0.decode() }.suffix(capacity))
     }
 
     /// Samples shown with `from <= time <= to`, oldest first; only the blocks that overlap are decoded.
@@ -131,7 +116,6 @@ struct CompressedSeries {
         for block in blocks where block.last.time >= from && block.first.time <= to {
             result += block.decode().filter { $0.time >= from && $0.time <= to }
         }
-        result += head.filter { $0.time >= from && $0.time <= to }
         return result
     }
 }

@@ -1,5 +1,5 @@
 /// One sample as the in-memory series keep it: time in the series' time unit, value in its value unit
-/// (scaled integers, see `SeriesEncoding`).
+/// (scaled integers, see `SeriesLayout`).
 struct EncodedSample: Hashable, Comparable {
     var time: Int64
     var value: Int64
@@ -7,35 +7,47 @@ struct EncodedSample: Hashable, Comparable {
     static func < (lhs: EncodedSample, rhs: EncodedSample) -> Bool { lhs.time < rhs.time }
 }
 
-/// A sealed run of samples, compressed Gorilla-style (VLDB 2015): timestamps as delta-of-delta, values as the
-/// delta of scaled integers, both zigzagged into prefix codes sized for sensor data. Regular timestamps cost
-/// one bit; an unchanged value one bit; a car park's usual change of a few cars about a byte.
+/// A run of samples compressed Gorilla-style (VLDB 2015) as they are appended: timestamps as delta-of-delta,
+/// values as the delta of scaled integers, both zigzagged into prefix codes sized for sensor data. Regular
+/// timestamps cost one bit, an unchanged value one bit, a car park's usual change of a few cars about a byte.
+/// There is no uncompressed buffer: the newest block is appended to in place, as in Gorilla.
 struct SampleBlock {
-    let first: EncodedSample
-    let last: EncodedSample
-    let count: Int
-    private let bits: [UInt64]
+    private(set) var first: EncodedSample
+    private(set) var last: EncodedSample
+    private(set) var count: Int
+    private var writer = BitWriter()
+    private var lastDelta: Int64 = 0
 
-    /// Memory the block holds (its bit stream and fixed fields).
-    var byteCount: Int { bits.count * 8 + 40 }
+    /// Memory the block holds: its bit stream and its fixed fields.
+    var byteCount: Int { writer.words.capacity * 8 + MemoryLayout<SampleBlock>.stride }
+
+    init(_ sample: EncodedSample) {
+        first = sample
+        last = sample
+        count = 1
+    }
 
     /// Encodes `samples`, which must be sorted by time, distinct in time, and not empty.
     init(_ samples: some Collection<EncodedSample>) {
         precondition(!samples.isEmpty)
-        var writer = BitWriter()
-        var previous = samples.first!
-        var previousDelta: Int64 = 0
-        for sample in samples.dropFirst() {
-            let delta = sample.time &- previous.time
-            Self.writeTime(zigzag(delta &- previousDelta), to: &writer)
-            Self.writeValue(zigzag(sample.value &- previous.value), to: &writer)
-            previousDelta = delta
-            previous = sample
-        }
-        first = samples.first!
-        last = previous
-        count = samples.count
-        bits = writer.words
+        self.init(samples.first!)
+        for sample in samples.dropFirst() { append(sample) }
+        writer.shrinkToFit()
+    }
+
+    /// Appends a sample later than `last`.
+    mutating func append(_ sample: EncodedSample) {
+        let delta = sample.time &- last.time
+        Self.writeTime(zigzag(delta &- lastDelta), to: &writer)
+        Self.writeValue(zigzag(sample.value &- last.value), to: &writer)
+        lastDelta = delta
+        last = sample
+        count += 1
+    }
+
+    /// Releases the spare capacity of a block that will not grow any more.
+    mutating func seal() {
+        writer.shrinkToFit()
     }
 
     /// Every sample, in time order.
@@ -43,7 +55,7 @@ struct SampleBlock {
         var result: [EncodedSample] = []
         result.reserveCapacity(count)
         result.append(first)
-        var reader = BitReader(bits)
+        var reader = BitReader(writer.words)
         var previous = first
         var previousDelta: Int64 = 0
         for _ in 1..<max(count, 1) {
@@ -61,9 +73,9 @@ struct SampleBlock {
     private static func writeTime(_ code: UInt64, to writer: inout BitWriter) {
         switch code {
         case 0: writer.write(0b0, bits: 1)
-        case ..<(1 << 7): writer.write(0b10, bits: 2); writer.write(code, bits: 7)
-        case ..<(1 << 12): writer.write(0b110, bits: 3); writer.write(code, bits: 12)
-        case ..<(1 << 20): writer.write(0b1110, bits: 4); writer.write(code, bits: 20)
+        case ..<(1 << 7): writer.write(0b10 << 7 | code, bits: 9)
+        case ..<(1 << 12): writer.write(0b110 << 12 | code, bits: 15)
+        case ..<(1 << 20): writer.write(0b1110 << 20 | code, bits: 24)
         default: writer.write(0b1111, bits: 4); writer.write(code, bits: 64)
         }
     }
@@ -80,10 +92,10 @@ struct SampleBlock {
     private static func writeValue(_ code: UInt64, to writer: inout BitWriter) {
         switch code {
         case 0: writer.write(0b0, bits: 1)
-        case ..<(1 << 4): writer.write(0b10, bits: 2); writer.write(code, bits: 4)
-        case ..<(1 << 7): writer.write(0b110, bits: 3); writer.write(code, bits: 7)
-        case ..<(1 << 12): writer.write(0b1110, bits: 4); writer.write(code, bits: 12)
-        case ..<(1 << 24): writer.write(0b11110, bits: 5); writer.write(code, bits: 24)
+        case ..<(1 << 4): writer.write(0b10 << 4 | code, bits: 6)
+        case ..<(1 << 7): writer.write(0b110 << 7 | code, bits: 10)
+        case ..<(1 << 12): writer.write(0b1110 << 12 | code, bits: 16)
+        case ..<(1 << 24): writer.write(0b11110 << 24 | code, bits: 29)
         default: writer.write(0b11111, bits: 5); writer.write(code, bits: 64)
         }
     }

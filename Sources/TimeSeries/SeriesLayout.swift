@@ -99,7 +99,7 @@ public struct SeriesLayout: Sendable, Hashable {
         ],
         valueScale: [
             .occupied: 1, .free: 1, .entries: 1, .exits: 1, .spaceOccupied: 1, .overflowState: 1,
-            .ecoli: 10, .enterococci: 10, .turbidity: 100, .salinity: 100, .temperature: 100, .rainMillimetres: 100,
+            .ecoli: 10, .enterococci: 10, .turbidity: 100, .salinity: 100, .temperature: 10, .rainMillimetres: 10,
         ])
 
     /// The same layout with every class's raw capacity set to `capacity`.
