@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Ingest
 import Logging
+import TimeSeries
 
 /// `cityfeedsd`: the command line. It only parses arguments, bootstraps logging and hands over to `Daemon`.
 @main
@@ -84,10 +85,15 @@ struct CheckConfig: ParsableCommand {
     func run() throws {
         do {
             let configuration = try DaemonConfiguration.load(path: file, overrides: .environment())
+            let series = configuration.sensorSpecs.flatMap { spec in spec.metrics.map { ($0, spec.id) } }
+            let bound = series.reduce(0) { $0 + configuration.seriesLayout.worstCaseBytes(of: $1.0) }
             print(
                 "\(file): OK — \(configuration.carParks.count) car parks, \(configuration.beaches.count) beaches, "
                     + "\(configuration.outfalls.count) outfalls, \(configuration.rainGauges.count) rain gauges, "
                     + "\(configuration.routes.count) topic routes")
+            print(
+                "series memory: at most \(bound / 1_048_576) MiB for \(series.count) possible series "
+                    + "(sensor × metric), rollups included; real data takes less")
         } catch let error as ConfigurationError {
             printToStandardError(error.description)
             throw ExitCode(78)

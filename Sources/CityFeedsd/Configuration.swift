@@ -50,15 +50,27 @@ struct ConfigurationFile: Decodable {
         var listen: String?
     }
 
+    /// Memory for one class of series (`parking`, `water`, `sewer`, `rain`).
+    struct SeriesClassSettings: Decodable {
+        var raw: Int?
+        /// `"15m:2976"`: step, then how many steps.
+        var rollups: [String]?
+        var heartbeatMinutes: Number?
+
+        enum CodingKeys: String, CodingKey {
+            case raw, rollups
+            case heartbeatMinutes = "heartbeat_minutes"
+        }
+    }
+
     struct Storage: Decodable {
         var dataDir: String?
         var durability: Durability?
-        var ringCapacity: Int?
+        var classes: [String: SeriesClassSettings]?
 
         enum CodingKeys: String, CodingKey {
-            case durability
+            case durability, classes
             case dataDir = "data_dir"
-            case ringCapacity = "ring_capacity"
         }
     }
 

@@ -33,7 +33,7 @@ struct Daemon: Sendable {
         store = try SeriesStore(
             configuration: SeriesStoreConfiguration(
                 path: configuration.databasePath, durability: configuration.durability,
-                ringCapacity: configuration.ringCapacity))
+                layout: configuration.seriesLayout))
         metrics = PrometheusCollectorRegistry()
         let metricsFactory = PrometheusMetricsFactory(registry: metrics)
         statistics = IngestStatistics(

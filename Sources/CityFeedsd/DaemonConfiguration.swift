@@ -85,7 +85,7 @@ struct DaemonConfiguration: Sendable {
     var httpPort: Int
     var dataDirectory: String
     var durability: Durability
-    var ringCapacity: Int
+    var seriesLayout: SeriesLayout
     var policy: IngestPolicy
     var routes: [TopicRoute]
     var aliases: [String: SensorID]
@@ -298,9 +298,34 @@ private struct Validator {
             }
         }
 
-        let ringCapacity = raw.storage?.ringCapacity ?? 2_880
-        if !(16...10_000_000).contains(ringCapacity) {
-            report("storage.ring_capacity", "must be between 16 and 10000000")
+        var seriesLayout = SeriesLayout.defaults
+        for (name, settings) in (raw.storage?.classes ?? [:]).sorted(by: { $0.key < $1.key }) {
+            let location = "storage.classes.\(name)"
+            guard var seriesClass = seriesLayout.classes[name] else {
+                report(location, "no such class (parking, water, sewer, rain)")
+                continue
+            }
+            if let rawCapacity = settings.raw {
+                if !(16...10_000_000).contains(rawCapacity) { report("\(location).raw", "must be between 16 and 10000000") }
+                seriesClass.rawCapacity = rawCapacity
+            }
+            if let rollups = settings.rollups {
+                var specs: [RollupSpec] = []
+                for (index, text) in rollups.enumerated() {
+                    guard let spec = RollupSpec(parsing: text), spec.capacity <= 1_000_000 else {
+                        report("\(location).rollups[\(index)]", "expected STEP:COUNT such as \"15m:2976\", got '\(text)'")
+                        continue
+                    }
+                    specs.append(spec)
+                }
+                seriesClass = SeriesClass(
+                    rawCapacity: seriesClass.rawCapacity, rollups: specs, heartbeatSeconds: seriesClass.heartbeatSeconds)
+            }
+            if let minutes = settings.heartbeatMinutes?.value {
+                if minutes <= 0 { report("\(location).heartbeat_minutes", "must be positive") }
+                seriesClass.heartbeatSeconds = minutes * 60
+            }
+            seriesLayout.classes[name] = seriesClass
         }
 
         var sensorOwners: [SensorID: String] = [:]
@@ -412,7 +437,7 @@ private struct Validator {
             clientID: raw.mqtt?.clientID ?? "cityfeedsd-\(raw.city.name.lowercased().filter(\.isLetter))",
             username: raw.mqtt?.username, password: password, tls: tls, maxBurst: maxBurst, httpHost: httpHost,
             httpPort: httpPort, dataDirectory: resolve(overrides.dataDirectory ?? raw.storage?.dataDir ?? "data"),
-            durability: raw.storage?.durability ?? .full, ringCapacity: ringCapacity, policy: policy,
+            durability: raw.storage?.durability ?? .full, seriesLayout: seriesLayout, policy: policy,
             routes: routes, aliases: aliases, staleAfterSeconds: staleMinutes * 60, carParks: carParks, beaches: beaches,
             outfalls: outfalls, rainGauges: rainGauges, thresholds: thresholds,
             maxSampleAgeSeconds: maxSampleAgeHours * 3_600, dischargeHoldSeconds: holdHours * 3_600,

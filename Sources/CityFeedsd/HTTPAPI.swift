@@ -103,6 +103,11 @@ struct HTTPAPI: Sendable {
             .set(Int64(mqtt.attempts))
         metrics.makeGauge(name: "cityfeeds_mqtt_reconnects", help: "MQTT reconnections since start")
             .set(Int64(mqtt.reconnects))
+        let memory = store.memoryReport
+        metrics.makeGauge(name: "cityfeeds_series_memory_bytes", help: "Memory held by the in-memory series")
+            .set(Int64(memory.bytes))
+        metrics.makeGauge(name: "cityfeeds_series_samples", help: "Raw samples held in memory")
+            .set(Int64(memory.samples))
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))

@@ -26,7 +26,9 @@ struct CompressedSeries {
     /// a log with older rows); `nil` while memory holds the whole history.
     private var horizon: Int64?
 
-    init(capacity: Int, blockSize: Int = 256) {
+    static let defaultBlockSize = 256
+
+    init(capacity: Int, blockSize: Int = defaultBlockSize) {
         precondition(capacity > 0 && blockSize > 1)
         self.capacity = capacity
         self.blockSize = blockSize

@@ -102,6 +102,16 @@ public struct SeriesLayout: Sendable, Hashable {
             .ecoli: 10, .enterococci: 10, .turbidity: 100, .salinity: 100, .temperature: 10, .rainMillimetres: 10,
         ])
 
+    /// The most memory one series of `metric` can take, known from the configuration alone: raw samples at
+    /// their worst encoding (17 bytes, every delta at full width) plus one block beyond the capacity, and the
+    /// rollups, which are allocated in full. Real series take far less raw memory (about 1.5 bytes a sample).
+    public func worstCaseBytes(of metric: Metric) -> Int {
+        let seriesClass = seriesClass(of: metric)
+        let raw = (seriesClass.rawCapacity + CompressedSeries.defaultBlockSize) * 17
+        let rollups = seriesClass.rollups.reduce(0) { $0 + $1.capacity * RollupRing.bytesPerStep }
+        return raw + rollups
+    }
+
     /// The same layout with every class's raw capacity set to `capacity`.
     public func withRawCapacity(_ capacity: Int) -> SeriesLayout {
         var copy = self

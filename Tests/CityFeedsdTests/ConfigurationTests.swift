@@ -89,6 +89,39 @@ import Testing
         }
     }
 
+    @Test func seriesClassesCanBeSizedAndBadSizesAreReported() throws {
+        let good = try DaemonConfiguration.parse(
+            """
+            [city]
+            name = "T"
+            [storage.classes.parking]
+            raw = 100
+            rollups = ["1h:24", "5m:12"]
+            heartbeat_minutes = 10
+            """, file: "t.toml", overrides: .init())
+        let parking = try #require(good.seriesLayout.classes["parking"])
+        #expect(parking.rawCapacity == 100)
+        #expect(parking.rollups == [RollupSpec(stepSeconds: 300, capacity: 12), RollupSpec(stepSeconds: 3_600, capacity: 24)])
+        #expect(parking.heartbeatSeconds == 600)
+        #expect(good.seriesLayout.classes["water"] == SeriesLayout.defaults.classes["water"])
+
+        #expect {
+            try DaemonConfiguration.parse(
+                """
+                [city]
+                name = "T"
+                [storage.classes.parking]
+                raw = 1
+                rollups = ["hourly"]
+                [storage.classes.boats]
+                raw = 100
+                """, file: "t.toml", overrides: .init())
+        } throws: { error in
+            let locations = Set((error as? ConfigurationError)?.problems.map(\.location) ?? [])
+            return locations == ["storage.classes.parking.raw", "storage.classes.parking.rollups[0]", "storage.classes.boats"]
+        }
+    }
+
     @Test func anUnknownKeyIsAnErrorNotSilence() {
         let text = """
             [city]

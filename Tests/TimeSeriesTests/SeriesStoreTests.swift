@@ -67,6 +67,42 @@ import Testing
         #expect(try reopened.storedCount() == 240)
     }
 
+    /// Raw samples and rollups alike: the same queries answer the same after a restart.
+    @Test func aRestartGivesIdenticalQueryAnswers() throws {
+        let layout = SeriesLayout.defaults.withRawCapacity(300)
+        let day = Timestamp(milliseconds: 1_784_000_000_000)
+        var random = SeededGenerator(seed: 11)
+        let readings = (0..<2_000).map { index in
+            let time = day.adding(seconds: Double(index) * 120 + Double(Int.random(in: 0...30, using: &random)))
+            return Reading(
+                sensor: "lot", metric: .occupied, time: time, value: Double(Int.random(in: 0...400, using: &random)),
+                received: time)
+        }
+        let key = SeriesKey(sensor: "lot", metric: .occupied)
+        let now = readings.last!.time
+        func answers(_ store: SeriesStore) throws -> [SeriesAnswer?] {
+            try [900, 3_600, 7_200].map { step in
+                try store.query(key, from: day.adding(seconds: -3_600), to: now, stepSeconds: Int64(step))
+            }
+        }
+        let before: [SeriesAnswer?]
+        let history: [Sample]
+        do {
+            let store = try SeriesStore(configuration: .init(path: path, durability: .normal, layout: layout), now: now)
+            for chunk in stride(from: 0, to: readings.count, by: 100) {
+                _ = try store.append(Array(readings[chunk..<chunk + 100]))
+            }
+            before = try answers(store)
+            history = store.history(key).samples
+            store.close()
+        }
+        let reopened = try SeriesStore(configuration: .init(path: path, durability: .normal, layout: layout), now: now)
+        defer { reopened.close() }
+        #expect(try answers(reopened) == before)
+        #expect(reopened.history(key).samples == history)
+        #expect(history.count == 300)
+    }
+
     @Test func refusesAFileThatIsNotADatabaseAndLeavesItAlone() throws {
         let contents = Data("this is an operator's notes file, not a database\n".utf8)
         try contents.write(to: URL(fileURLWithPath: path))
