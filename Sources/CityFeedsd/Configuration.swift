@@ -56,10 +56,12 @@ struct ConfigurationFile: Decodable {
         /// `"15m:2976"`: step, then how many steps.
         var rollups: [String]?
         var heartbeatMinutes: Number?
+        var retentionDays: Number?
 
         enum CodingKeys: String, CodingKey {
             case raw, rollups
             case heartbeatMinutes = "heartbeat_minutes"
+            case retentionDays = "retention_days"
         }
     }
 
@@ -67,10 +69,12 @@ struct ConfigurationFile: Decodable {
         var dataDir: String?
         var durability: Durability?
         var classes: [String: SeriesClassSettings]?
+        var maxDatabaseMB: Int?
 
         enum CodingKeys: String, CodingKey {
             case durability, classes
             case dataDir = "data_dir"
+            case maxDatabaseMB = "max_database_mb"
         }
     }
 

@@ -63,7 +63,10 @@ struct Daemon: Sendable {
             router: router,
             configuration: .init(
                 address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: "cityfeedsd"),
-            services: [IngestService(consumer: consumer)],
+            services: [
+                IngestService(consumer: consumer),
+                MaintenanceService(store: store, policy: configuration.retention, interval: .seconds(3_600), logger: logger),
+            ],
             onServerRunning: { channel in
                 await onListening(channel.localAddress?.port ?? 0)
             },

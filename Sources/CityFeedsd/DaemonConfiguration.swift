@@ -86,6 +86,7 @@ struct DaemonConfiguration: Sendable {
     var dataDirectory: String
     var durability: Durability
     var seriesLayout: SeriesLayout
+    var retention: RetentionPolicy
     var policy: IngestPolicy
     var routes: [TopicRoute]
     var aliases: [String: SensorID]
@@ -299,6 +300,11 @@ private struct Validator {
         }
 
         var seriesLayout = SeriesLayout.defaults
+        var retention = RetentionPolicy.defaults
+        if let megabytes = raw.storage?.maxDatabaseMB {
+            if megabytes < 16 { report("storage.max_database_mb", "must be at least 16") }
+            retention.maxBytes = megabytes << 20
+        }
         for (name, settings) in (raw.storage?.classes ?? [:]).sorted(by: { $0.key < $1.key }) {
             let location = "storage.classes.\(name)"
             guard var seriesClass = seriesLayout.classes[name] else {
@@ -320,6 +326,13 @@ private struct Validator {
                 }
                 seriesClass = SeriesClass(
                     rawCapacity: seriesClass.rawCapacity, rollups: specs, heartbeatSeconds: seriesClass.heartbeatSeconds)
+            }
+            if let days = settings.retentionDays?.value {
+                let rollupDays = seriesClass.rollups.map { Double($0.stepSeconds) * Double($0.capacity) / 86_400 }.max() ?? 0
+                if days < rollupDays {
+                    report("\(location).retention_days", "must cover the longest rollup (\(Int(rollupDays.rounded(.up))) days)")
+                }
+                retention.maxAgeSeconds[name] = days * 86_400
             }
             if let minutes = settings.heartbeatMinutes?.value {
                 if minutes <= 0 { report("\(location).heartbeat_minutes", "must be positive") }
@@ -437,7 +450,8 @@ private struct Validator {
             clientID: raw.mqtt?.clientID ?? "cityfeedsd-\(raw.city.name.lowercased().filter(\.isLetter))",
             username: raw.mqtt?.username, password: password, tls: tls, maxBurst: maxBurst, httpHost: httpHost,
             httpPort: httpPort, dataDirectory: resolve(overrides.dataDirectory ?? raw.storage?.dataDir ?? "data"),
-            durability: raw.storage?.durability ?? .full, seriesLayout: seriesLayout, policy: policy,
+            durability: raw.storage?.durability ?? .full, seriesLayout: seriesLayout, retention: retention,
+            policy: policy,
             routes: routes, aliases: aliases, staleAfterSeconds: staleMinutes * 60, carParks: carParks, beaches: beaches,
             outfalls: outfalls, rainGauges: rainGauges, thresholds: thresholds,
             maxSampleAgeSeconds: maxSampleAgeHours * 3_600, dischargeHoldSeconds: holdHours * 3_600,

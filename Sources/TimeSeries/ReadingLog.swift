@@ -22,7 +22,34 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
 final class ReadingLog {
     /// 'CFDS' — marks the file as a CityFeeds store.
     static let applicationID: Int64 = 0x4346_4453
-    static let schemaVersion: Int64 = 1
+    /// Each migration takes the schema from its index + 1 to index + 2; the first creates version 1.
+    static let migrations: [String] = [
+        // 1: readings and their series.
+        """
+        CREATE TABLE series (
+            id INTEGER PRIMARY KEY,
+            sensor TEXT NOT NULL,
+            metric TEXT NOT NULL,
+            UNIQUE (sensor, metric)
+        );
+        CREATE TABLE readings (
+            series INTEGER NOT NULL REFERENCES series (id),
+            t INTEGER NOT NULL,
+            value REAL NOT NULL,
+            received INTEGER NOT NULL
+        );
+        CREATE UNIQUE INDEX readings_identity ON readings (series, t);
+        """,
+        // 2: what the maintenance did last (retention runs), so that an operator can see it survive restarts.
+        """
+        CREATE TABLE maintenance (
+            name TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            at INTEGER NOT NULL
+        );
+        """,
+    ]
+    static var schemaVersion: Int64 { Int64(migrations.count) }
 
     private let database: SQLiteDatabase
     private var seriesIDs: [SeriesKey: Int64] = [:]
@@ -47,35 +74,23 @@ final class ReadingLog {
         try objects.step()
         let isEmpty = objects.int64(at: 0) == 0
         if applicationID == 0 && isEmpty {
-            try database.transaction {
-                try database.execute(
-                    """
-                    CREATE TABLE series (
-                        id INTEGER PRIMARY KEY,
-                        sensor TEXT NOT NULL,
-                        metric TEXT NOT NULL,
-                        UNIQUE (sensor, metric)
-                    );
-                    CREATE TABLE readings (
-                        series INTEGER NOT NULL REFERENCES series (id),
-                        t INTEGER NOT NULL,
-                        value REAL NOT NULL,
-                        received INTEGER NOT NULL
-                    );
-                    CREATE UNIQUE INDEX readings_identity ON readings (series, t);
-                    PRAGMA application_id = \(applicationID == 0 ? Self.applicationID : applicationID);
-                    PRAGMA user_version = \(Self.schemaVersion);
-                    """)
+            try database.execute("PRAGMA application_id = \(Self.applicationID)")
+        } else {
+            guard applicationID == Self.applicationID else {
+                throw StoreError(path: path, problem: "this SQLite file belongs to another application; left untouched")
             }
-            return
+            guard version <= Self.schemaVersion else {
+                throw StoreError(
+                    path: path,
+                    problem: "schema version \(version) is newer than this daemon understands (\(Self.schemaVersion))")
+            }
         }
-        guard applicationID == Self.applicationID else {
-            throw StoreError(path: path, problem: "this SQLite file belongs to another application; left untouched")
-        }
-        guard version <= Self.schemaVersion else {
-            throw StoreError(
-                path: path,
-                problem: "schema version \(version) is newer than this daemon understands (\(Self.schemaVersion))")
+        // Bring the schema up to date, one version per transaction.
+        for target in stride(from: version + 1, through: Self.schemaVersion, by: 1) {
+            try database.transaction {
+                try database.execute(Self.migrations[Int(target) - 1])
+                try database.execute("PRAGMA user_version = \(target)")
+            }
         }
     }
 
@@ -159,6 +174,46 @@ final class ReadingLog {
             samples.append(Sample(time: Timestamp(milliseconds: query.int64(at: 0)), value: query.double(at: 1)))
         }
         return samples
+    }
+
+    /// The oldest observation time of a series.
+    func oldestTime(_ key: SeriesKey) throws -> Timestamp? {
+        guard let id = seriesIDs[key] else { return nil }
+        let query = try database.statement("SELECT min(t) FROM readings WHERE series = ?")
+        defer { query.reset() }
+        try query.bind(id, at: 1)
+        guard try query.step(), !query.isNull(at: 0) else { return nil }
+        return Timestamp(milliseconds: query.int64(at: 0))
+    }
+
+    /// Deletes at most `limit` rows of a series older than `cutoff`; returns how many it deleted.
+    func deleteRows(of key: SeriesKey, olderThan cutoff: Timestamp, limit: Int) throws -> Int {
+        guard let id = seriesIDs[key] else { return 0 }
+        let delete = try database.statement(
+            "DELETE FROM readings WHERE rowid IN (SELECT rowid FROM readings WHERE series = ? AND t < ? LIMIT ?)")
+        defer { delete.reset() }
+        try delete.bind(id, at: 1)
+        try delete.bind(cutoff.milliseconds, at: 2)
+        try delete.bind(Int64(limit), at: 3)
+        try delete.step()
+        return database.changes
+    }
+
+    /// Bytes the database's live pages take (deleted rows' pages are reused before the file grows).
+    func usedBytes() throws -> Int {
+        let pages = try database.pragmaInteger("page_count") - database.pragmaInteger("freelist_count")
+        return Int(pages * (try database.pragmaInteger("page_size")))
+    }
+
+    /// Remembers what a maintenance task did, in the database itself.
+    func recordMaintenance(_ name: String, _ value: String, at time: Timestamp) throws {
+        let upsert = try database.statement(
+            "INSERT INTO maintenance (name, value, at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value, at = excluded.at")
+        defer { upsert.reset() }
+        try upsert.bind(name, at: 1)
+        try upsert.bind(value, at: 2)
+        try upsert.bind(time.milliseconds, at: 3)
+        try upsert.step()
     }
 
     /// Total rows stored.

@@ -144,6 +144,14 @@ public final class SeriesStore: Sendable {
         }
     }
 
+    /// Runs `body` on the open log under its lock.
+    func withLog<T: Sendable>(_ body: (ReadingLog) throws -> T) throws -> T {
+        try log.withLock { log in
+            guard let log else { throw StoreError(path: configuration.path, problem: "closed") }
+            return try body(log)
+        }
+    }
+
     /// Runs `body` on a series' memory under the lock; `nil` when the series has no samples.
     func withSeries<T: Sendable>(_ key: SeriesKey, _ body: (borrowing SeriesMemory) -> T) -> T? {
         memory.withLock { memory -> T? in
