@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "cityfeedsd", targets: ["CityFeedsd"]),
         .executable(name: "cityfeeds-loadgen", targets: ["LoadGenerator"]),
+        .executable(name: "cityfeeds-bench-store", targets: ["StoreBenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -89,6 +90,13 @@ let package = Package(
             dependencies: [
                 "FeedCore", "Ingest", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: swiftSettings
+        ),
+
+        // Benchmark of the time-series store (benchmarks/store.sh).
+        .executableTarget(
+            name: "StoreBenchmark",
+            dependencies: ["FeedCore", "Storage", "TimeSeries"],
             swiftSettings: swiftSettings
         ),
 
