@@ -48,6 +48,21 @@ final class ReadingLog {
             at INTEGER NOT NULL
         );
         """,
+        // 3: readings clustered by (series, time). A rowid table with a separate unique index made every
+        // restored row a random lookup (10 million rows: 28 s); clustered, a series reads sequentially, and an
+        // insert updates one B-tree instead of two.
+        """
+        CREATE TABLE readings_clustered (
+            series INTEGER NOT NULL REFERENCES series (id),
+            t INTEGER NOT NULL,
+            value REAL NOT NULL,
+            received INTEGER NOT NULL,
+            PRIMARY KEY (series, t)
+        ) WITHOUT ROWID;
+        INSERT INTO readings_clustered (series, t, value, received) SELECT series, t, value, received FROM readings;
+        DROP TABLE readings;
+        ALTER TABLE readings_clustered RENAME TO readings;
+        """,
     ]
     static var schemaVersion: Int64 { Int64(migrations.count) }
 
@@ -70,9 +85,10 @@ final class ReadingLog {
         let applicationID = try database.pragmaInteger("application_id")
         let version = try database.pragmaInteger("user_version")
         let objects = try database.statement("SELECT count(*) FROM sqlite_master")
-        defer { objects.reset() }
         try objects.step()
         let isEmpty = objects.int64(at: 0) == 0
+        // Finished before any migration: an active statement would lock the tables a migration drops.
+        objects.reset()
         if applicationID == 0 && isEmpty {
             try database.execute("PRAGMA application_id = \(Self.applicationID)")
         } else {
@@ -186,15 +202,21 @@ final class ReadingLog {
         return Timestamp(milliseconds: query.int64(at: 0))
     }
 
-    /// Deletes at most `limit` rows of a series older than `cutoff`; returns how many it deleted.
+    /// Deletes at most `limit` rows of a series older than `cutoff` (its oldest first); returns how many.
     func deleteRows(of key: SeriesKey, olderThan cutoff: Timestamp, limit: Int) throws -> Int {
         guard let id = seriesIDs[key] else { return 0 }
-        let delete = try database.statement(
-            "DELETE FROM readings WHERE rowid IN (SELECT rowid FROM readings WHERE series = ? AND t < ? LIMIT ?)")
+        // The time of the row just past the first `limit` old ones bounds this batch.
+        let bound = try database.statement(
+            "SELECT t FROM readings WHERE series = ? AND t < ? ORDER BY t LIMIT 1 OFFSET ?")
+        defer { bound.reset() }
+        try bound.bind(id, at: 1)
+        try bound.bind(cutoff.milliseconds, at: 2)
+        try bound.bind(Int64(limit), at: 3)
+        let batchEnd = try bound.step() ? bound.int64(at: 0) : cutoff.milliseconds
+        let delete = try database.statement("DELETE FROM readings WHERE series = ? AND t < ?")
         defer { delete.reset() }
         try delete.bind(id, at: 1)
-        try delete.bind(cutoff.milliseconds, at: 2)
-        try delete.bind(Int64(limit), at: 3)
+        try delete.bind(batchEnd, at: 2)
         try delete.step()
         return database.changes
     }

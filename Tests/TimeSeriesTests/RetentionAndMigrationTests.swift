@@ -39,9 +39,12 @@ import Testing
         store.close()
         let check = try SQLiteDatabase(path: path)
         #expect(try check.pragmaInteger("user_version") == ReadingLog.schemaVersion)
-        let table = try check.statement("SELECT count(*) FROM sqlite_master WHERE name = 'maintenance'")
+        let table = try check.statement("SELECT count(*) FROM sqlite_master WHERE name IN ('maintenance', 'readings')")
         #expect(try table.step())
-        #expect(table.int64(at: 0) == 1)
+        #expect(table.int64(at: 0) == 2)
+        let clustered = try check.statement("SELECT sql FROM sqlite_master WHERE name = 'readings'")
+        #expect(try clustered.step())
+        #expect(clustered.string(at: 0).contains("WITHOUT ROWID"))
     }
 
     @Test func aStoreFromANewerReleaseIsRefused() throws {
