@@ -84,6 +84,8 @@ struct CompressedSeries {
             count += 1
             return .inserted
         }
+        // Several readings within one time unit (a second) keep the first: cheap to see at the newest.
+        if sample.time == newest.time { return .duplicate }
         if let horizon, sample.time <= horizon { return .beforeWindow }
         // Into the block whose span holds it, or the next one after a gap (the first before everything).
         var index = blocks.partitioningIndex { $0.last.time >= sample.time }
