@@ -9,6 +9,11 @@ import TimeSeries
 struct StoreBenchmark {
     static func main() throws {
         let arguments = CommandLine.arguments
+        if let index = arguments.firstIndex(of: "--append-only"), let count = Int(arguments[index + 1]) {
+            // For benchmarks/store.sh's allocation count under valgrind: append `count` readings, nothing else.
+            try appendOnly(count: count)
+            return
+        }
         let restoreCount = arguments.firstIndex(of: "--restore").flatMap { Int(arguments[$0 + 1]) } ?? 10_000_000
         let directory = FileManager.default.temporaryDirectory.appending(path: "cityfeeds-bench-store-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -81,6 +86,18 @@ struct StoreBenchmark {
         print(String(format: "  ratio store/reference   %8.2f", plainSeconds / storeSeconds))
         print(String(format: "  memory: %d series, %d raw samples, %.2f MiB in all (rollups included), %.2f bytes/raw sample incl. rollups",
             memory.series, memory.samples, Double(memory.bytes) / 1_048_576, Double(memory.bytes) / Double(memory.samples)))
+    }
+
+    static func appendOnly(count: Int) throws {
+        let directory = FileManager.default.temporaryDirectory.appending(path: "cityfeeds-bench-alloc-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let data = readings(series: 10, perSeries: count / 10, start: .now.adding(seconds: -Double(count)), intervalSeconds: 60)
+        let store = try SeriesStore(configuration: .init(path: directory.appending(path: "a.sqlite").path, durability: .normal))
+        for chunk in stride(from: 0, to: data.count, by: 1_000) {
+            _ = try store.append(Array(data[chunk..<min(chunk + 1_000, data.count)]))
+        }
+        store.close()
     }
 
     /// A day of a busy series in 15-minute steps, against bucketing a sorted array of the same samples.
