@@ -19,7 +19,8 @@ extension HTTPAPI {
             return json(
                 SeriesListDocument(
                     generatedAt: now().iso8601,
-                    memory: .init(series: report.series, samples: report.samples, bytes: report.bytes), items: items))
+                    memory: .init(series: report.series, samples: report.samples, bytes: report.bytes, late: report.late),
+                    items: items))
         }
         router.get("/v1/series/:sensor/:metric") { request, context in
             let sensor = try context.parameters.require("sensor")
@@ -116,6 +117,8 @@ struct SeriesListDocument: Encodable, Sendable {
         var series: Int
         var samples: Int
         var bytes: Int
+        /// Readings too old for their raw series in memory (durable, and in the rollups).
+        var late: Int
     }
 
     var generatedAt: String

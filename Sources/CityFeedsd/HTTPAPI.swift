@@ -108,6 +108,8 @@ struct HTTPAPI: Sendable {
             .set(Int64(memory.bytes))
         metrics.makeGauge(name: "cityfeeds_series_samples", help: "Raw samples held in memory")
             .set(Int64(memory.samples))
+        metrics.makeGauge(name: "cityfeeds_series_late_readings", help: "Readings too old for their raw series in memory; durable and in the rollups")
+            .set(Int64(memory.late))
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))

@@ -33,6 +33,8 @@ public struct MemoryReport: Sendable, Equatable {
     public var series: Int
     public var samples: Int
     public var bytes: Int
+    /// Readings older than what their raw series still held: kept in the log and the rollups, not in memory.
+    public var late: Int
 }
 
 /// Every accepted reading, durable in SQLite, and each series' newest samples and rollups in memory.
@@ -124,7 +126,7 @@ public final class SeriesStore: Sendable {
         memory.withLock { memory in
             MemoryReport(
                 series: memory.count, samples: memory.values.reduce(0) { $0 + $1.raw.count },
-                bytes: memory.values.reduce(0) { $0 + $1.byteCount })
+                bytes: memory.values.reduce(0) { $0 + $1.byteCount }, late: memory.values.reduce(0) { $0 + $1.late })
         }
     }
 

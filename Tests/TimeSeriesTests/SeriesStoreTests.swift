@@ -103,6 +103,26 @@ import Testing
         #expect(history.count == 300)
     }
 
+    /// A reading too old for the raw series in memory is never lost: it is durable, in the rollups, and counted.
+    @Test func aLateReadingIsKeptDurableAndInTheRollups() throws {
+        let store = try SeriesStore(configuration: .init(path: path, durability: .normal, ringCapacity: 16), now: .init(milliseconds: 0))
+        defer { store.close() }
+        let base = Timestamp(milliseconds: 1_784_000_000_000)
+        let key = SeriesKey(sensor: "lot", metric: .occupied)
+        _ = try store.append((0..<2_000).map { index in
+            let time = base.adding(seconds: Double(index) * 60)
+            return Reading(sensor: "lot", metric: .occupied, time: time, value: 1, received: time)
+        })
+        let lateTime = base.adding(seconds: 30)
+        let result = try store.append([Reading(sensor: "lot", metric: .occupied, time: lateTime, value: 99, received: lateTime)])
+        #expect(result.new.count == 1)
+        #expect(store.memoryReport.late == 1)
+        #expect(try store.storedCount() == 2_001)
+        #expect(!store.history(key).samples.contains { $0.value == 99 })
+        let window = store.aggregate(key, from: base, to: base.adding(seconds: 3_600))
+        #expect(window?.max == 99)
+    }
+
     @Test func refusesAFileThatIsNotADatabaseAndLeavesItAlone() throws {
         let contents = Data("this is an operator's notes file, not a database\n".utf8)
         try contents.write(to: URL(fileURLWithPath: path))
