@@ -33,7 +33,17 @@ struct CityStatus: Sendable {
     }
 
     func carParks(now: Timestamp) -> [CarParkDocument] {
-        configuration.carParks.map { carPark($0, now: now) }
+        availabilities(now: now).map { CarParkDocument(carPark: $0.carPark, availability: $0.availability) }
+    }
+
+    func availabilities(now: Timestamp) -> [(carPark: CarPark, availability: Availability)] {
+        configuration.carParks.map { carPark in
+            (carPark, calculator.availability(
+                of: carPark,
+                occupied: store.latest(SeriesKey(sensor: carPark.sensor, metric: .occupied)),
+                free: store.latest(SeriesKey(sensor: carPark.sensor, metric: .free)),
+                now: now))
+        }
     }
 
     /// Free spaces over the last `seconds`, oldest first, for a car park's detail page.

@@ -26,6 +26,8 @@ struct CarParkDocument: Encodable, Sendable {
     var status: String
     var realtimeDataUpdatedAt: String?
     var dataAgeSeconds: Double?
+    /// Metres from the point asked about, in a `lat`/`lon` query.
+    var distance: Double?
 
     init(carPark: CarPark, availability: Availability) {
         id = carPark.id
@@ -58,6 +60,7 @@ struct CarParkDocument: Encodable, Sendable {
         case occupancyRatio = "occupancy_ratio"
         case realtimeDataUpdatedAt = "realtime_data_updated_at"
         case dataAgeSeconds = "data_age_seconds"
+        case distance
     }
 
     // Explicit nulls, so that a missing live figure reads as "unknown" rather than as an absent field.
@@ -80,6 +83,7 @@ struct CarParkDocument: Encodable, Sendable {
         try c.encode(status, forKey: .status)
         try c.encode(realtimeDataUpdatedAt, forKey: .realtimeDataUpdatedAt)
         try c.encode(dataAgeSeconds, forKey: .dataAgeSeconds)
+        try c.encodeIfPresent(distance, forKey: .distance)
     }
 }
 

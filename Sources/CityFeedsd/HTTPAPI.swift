@@ -36,9 +36,6 @@ struct HTTPAPI: Sendable {
         router.get("/v1/ingest") { _, _ in
             json(IngestDocument(status: consumer.status, statistics: statistics.snapshot))
         }
-        router.get("/v1/parking") { _, _ in
-            json(ListDocument(generatedAt: now().iso8601, items: status.carParks(now: now())))
-        }
         router.get("/v1/parking/:id") { _, context in
             let id = try context.parameters.require("id")
             guard let carPark = status.configuration.carParks.first(where: { $0.id == id }) else {
@@ -64,6 +61,7 @@ struct HTTPAPI: Sendable {
             json(ListDocument(generatedAt: now().iso8601, items: status.activeAlerts(now: now())))
         }
         addSeriesRoutes(to: router)
+        addParkingRoutes(to: router)
     }
 
     func healthDocument() -> HealthDocument {

@@ -22,6 +22,18 @@ public struct Availability: Sendable, Equatable {
     public var observedAt: Timestamp?
     public var dataAgeSeconds: Double?
 
+    public init(
+        free: Int?, occupied: Int?, status: ParkingStatus, hasRealtimeData: Bool, observedAt: Timestamp?,
+        dataAgeSeconds: Double?
+    ) {
+        self.free = free
+        self.occupied = occupied
+        self.status = status
+        self.hasRealtimeData = hasRealtimeData
+        self.observedAt = observedAt
+        self.dataAgeSeconds = dataAgeSeconds
+    }
+
     /// occupied / capacity, 0…1.
     public func occupancyRatio(capacity: Int) -> Double? {
         guard let occupied, capacity > 0 else { return nil }

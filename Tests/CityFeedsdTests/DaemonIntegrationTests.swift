@@ -95,6 +95,49 @@ import Testing
         }
     }
 
+    /// The README's request: free car parks within 1 km that a 2.10 m van fits under.
+    @Test func parkingQueriesFilterSortAndMap() async throws {
+        let broker = try TestBroker()
+        defer { broker.stop() }
+        try await withDaemon(broker: broker) { client, publisher in
+            let ts = Timestamp.now.iso8601
+            for (carPark, occupied) in [("halle-iraty", 120), ("aguilera", 400), ("casino", 10), ("clemenceau", 300)] {
+                try publisher.publish(
+                    topic: "cityfeeds/parking/\(carPark)/occupancy", text: #"{"ts":"\#(ts)","occupied":\#(occupied)}"#)
+            }
+            #expect(publisher.waitForAcknowledgements())
+            _ = try await client.waitFor("/v1/parking?min_free=1") { ($0["items"] as? [Any])?.count == 4 }
+
+            // From the Halle d'Iraty: Aguilera (free, open air) is within 1 km, the town-centre ones are not.
+            let van = try await client.get("/v1/parking?lat=43.4689&lon=-1.5437&radius=1000&vehicle_height=2.10&free_of_charge=true").json()
+            let items = van["items"] as? [[String: Any]] ?? []
+            #expect(items.map { $0["id"] as? String } == ["halle-iraty", "aguilera"])
+            #expect(items.first?["distance"] as? Double == 0)
+            #expect((items.last?["distance"] as? Double ?? 0) > 0)
+            #expect(items.last?["realtime_free_capacity"] as? Int == 50)
+
+            // Within 1 km of the Casino, only car parks a 2.10 m van fits under: not the 1.90 m ones.
+            let centre = try await client.get("/v1/parking?lat=43.4839&lon=-1.5578&radius=1000&vehicle_height=210").json()
+            #expect((centre["items"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == [])
+
+            let geo = try await client.get("/v1/parking.geojson?free_of_charge=true")
+            #expect(geo.headers["content-type"] == "application/geo+json")
+            let collection = try geo.json()
+            #expect(collection["type"] as? String == "FeatureCollection")
+            let features = collection["features"] as? [[String: Any]] ?? []
+            #expect(features.count == 2)
+            let geometry = features.first?["geometry"] as? [String: Any]
+            #expect((geometry?["coordinates"] as? [Double])?.first == -1.5437)
+            #expect(try await client.get("/v1/parking?free_of_charge=true", headers: ["Accept": "application/geo+json"]).headers["content-type"] == "application/geo+json")
+
+            for bad in ["lat=43", "lat=abc&lon=1", "lat=43&lon=-1&radius=0", "bbox=1,2,3", "free_of_charge=maybe", "min_free=-1", "type=BOAT", "vehicle_height=9000"] {
+                let reply = try await client.get("/v1/parking?\(bad)")
+                #expect(reply.status == 400, "\(bad)")
+                #expect(reply.headers["content-type"] == "application/problem+json")
+            }
+        }
+    }
+
     @Test func seriesAreServedRawAndInStepsAsJSONAndCSV() async throws {
         let broker = try TestBroker()
         defer { broker.stop() }

@@ -1,0 +1,105 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import FeedCore
+
+/// What a driver or an app asks for: car parks near a point or in a box, free of charge, that a vehicle of a
+/// given height fits under, with at least so many free spaces, of a type.
+public struct ParkingQuery: Sendable, Equatable {
+    public struct Circle: Sendable, Equatable {
+        public var latitude: Double
+        public var longitude: Double
+        public var radiusMetres: Double
+
+        public init(latitude: Double, longitude: Double, radiusMetres: Double) {
+            self.latitude = latitude
+            self.longitude = longitude
+            self.radiusMetres = radiusMetres
+        }
+    }
+
+    public struct Box: Sendable, Equatable {
+        public var minLongitude: Double
+        public var minLatitude: Double
+        public var maxLongitude: Double
+        public var maxLatitude: Double
+
+        public init(minLongitude: Double, minLatitude: Double, maxLongitude: Double, maxLatitude: Double) {
+            self.minLongitude = minLongitude
+            self.minLatitude = minLatitude
+            self.maxLongitude = maxLongitude
+            self.maxLatitude = maxLatitude
+        }
+    }
+
+    public var near: Circle?
+    public var box: Box?
+    public var freeOfCharge: Bool?
+    /// The vehicle's height in centimetres: only car parks without a limit, or with a limit at least this high.
+    public var vehicleHeightCentimetres: Int?
+    /// Only car parks with live figures showing at least this many free spaces.
+    public var minimumFree: Int?
+    public var type: CarParkType?
+
+    public init(
+        near: Circle? = nil, box: Box? = nil, freeOfCharge: Bool? = nil, vehicleHeightCentimetres: Int? = nil,
+        minimumFree: Int? = nil, type: CarParkType? = nil
+    ) {
+        self.near = near
+        self.box = box
+        self.freeOfCharge = freeOfCharge
+        self.vehicleHeightCentimetres = vehicleHeightCentimetres
+        self.minimumFree = minimumFree
+        self.type = type
+    }
+
+    /// The car parks that match, nearest first when `near` is given (with their distance in metres), in the
+    /// given order otherwise.
+    public func apply(to carParks: [(carPark: CarPark, availability: Availability)])
+        -> [(carPark: CarPark, availability: Availability, distanceMetres: Double?)]
+    {
+        var result: [(carPark: CarPark, availability: Availability, distanceMetres: Double?)] = []
+        for (carPark, availability) in carParks {
+            var distance: Double?
+            if let near {
+                let metres = greatCircleDistance(
+                    latitude: near.latitude, longitude: near.longitude, toLatitude: carPark.latitude,
+                    longitude: carPark.longitude)
+                guard metres <= near.radiusMetres else { continue }
+                distance = metres
+            }
+            if let box {
+                guard (box.minLatitude...box.maxLatitude).contains(carPark.latitude),
+                    (box.minLongitude...box.maxLongitude).contains(carPark.longitude)
+                else { continue }
+            }
+            if let freeOfCharge, carPark.hasFee == freeOfCharge { continue }
+            if let height = vehicleHeightCentimetres, let limit = carPark.maxHeightCentimetres, limit < height {
+                continue
+            }
+            if let minimumFree {
+                guard availability.hasRealtimeData, let free = availability.free, free >= minimumFree else { continue }
+            }
+            if let type, carPark.type != type { continue }
+            result.append((carPark, availability, distance))
+        }
+        if near != nil {
+            result.sort { ($0.distanceMetres ?? 0) < ($1.distanceMetres ?? 0) }
+        }
+        return result
+    }
+}
+
+/// The distance in metres between two WGS84 points along the Earth's surface (haversine, mean radius
+/// 6,371,008.8 m: within 0.5 % of the ellipsoid, plenty for "within 1 km").
+public func greatCircleDistance(latitude: Double, longitude: Double, toLatitude: Double, longitude toLongitude: Double)
+    -> Double
+{
+    let radians = Double.pi / 180
+    let φ1 = latitude * radians
+    let φ2 = toLatitude * radians
+    let Δφ = (toLatitude - latitude) * radians
+    let Δλ = (toLongitude - longitude) * radians
+    let a = sin(Δφ / 2) * sin(Δφ / 2) + cos(φ1) * cos(φ2) * sin(Δλ / 2) * sin(Δλ / 2)
+    return 2 * 6_371_008.8 * atan2(a.squareRoot(), (1 - a).squareRoot())
+}
