@@ -17,7 +17,8 @@ struct CityStatus: Sendable {
     init(configuration: DaemonConfiguration, store: SeriesStore) {
         self.configuration = configuration
         self.store = store
-        self.calculator = AvailabilityCalculator(staleAfterSeconds: configuration.staleAfterSeconds)
+        self.calculator = AvailabilityCalculator(
+            staleAfterSeconds: configuration.staleAfterSeconds, timeZone: configuration.timeZone)
         self.dischargeRule = DischargeRule(holdSeconds: configuration.dischargeHoldSeconds)
     }
 

@@ -11,6 +11,8 @@ import TimeSeries
 struct ConfigurationFile: Decodable {
     struct City: Decodable {
         var name: String
+        /// IANA time zone of opening hours and local times, e.g. "Europe/Paris".
+        var timezone: String?
     }
 
     struct TLS: Decodable {
@@ -120,6 +122,14 @@ struct ConfigurationFile: Decodable {
         var sensor: String?
         var source: OccupancySource?
         var almostFullFree: Int?
+        var tariff1h: Number?
+        var tariff2h: Number?
+        var tariff3h: Number?
+        var tariff4h: Number?
+        var tariff24h: Number?
+        var disabledSpaces: Int?
+        var evChargingSpaces: Int?
+        var openingHours: String?
 
         enum CodingKeys: String, CodingKey {
             case id, name, type, address, latitude, longitude, capacity, sensor, source
@@ -127,6 +137,14 @@ struct ConfigurationFile: Decodable {
             case parkAndRide = "park_and_ride"
             case maxHeightCM = "max_height_cm"
             case almostFullFree = "almost_full_free"
+            case tariff1h = "tariff_1h"
+            case tariff2h = "tariff_2h"
+            case tariff3h = "tariff_3h"
+            case tariff4h = "tariff_4h"
+            case tariff24h = "tariff_24h"
+            case disabledSpaces = "disabled_spaces"
+            case evChargingSpaces = "ev_charging_spaces"
+            case openingHours = "opening_hours"
         }
     }
 

@@ -75,6 +75,7 @@ struct SimulatorTopics: Sendable {
 /// The validated configuration the daemon runs on.
 struct DaemonConfiguration: Sendable {
     var cityName: String
+    var timeZone: TimeZone
     var broker: BrokerAddress
     var clientID: String
     var username: String?
@@ -357,12 +358,32 @@ private struct Validator {
                 report("\(location).sensor", "sensor '\(sensor)' is already used by \(owner)")
             }
             sensorOwners[sensor] = location
-            carParks.append(
-                CarPark(
-                    id: raw.id, name: raw.name, type: raw.type ?? .carPark, address: raw.address,
-                    latitude: raw.latitude.value, longitude: raw.longitude.value, capacity: raw.capacity, hasFee: raw.hasFee,
-                    parkAndRide: raw.parkAndRide ?? false, maxHeightCentimetres: raw.maxHeightCM, sensor: sensor,
-                    almostFullFree: raw.almostFullFree))
+            var carPark = CarPark(
+                id: raw.id, name: raw.name, type: raw.type ?? .carPark, address: raw.address,
+                latitude: raw.latitude.value, longitude: raw.longitude.value, capacity: raw.capacity, hasFee: raw.hasFee,
+                parkAndRide: raw.parkAndRide ?? false, maxHeightCentimetres: raw.maxHeightCM, sensor: sensor,
+                almostFullFree: raw.almostFullFree)
+            carPark.tariffs = Tariffs(
+                oneHour: raw.tariff1h?.value, twoHours: raw.tariff2h?.value, threeHours: raw.tariff3h?.value,
+                fourHours: raw.tariff4h?.value, twentyFourHours: raw.tariff24h?.value)
+            if !raw.hasFee && !carPark.tariffs.isEmpty {
+                report("\(location)", "has_fee = false but tariffs are given")
+            }
+            for (key, count) in [("disabled_spaces", raw.disabledSpaces), ("ev_charging_spaces", raw.evChargingSpaces)] {
+                if let count, !(0...raw.capacity).contains(count) {
+                    report("\(location).\(key)", "must be between 0 and the capacity")
+                }
+            }
+            carPark.disabledSpaces = raw.disabledSpaces
+            carPark.evChargingSpaces = raw.evChargingSpaces
+            if let hours = raw.openingHours {
+                do throws(OpeningHoursError) {
+                    carPark.openingHours = try OpeningHours(parsing: hours)
+                } catch {
+                    report("\(location).opening_hours", error.description)
+                }
+            }
+            carParks.append(carPark)
         }
 
         var beaches: [BeachConfiguration] = []
@@ -444,9 +465,12 @@ private struct Validator {
             topics.rain = simulator.rainTopic ?? topics.rain
         }
 
-        guard problems.isEmpty else { return nil }
+        let timeZone = TimeZone(identifier: raw.city.timezone ?? "Europe/Paris")
+        if timeZone == nil { report("city.timezone", "'\(raw.city.timezone ?? "")' is not an IANA time zone") }
+
+        guard problems.isEmpty, let timeZone else { return nil }
         return DaemonConfiguration(
-            cityName: raw.city.name, broker: broker,
+            cityName: raw.city.name, timeZone: timeZone, broker: broker,
             clientID: raw.mqtt?.clientID ?? "cityfeedsd-\(raw.city.name.lowercased().filter(\.isLetter))",
             username: raw.mqtt?.username, password: password, tls: tls, maxBurst: maxBurst, httpHost: httpHost,
             httpPort: httpPort, dataDirectory: resolve(overrides.dataDirectory ?? raw.storage?.dataDir ?? "data"),

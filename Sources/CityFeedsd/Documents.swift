@@ -28,6 +28,14 @@ struct CarParkDocument: Encodable, Sendable {
     var dataAgeSeconds: Double?
     /// Metres from the point asked about, in a `lat`/`lon` query.
     var distance: Double?
+    var capacityDisabled: Int?
+    var capacityCharging: Int?
+    /// OSM syntax, as configured.
+    var openingHours: String?
+    /// `OPEN` or `CLOSED` (ParkAPI v3).
+    var realtimeOpeningStatus: String
+    /// Price of a stay by its length (`1h`, `2h`, `3h`, `4h`, `24h`).
+    var tariffs: [String: Double]?
 
     init(carPark: CarPark, availability: Availability) {
         id = carPark.id
@@ -47,6 +55,16 @@ struct CarParkDocument: Encodable, Sendable {
         status = availability.status.rawValue
         realtimeDataUpdatedAt = availability.observedAt?.iso8601
         dataAgeSeconds = availability.dataAgeSeconds.map { $0.rounded() }
+        capacityDisabled = carPark.disabledSpaces
+        capacityCharging = carPark.evChargingSpaces
+        openingHours = carPark.openingHours?.description
+        realtimeOpeningStatus = availability.status == .closed ? "CLOSED" : "OPEN"
+        let prices: [(String, Double?)] = [
+            ("1h", carPark.tariffs.oneHour), ("2h", carPark.tariffs.twoHours), ("3h", carPark.tariffs.threeHours),
+            ("4h", carPark.tariffs.fourHours), ("24h", carPark.tariffs.twentyFourHours),
+        ]
+        let known = prices.compactMap { name, price in price.map { (name, $0) } }
+        tariffs = known.isEmpty ? nil : Dictionary(uniqueKeysWithValues: known)
     }
 
     enum CodingKeys: String, CodingKey {
@@ -60,7 +78,11 @@ struct CarParkDocument: Encodable, Sendable {
         case occupancyRatio = "occupancy_ratio"
         case realtimeDataUpdatedAt = "realtime_data_updated_at"
         case dataAgeSeconds = "data_age_seconds"
-        case distance
+        case distance, tariffs
+        case capacityDisabled = "capacity_disabled"
+        case capacityCharging = "capacity_charging"
+        case openingHours = "opening_hours"
+        case realtimeOpeningStatus = "realtime_opening_status"
     }
 
     // Explicit nulls, so that a missing live figure reads as "unknown" rather than as an absent field.
@@ -84,6 +106,11 @@ struct CarParkDocument: Encodable, Sendable {
         try c.encode(realtimeDataUpdatedAt, forKey: .realtimeDataUpdatedAt)
         try c.encode(dataAgeSeconds, forKey: .dataAgeSeconds)
         try c.encodeIfPresent(distance, forKey: .distance)
+        try c.encode(capacityDisabled, forKey: .capacityDisabled)
+        try c.encode(capacityCharging, forKey: .capacityCharging)
+        try c.encode(openingHours, forKey: .openingHours)
+        try c.encode(realtimeOpeningStatus, forKey: .realtimeOpeningStatus)
+        try c.encode(tariffs, forKey: .tariffs)
     }
 }
 

@@ -1,4 +1,5 @@
 import FeedCore
+import Foundation
 
 /// DATEX II parking-site status names.
 public enum ParkingStatus: String, Sendable, Codable, CaseIterable {
@@ -45,9 +46,23 @@ public struct Availability: Sendable, Equatable {
 public struct AvailabilityCalculator: Sendable {
     /// Live figures older than this are withheld (ParkAPI v3 uses 30 minutes).
     public var staleAfterSeconds: Double
+    /// The city's time zone, in which opening hours are written.
+    public var timeZone: TimeZone
 
-    public init(staleAfterSeconds: Double = 1_800) {
+    public init(staleAfterSeconds: Double = 1_800, timeZone: TimeZone = TimeZone(identifier: "Europe/Paris")!) {
         self.staleAfterSeconds = staleAfterSeconds
+        self.timeZone = timeZone
+    }
+
+    /// Whether the car park is open at `time`, from its opening hours in the city's time zone.
+    public func isOpen(_ carPark: CarPark, at time: Timestamp) -> Bool {
+        guard let hours = carPark.openingHours else { return true }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let parts = calendar.dateComponents([.weekday, .hour, .minute], from: time.date)
+        // Calendar counts Sunday as 1; opening hours count Monday as 0.
+        let weekday = ((parts.weekday ?? 2) + 5) % 7
+        return hours.isOpen(weekday: weekday, minute: (parts.hour ?? 0) * 60 + (parts.minute ?? 0))
     }
 
     /// - Parameters:
@@ -68,21 +83,23 @@ public struct AvailabilityCalculator: Sendable {
         case (nil, nil):
             newest = nil
         }
+        // A closed car park is closed whatever its counter says; without fresh figures an open one is unknown.
+        let closedOrUnknown: ParkingStatus = isOpen(carPark, at: now) ? .unknown : .closed
         guard let newest else {
             return Availability(
-                free: nil, occupied: nil, status: .unknown, hasRealtimeData: false, observedAt: nil,
+                free: nil, occupied: nil, status: closedOrUnknown, hasRealtimeData: false, observedAt: nil,
                 dataAgeSeconds: nil)
         }
         let age = max(0, now.seconds(since: newest.time))
         guard age <= staleAfterSeconds else {
             return Availability(
-                free: nil, occupied: nil, status: .unknown, hasRealtimeData: false, observedAt: newest.time,
+                free: nil, occupied: nil, status: closedOrUnknown, hasRealtimeData: false, observedAt: newest.time,
                 dataAgeSeconds: age)
         }
         let freeSpaces = capacity - newest.occupied
         return Availability(
             free: freeSpaces, occupied: newest.occupied,
-            status: status(free: freeSpaces, almostFullFree: carPark.almostFullFree),
+            status: isOpen(carPark, at: now) ? status(free: freeSpaces, almostFullFree: carPark.almostFullFree) : .closed,
             hasRealtimeData: true, observedAt: newest.time, dataAgeSeconds: age)
     }
 

@@ -16,6 +16,28 @@ public enum OccupancySource: String, Sendable, Codable, CaseIterable {
     case free
 }
 
+/// Prices for a stay, in the city's currency (euros for Biarritz), as the national schema lists them.
+public struct Tariffs: Sendable, Equatable {
+    public var oneHour: Double?
+    public var twoHours: Double?
+    public var threeHours: Double?
+    public var fourHours: Double?
+    public var twentyFourHours: Double?
+
+    public init(
+        oneHour: Double? = nil, twoHours: Double? = nil, threeHours: Double? = nil, fourHours: Double? = nil,
+        twentyFourHours: Double? = nil
+    ) {
+        self.oneHour = oneHour
+        self.twoHours = twoHours
+        self.threeHours = threeHours
+        self.fourHours = fourHours
+        self.twentyFourHours = twentyFourHours
+    }
+
+    public var isEmpty: Bool { [oneHour, twoHours, threeHours, fourHours, twentyFourHours].allSatisfy { $0 == nil } }
+}
+
 /// The static description of one car park.
 public struct CarPark: Sendable, Identifiable {
     public var id: String
@@ -33,6 +55,12 @@ public struct CarPark: Sendable, Identifiable {
     public var sensor: SensorID
     /// At or below this many free spaces the car park is `almostFull`.
     public var almostFullFree: Int
+    public var tariffs = Tariffs()
+    /// Spaces reserved for disabled drivers (PMR) and spaces with EV charging.
+    public var disabledSpaces: Int?
+    public var evChargingSpaces: Int?
+    /// `nil`: open at all times.
+    public var openingHours: OpeningHours?
 
     public init(
         id: String, name: String, type: CarParkType, address: String? = nil, latitude: Double,

@@ -83,6 +83,10 @@ import Testing
             #expect(casino["capacity"] as? Int == 400)
             #expect(casino["realtime_occupied"] as? Int == 341)
             #expect(casino["has_realtime_data"] as? Bool == true)
+            #expect((casino["tariffs"] as? [String: Double])?["1h"] == 2.4)
+            #expect(casino["capacity_disabled"] as? Int == 8)
+            #expect(casino["realtime_opening_status"] as? String == "OPEN")
+            #expect(carPark(parking, "gare-du-midi")?["opening_hours"] as? String == "Mo-Su 06:30-23:30")
             #expect(carPark(parking, "halle-iraty")?["realtime_free_capacity"] as? Int == 0)
             #expect((parking["items"] as? [Any])?.count == 6)
 
