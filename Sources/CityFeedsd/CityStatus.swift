@@ -12,6 +12,7 @@ struct CityStatus: Sendable {
     let configuration: DaemonConfiguration
     let store: SeriesStore
     let calculator: AvailabilityCalculator
+    let dynamics = ParkingDynamics()
     let dischargeRule: DischargeRule
 
     init(configuration: DaemonConfiguration, store: SeriesStore) {
@@ -25,25 +26,81 @@ struct CityStatus: Sendable {
     // MARK: Parking
 
     func carPark(_ carPark: CarPark, now: Timestamp) -> CarParkDocument {
-        let availability = calculator.availability(
+        let availability = availability(of: carPark, now: now)
+        var document = CarParkDocument(carPark: carPark, availability: availability)
+        document.outlook = outlook(carPark, availability: availability, now: now)
+        return document
+    }
+
+    func carParks(now: Timestamp) -> [CarParkDocument] {
+        configuration.carParks.map { carPark($0, now: now) }
+    }
+
+    func availabilities(now: Timestamp) -> [(carPark: CarPark, availability: Availability)] {
+        configuration.carParks.map { ($0, availability(of: $0, now: now)) }
+    }
+
+    /// Availability with the status smoothed by hysteresis over the last hour.
+    func availability(of carPark: CarPark, now: Timestamp) -> Availability {
+        var availability = calculator.availability(
             of: carPark,
             occupied: store.latest(SeriesKey(sensor: carPark.sensor, metric: .occupied)),
             free: store.latest(SeriesKey(sensor: carPark.sensor, metric: .free)),
             now: now)
-        return CarParkDocument(carPark: carPark, availability: availability)
+        if availability.hasRealtimeData && availability.status != .closed,
+            let smoothed = dynamics.status(
+                freeHistory: occupiedHistory(carPark, from: now.adding(seconds: -3_600), to: now).map {
+                    carPark.capacity - carPark.spaces($0.value)
+                }, almostFullFree: carPark.almostFullFree)
+        {
+            availability.status = smoothed
+        }
+        return availability
     }
 
-    func carParks(now: Timestamp) -> [CarParkDocument] {
-        availabilities(now: now).map { CarParkDocument(carPark: $0.carPark, availability: $0.availability) }
+    /// Occupied spaces over a window, from whichever of the `occupied` and `free` series the car park reports.
+    func occupiedHistory(_ carPark: CarPark, from: Timestamp, to: Timestamp) -> [Sample] {
+        let occupied = store.samples(SeriesKey(sensor: carPark.sensor, metric: .occupied), from: from, to: to)
+        let free = store.samples(SeriesKey(sensor: carPark.sensor, metric: .free), from: from, to: to).map {
+            Sample(time: $0.time, value: Double(carPark.capacity - carPark.spaces($0.value)))
+        }
+        return (occupied + free).sorted { $0.time < $1.time }
     }
 
-    func availabilities(now: Timestamp) -> [(carPark: CarPark, availability: Availability)] {
-        configuration.carParks.map { carPark in
-            (carPark, calculator.availability(
-                of: carPark,
-                occupied: store.latest(SeriesKey(sensor: carPark.sensor, metric: .occupied)),
-                free: store.latest(SeriesKey(sensor: carPark.sensor, metric: .free)),
-                now: now))
+    /// Trend, minutes to full and the 30- and 60-minute forecasts, from the last hour and the same time on up
+    /// to seven previous days.
+    func outlook(_ carPark: CarPark, availability: Availability, now: Timestamp) -> CarParkOutlook {
+        guard availability.hasRealtimeData, let free = availability.free else { return CarParkOutlook() }
+        let rate = dynamics.occupiedPerHour(occupiedHistory(carPark, from: now.adding(seconds: -3_600), to: now))
+        var outlook = CarParkOutlook()
+        if let rate {
+            outlook.trend = dynamics.trend(occupiedPerHour: rate, capacity: carPark.capacity)
+            outlook.minutesToFull = dynamics.minutesToFull(free: free, occupiedPerHour: rate, capacity: carPark.capacity)
+        }
+        for minutes in [30.0, 60.0] {
+            var previousDays: [(then: Double, later: Double)] = []
+            for day in 1...7 {
+                let then = now.adding(seconds: -Double(day) * 86_400)
+                guard let before = freeAt(carPark, then), let after = freeAt(carPark, then.adding(seconds: minutes * 60))
+                else { continue }
+                previousDays.append((before, after))
+            }
+            let forecast = dynamics.forecastFree(
+                now: free, minutes: minutes, capacity: carPark.capacity, occupiedPerHour: rate,
+                sameTimeOnPreviousDays: previousDays)
+            if minutes == 30 { outlook.forecast30 = forecast } else { outlook.forecast60 = forecast }
+        }
+        return outlook
+    }
+
+    /// Free spaces as last reported in the quarter hour before `time`.
+    private func freeAt(_ carPark: CarPark, _ time: Timestamp) -> Double? {
+        let from = time.adding(seconds: -900)
+        if let occupied = store.aggregate(SeriesKey(sensor: carPark.sensor, metric: .occupied), from: from, to: time) {
+            return Double(carPark.capacity - carPark.spaces(occupied.last))
+        }
+        return store.aggregate(SeriesKey(sensor: carPark.sensor, metric: .free), from: from, to: time).map {
+            Double(carPark.spaces($0.last))
         }
     }
 

@@ -7,6 +7,14 @@ import Parking
 // The JSON documents of the HTTP API. Field names follow ParkAPI v3 for car parks (so existing parking apps
 // and aggregators can read them) and snake_case elsewhere. Times are RFC 3339 strings in UTC.
 
+/// What the recent past says about a car park; empty without live figures.
+struct CarParkOutlook: Sendable {
+    var trend: OccupancyTrend?
+    var minutesToFull: Double?
+    var forecast30: Int?
+    var forecast60: Int?
+}
+
 struct CarParkDocument: Encodable, Sendable {
     var id: String
     var name: String
@@ -36,6 +44,7 @@ struct CarParkDocument: Encodable, Sendable {
     var realtimeOpeningStatus: String
     /// Price of a stay by its length (`1h`, `2h`, `3h`, `4h`, `24h`).
     var tariffs: [String: Double]?
+    var outlook = CarParkOutlook()
 
     init(carPark: CarPark, availability: Availability) {
         id = carPark.id
@@ -79,6 +88,10 @@ struct CarParkDocument: Encodable, Sendable {
         case realtimeDataUpdatedAt = "realtime_data_updated_at"
         case dataAgeSeconds = "data_age_seconds"
         case distance, tariffs
+        case trend
+        case minutesToFull = "minutes_to_full"
+        case forecastFree30 = "forecast_free_30min"
+        case forecastFree60 = "forecast_free_60min"
         case capacityDisabled = "capacity_disabled"
         case capacityCharging = "capacity_charging"
         case openingHours = "opening_hours"
@@ -111,6 +124,10 @@ struct CarParkDocument: Encodable, Sendable {
         try c.encode(openingHours, forKey: .openingHours)
         try c.encode(realtimeOpeningStatus, forKey: .realtimeOpeningStatus)
         try c.encode(tariffs, forKey: .tariffs)
+        try c.encode(outlook.trend, forKey: .trend)
+        try c.encode(outlook.minutesToFull, forKey: .minutesToFull)
+        try c.encode(outlook.forecast30, forKey: .forecastFree30)
+        try c.encode(outlook.forecast60, forKey: .forecastFree60)
     }
 }
 

@@ -27,6 +27,7 @@ extension HTTPAPI {
         let matches = query.apply(to: status.availabilities(now: time)).map { match in
             var document = CarParkDocument(carPark: match.carPark, availability: match.availability)
             document.distance = match.distanceMetres.map { $0.rounded() }
+            document.outlook = status.outlook(match.carPark, availability: match.availability, now: time)
             return document
         }
         if geoJSON {

@@ -179,6 +179,13 @@ import Testing
             #expect(try await client.get("/v1/series/casino/nonsense").status == 404)
             #expect(try await client.get("/v1/series/atlantis/occupied").status == 404)
 
+            // The last hour climbed 10 spaces every 10 minutes: filling at 60 an hour, 130 spaces left.
+            let casino = try await client.get("/v1/parking/casino").json()["car_park"] as? [String: Any]
+            #expect(casino?["trend"] as? String == "increasing")
+            #expect(casino?["minutes_to_full"] as? Double == 130)
+            #expect(casino?["forecast_free_30min"] as? Int == 100)
+            #expect(casino?["forecast_free_60min"] as? Int == 70)
+
             let list = try await client.get("/v1/series").json()
             #expect((list["memory"] as? [String: Any])?["series"] as? Int == 1)
         }

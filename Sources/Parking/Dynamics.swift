@@ -1,0 +1,94 @@
+import FeedCore
+
+/// Which way a car park's occupancy is going over the last hour.
+public enum OccupancyTrend: String, Sendable, Codable, CaseIterable {
+    case increasing
+    case decreasing
+    case stable
+}
+
+/// What the recent past says about a car park: status with hysteresis, trend, time to full, and a short
+/// forecast. Pure functions of the occupied-space history (oldest first), so a restart lands in the same state.
+public struct ParkingDynamics: Sendable {
+    /// Free spaces a car park must regain above a threshold before it leaves `almostFull` or `full`, so that
+    /// a count hovering at the threshold does not make the status flicker.
+    public var hysteresisFree: Int
+    /// A trend is `stable` while occupancy changes by less than this share of the capacity per hour.
+    public var stableSharePerHour: Double
+
+    public init(hysteresisFree: Int = 3, stableSharePerHour: Double = 0.02) {
+        self.hysteresisFree = hysteresisFree
+        self.stableSharePerHour = stableSharePerHour
+    }
+
+    /// The status after the free-space history `free` (oldest first), entering `almostFull` at or below
+    /// `almostFullFree` and `full` at 0, leaving each only `hysteresisFree` spaces above its threshold.
+    public func status(freeHistory free: [Int], almostFullFree: Int) -> ParkingStatus? {
+        guard let first = free.first else { return nil }
+        var status: ParkingStatus = first <= 0 ? .full : first <= almostFullFree ? .almostFull : .spacesAvailable
+        for value in free.dropFirst() {
+            switch status {
+            case .full:
+                if value > hysteresisFree { status = value <= almostFullFree ? .almostFull : .spacesAvailable }
+            case .almostFull:
+                if value <= 0 {
+                    status = .full
+                } else if value > almostFullFree + hysteresisFree {
+                    status = .spacesAvailable
+                }
+            default:
+                if value <= 0 {
+                    status = .full
+                } else if value <= almostFullFree {
+                    status = .almostFull
+                }
+            }
+        }
+        return status
+    }
+
+    /// Least-squares slope of occupancy over the samples, in spaces per hour; `nil` with fewer than two
+    /// samples or less than 10 minutes between the first and the last.
+    public func occupiedPerHour(_ occupied: [Sample]) -> Double? {
+        guard occupied.count >= 2, let first = occupied.first, let last = occupied.last,
+            last.time.seconds(since: first.time) >= 600
+        else { return nil }
+        let xs = occupied.map { $0.time.seconds(since: first.time) / 3_600 }
+        let ys = occupied.map(\.value)
+        let meanX = xs.reduce(0, +) / Double(xs.count)
+        let meanY = ys.reduce(0, +) / Double(ys.count)
+        let covariance = zip(xs, ys).reduce(0) { $0 + ($1.0 - meanX) * ($1.1 - meanY) }
+        let variance = xs.reduce(0) { $0 + ($1 - meanX) * ($1 - meanX) }
+        return variance > 0 ? covariance / variance : nil
+    }
+
+    public func trend(occupiedPerHour rate: Double, capacity: Int) -> OccupancyTrend {
+        let threshold = stableSharePerHour * Double(capacity)
+        return rate > threshold ? .increasing : rate < -threshold ? .decreasing : .stable
+    }
+
+    /// Minutes until no space is left at the current filling rate; `nil` unless filling.
+    public func minutesToFull(free: Int, occupiedPerHour rate: Double, capacity: Int) -> Double? {
+        guard trend(occupiedPerHour: rate, capacity: capacity) == .increasing, free > 0 else { return nil }
+        return (Double(free) / rate * 60).rounded()
+    }
+
+    /// Free spaces expected `minutes` ahead: the change seen over the same minutes on previous days, if any,
+    /// else the last hour's trend continued; clamped to [0, capacity].
+    ///
+    /// - Parameter sameTimeOnPreviousDays: for each previous day with data, (free then, free `minutes` later).
+    public func forecastFree(
+        now free: Int, minutes: Double, capacity: Int, occupiedPerHour rate: Double?,
+        sameTimeOnPreviousDays: [(then: Double, later: Double)]
+    ) -> Int? {
+        let change: Double
+        if !sameTimeOnPreviousDays.isEmpty {
+            change = sameTimeOnPreviousDays.reduce(0) { $0 + ($1.later - $1.then) } / Double(sameTimeOnPreviousDays.count)
+        } else if let rate {
+            change = -rate * minutes / 60
+        } else {
+            return nil
+        }
+        return min(max(Int((Double(free) + change).rounded()), 0), capacity)
+    }
+}
