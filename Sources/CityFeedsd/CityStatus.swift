@@ -42,10 +42,17 @@ struct CityStatus: Sendable {
 
     /// Availability with the status smoothed by hysteresis over the last hour.
     func availability(of carPark: CarPark, now: Timestamp) -> Availability {
+        var occupied = store.latest(SeriesKey(sensor: carPark.sensor, metric: .occupied))
+        if carPark.balancing != nil, let counted = balancingState(carPark, now: now) {
+            // The count is as fresh as the counter's last report, even when that report was 0 entries, 0 exits.
+            let heard = [.entries, .exits, .occupancySet].compactMap {
+                store.latest(SeriesKey(sensor: carPark.sensor, metric: $0))?.time
+            }.max() ?? counted.time
+            occupied = Sample(time: max(heard, counted.time), value: Double(counted.occupied))
+        }
         var availability = calculator.availability(
-            of: carPark,
-            occupied: store.latest(SeriesKey(sensor: carPark.sensor, metric: .occupied)),
-            free: store.latest(SeriesKey(sensor: carPark.sensor, metric: .free)),
+            of: carPark, occupied: occupied,
+            free: carPark.balancing == nil ? store.latest(SeriesKey(sensor: carPark.sensor, metric: .free)) : nil,
             now: now)
         if availability.hasRealtimeData && availability.status != .closed,
             let smoothed = dynamics.status(
@@ -56,6 +63,31 @@ struct CityStatus: Sendable {
             availability.status = smoothed
         }
         return availability
+    }
+
+    /// An entry/exit counted car park's occupancy, replayed from its last calibration point; `nil` for other
+    /// car parks and for counters never heard from.
+    func balancingState(_ carPark: CarPark, now: Timestamp) -> BalancingCounter.State? {
+        guard let counter = carPark.balancing else { return nil }
+        let entriesKey = SeriesKey(sensor: carPark.sensor, metric: .entries)
+        let exitsKey = SeriesKey(sensor: carPark.sensor, metric: .exits)
+        let operatorSet = store.latest(SeriesKey(sensor: carPark.sensor, metric: .occupancySet))
+        guard store.latest(entriesKey) != nil || store.latest(exitsKey) != nil || operatorSet != nil else { return nil }
+        let lastReset = lastNightlyReset(counter, before: now)
+        let from = max(lastReset, operatorSet?.time ?? lastReset)
+        return counter.state(
+            entries: store.samples(entriesKey, from: from, to: now), exits: store.samples(exitsKey, from: from, to: now),
+            operatorSet: operatorSet, lastReset: lastReset, now: now)
+    }
+
+    /// The latest nightly reset at or before `time`, in the city's time zone.
+    func lastNightlyReset(_ counter: BalancingCounter, before time: Timestamp) -> Timestamp {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = configuration.timeZone
+        let midnight = calendar.startOfDay(for: time.date)
+        let today = calendar.date(byAdding: .minute, value: counter.resetMinute, to: midnight) ?? midnight
+        let reset = today <= time.date ? today : calendar.date(byAdding: .day, value: -1, to: today) ?? today
+        return Timestamp(reset)
     }
 
     /// Occupied spaces over a window, from whichever of the `occupied` and `free` series the car park reports.

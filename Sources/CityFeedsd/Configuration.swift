@@ -50,6 +50,15 @@ struct ConfigurationFile: Decodable {
 
     struct HTTP: Decodable {
         var listen: String?
+        /// The bearer token of the operator endpoints, or a file whose first line is it.
+        var operatorToken: String?
+        var operatorTokenFile: String?
+
+        enum CodingKeys: String, CodingKey {
+            case listen
+            case operatorToken = "operator_token"
+            case operatorTokenFile = "operator_token_file"
+        }
     }
 
     /// Memory for one class of series (`parking`, `water`, `sewer`, `rain`).
@@ -130,9 +139,13 @@ struct ConfigurationFile: Decodable {
         var disabledSpaces: Int?
         var evChargingSpaces: Int?
         var openingHours: String?
+        var overnightOccupancy: Int?
+        var nightlyReset: String?
 
         enum CodingKeys: String, CodingKey {
             case id, name, type, address, latitude, longitude, capacity, sensor, source
+            case overnightOccupancy = "overnight_occupancy"
+            case nightlyReset = "nightly_reset"
             case hasFee = "has_fee"
             case parkAndRide = "park_and_ride"
             case maxHeightCM = "max_height_cm"

@@ -84,6 +84,8 @@ struct DaemonConfiguration: Sendable {
     var maxBurst: Int
     var httpHost: String
     var httpPort: Int
+    /// Bearer token of the operator endpoints; `nil` disables them.
+    var operatorToken: String?
     var dataDirectory: String
     var durability: Durability
     var seriesLayout: SeriesLayout
@@ -113,6 +115,9 @@ struct DaemonConfiguration: Sendable {
             spec.metrics.formUnion([.occupied, .free, .entries, .exits, .spaceOccupied])
             spec.maximum[.occupied] = limit
             spec.maximum[.free] = limit
+            // One report's entries or exits cannot exceed what the car park holds.
+            spec.maximum[.entries] = Double(carPark.capacity)
+            spec.maximum[.exits] = Double(carPark.capacity)
             specs[carPark.sensor] = spec
         }
         for beach in beaches {
@@ -246,6 +251,19 @@ private struct Validator {
             }
         }
 
+        var operatorToken = raw.http?.operatorToken
+        if let file = raw.http?.operatorTokenFile {
+            if operatorToken != nil { report("http.operator_token", "give either operator_token or operator_token_file") }
+            if let contents = try? String(contentsOfFile: resolve(file), encoding: .utf8) {
+                operatorToken = contents.split(separator: "\n").first.map(String.init)
+            } else {
+                report("http.operator_token_file", "cannot read '\(resolve(file))'")
+            }
+        }
+        if let token = operatorToken, token.count < 16 {
+            report("http.operator_token", "must be at least 16 characters")
+        }
+
         var tls: TLSSettings?
         if let file = raw.mqtt?.tls {
             let settings = TLSSettings(
@@ -376,6 +394,22 @@ private struct Validator {
             }
             carPark.disabledSpaces = raw.disabledSpaces
             carPark.evChargingSpaces = raw.evChargingSpaces
+            if raw.source == .balancing {
+                let overnight = raw.overnightOccupancy ?? 0
+                if !(0...raw.capacity).contains(overnight) {
+                    report("\(location).overnight_occupancy", "must be between 0 and the capacity")
+                }
+                let reset = raw.nightlyReset ?? "04:00"
+                let parts = reset.split(separator: ":").compactMap { Int($0) }
+                if parts.count != 2 || !(0..<24).contains(parts[0]) || !(0..<60).contains(parts[1]) {
+                    report("\(location).nightly_reset", "expected HH:MM, got '\(reset)'")
+                }
+                carPark.balancing = BalancingCounter(
+                    capacity: raw.capacity, overnightOccupancy: overnight,
+                    resetMinute: parts.count == 2 ? parts[0] * 60 + parts[1] : 240)
+            } else if raw.overnightOccupancy != nil || raw.nightlyReset != nil {
+                report("\(location)", "overnight_occupancy and nightly_reset apply to source = \"balancing\" only")
+            }
             if let hours = raw.openingHours {
                 do throws(OpeningHoursError) {
                     carPark.openingHours = try OpeningHours(parsing: hours)
@@ -473,7 +507,7 @@ private struct Validator {
             cityName: raw.city.name, timeZone: timeZone, broker: broker,
             clientID: raw.mqtt?.clientID ?? "cityfeedsd-\(raw.city.name.lowercased().filter(\.isLetter))",
             username: raw.mqtt?.username, password: password, tls: tls, maxBurst: maxBurst, httpHost: httpHost,
-            httpPort: httpPort, dataDirectory: resolve(overrides.dataDirectory ?? raw.storage?.dataDir ?? "data"),
+            httpPort: httpPort, operatorToken: operatorToken, dataDirectory: resolve(overrides.dataDirectory ?? raw.storage?.dataDir ?? "data"),
             durability: raw.storage?.durability ?? .full, seriesLayout: seriesLayout, retention: retention,
             policy: policy,
             routes: routes, aliases: aliases, staleAfterSeconds: staleMinutes * 60, carParks: carParks, beaches: beaches,

@@ -140,10 +140,42 @@ struct CarParkDetailDocument: Encodable, Sendable {
     var carPark: CarParkDocument
     /// Free spaces over the last hour.
     var history: [HistoryPoint]
+    /// For entry/exit counted car parks: the calibration and the drift since.
+    var counter: CounterDocument?
 
     enum CodingKeys: String, CodingKey {
         case carPark = "car_park"
-        case history
+        case history, counter
+    }
+}
+
+struct CounterDocument: Encodable, Sendable {
+    struct Calibration: Encodable, Sendable {
+        var time: String
+        var raw: Int
+        var snappedTo: Int
+        enum CodingKeys: String, CodingKey {
+            case time, raw
+            case snappedTo = "snapped_to"
+        }
+    }
+
+    var baselineTime: String
+    /// Spaces the automatic snaps back into [0, capacity] added or removed since the baseline.
+    var drift: Int
+    var calibrations: [Calibration]
+
+    init(_ state: BalancingCounter.State) {
+        baselineTime = state.baselineTime.iso8601
+        drift = state.drift
+        calibrations = state.calibrations.map {
+            Calibration(time: $0.time.iso8601, raw: $0.raw, snappedTo: $0.snappedTo)
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case drift, calibrations
+        case baselineTime = "baseline_time"
     }
 }
 

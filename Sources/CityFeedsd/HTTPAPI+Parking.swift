@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import Parking
+import TimeSeries
 
 /// `GET /v1/parking[?lat&lon&radius|bbox&free_of_charge&vehicle_height&min_free&type]`, as JSON or GeoJSON.
 extension HTTPAPI {
@@ -128,4 +129,60 @@ struct Feature: Encodable, Sendable {
         geometry = Point(coordinates: [carPark.lon, carPark.lat])
         properties = carPark
     }
+}
+
+/// `POST /v1/parking/{id}/occupancy` — an operator's count recalibrates an entry/exit counter. Bearer token.
+extension HTTPAPI {
+    struct OccupancyBody: Decodable {
+        var occupied: Int
+    }
+
+    func addOperatorRoutes(to router: Router<BasicRequestContext>) {
+        router.post("/v1/parking/:id/occupancy") { request, context in
+            if let refusal = authorise(request) { return refusal }
+            let id = try context.parameters.require("id")
+            guard let carPark = status.configuration.carParks.first(where: { $0.id == id }) else {
+                return problem(.notFound, "No car park has the id '\(id)'.")
+            }
+            guard carPark.balancing != nil else {
+                return problem(
+                    .conflict, "'\(id)' reports absolute counts; only entry/exit counted car parks take an operator's count.")
+            }
+            let buffer = try await request.body.collect(upTo: 4_096)
+            guard let body = try? JSONDecoder().decode(OccupancyBody.self, from: Data(buffer.readableBytesView)),
+                (0...carPark.capacity).contains(body.occupied)
+            else {
+                return problem(.badRequest, "Expected {\"occupied\": N} with N from 0 to \(carPark.capacity).")
+            }
+            let time = now()
+            _ = try store.append([
+                Reading(sensor: carPark.sensor, metric: .occupancySet, time: time, value: Double(body.occupied), received: time)
+            ])
+            return json(status.carPark(carPark, now: time))
+        }
+    }
+
+    /// `nil` when the request carries the operator token; otherwise the refusal to send.
+    func authorise(_ request: Request) -> Response? {
+        guard let expected = status.configuration.operatorToken else {
+            return problem(.forbidden, "Operator endpoints are disabled: set http.operator_token_file.")
+        }
+        let header = request.headers[.authorization] ?? ""
+        guard header.hasPrefix("Bearer "), constantTimeEqual(Array(header.utf8.dropFirst(7)), Array(expected.utf8)) else {
+            var response = problem(.unauthorized, "A valid bearer token is required.")
+            response.headers[.wwwAuthenticate] = "Bearer"
+            return response
+        }
+        return nil
+    }
+}
+
+/// Compares without stopping at the first difference, so the time taken does not tell how much of a guessed
+/// token was right.
+func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    var difference = UInt8(truncatingIfNeeded: a.count ^ b.count)
+    for index in 0..<max(a.count, b.count) {
+        difference |= (index < a.count ? a[index] : 0) ^ (index < b.count ? b[index] : 0)
+    }
+    return difference == 0
 }

@@ -45,7 +45,8 @@ struct HTTPAPI: Sendable {
             return json(
                 CarParkDetailDocument(
                     carPark: status.carPark(carPark, now: time),
-                    history: status.freeHistory(carPark, seconds: 3_600, now: time)))
+                    history: status.freeHistory(carPark, seconds: 3_600, now: time),
+                    counter: status.balancingState(carPark, now: time).map(CounterDocument.init)))
         }
         router.get("/v1/beaches") { _, _ in
             json(ListDocument(generatedAt: now().iso8601, items: status.beaches(now: now())))
@@ -62,6 +63,7 @@ struct HTTPAPI: Sendable {
         }
         addSeriesRoutes(to: router)
         addParkingRoutes(to: router)
+        addOperatorRoutes(to: router)
     }
 
     func healthDocument() -> HealthDocument {

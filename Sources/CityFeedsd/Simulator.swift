@@ -25,6 +25,7 @@ struct TrafficSimulator {
     }
 
     private var occupancyJitter: [String: Double] = [:]
+    private var lastOccupied: [String: Int] = [:]
     private var outfallStates: [SensorID: OverflowState] = [:]
     private var lastOutfallPublish: [SensorID: Double] = [:]
     private var tick = 0
@@ -70,10 +71,17 @@ struct TrafficSimulator {
             occupancyJitter[carPark.id] = jitter
             let ratio = min(max(Self.occupancyRatio(of: carPark, hour: hour) + jitter, 0), 1)
             let occupied = Int((ratio * Double(carPark.capacity)).rounded())
-            messages.append(
-                Message(
-                    topic: topic(configuration.simulatorTopics.parking, carPark.sensor),
-                    payload: "{\(ts),\"occupied\":\(occupied)}"))
+            let topic = topic(configuration.simulatorTopics.parking, carPark.sensor)
+            if carPark.balancing != nil {
+                // Entry and exit loops see the change, plus cars that come and go within the tick.
+                let change = occupied - (lastOccupied[carPark.id] ?? occupied)
+                let through = Int.random(in: 0...3, using: &random)
+                lastOccupied[carPark.id] = occupied
+                messages.append(
+                    Message(topic: topic, payload: "{\(ts),\"entries\":\(max(change, 0) + through),\"exits\":\(max(-change, 0) + through)}"))
+            } else {
+                messages.append(Message(topic: topic, payload: "{\(ts),\"occupied\":\(occupied)}"))
+            }
         }
 
         let contaminatedBeaches = Set(configuration.outfalls.flatMap(\.beaches))

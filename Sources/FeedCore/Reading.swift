@@ -52,11 +52,13 @@ public enum Metric: String, Hashable, Comparable, Sendable, Codable, CaseIterabl
     case rainMillimetres = "rain_mm"
     /// Whether one parking space is taken, encoded by ``SpaceState`` (per-space detectors).
     case spaceOccupied = "space_occupied"
+    /// An operator's count of occupied spaces, which recalibrates an entry/exit counter.
+    case occupancySet = "occupancy_set"
 
     /// Metrics whose values count things and so can never be negative.
     public var isCount: Bool {
         switch self {
-        case .occupied, .free, .entries, .exits, .ecoli, .enterococci: true
+        case .occupied, .free, .entries, .exits, .ecoli, .enterococci, .occupancySet: true
         default: false
         }
     }

@@ -14,6 +14,8 @@ public enum OccupancySource: String, Sendable, Codable, CaseIterable {
     case occupied
     /// The counter reports free spaces.
     case free
+    /// Entry and exit counters report increments (`entries`, `exits`): see `BalancingCounter`.
+    case balancing
 }
 
 /// Prices for a stay, in the city's currency (euros for Biarritz), as the national schema lists them.
@@ -61,6 +63,8 @@ public struct CarPark: Sendable, Identifiable {
     public var evChargingSpaces: Int?
     /// `nil`: open at all times.
     public var openingHours: OpeningHours?
+    /// Set for car parks counted by entries and exits.
+    public var balancing: BalancingCounter?
 
     public init(
         id: String, name: String, type: CarParkType, address: String? = nil, latitude: Double,

@@ -18,11 +18,14 @@ import Testing
 
     /// Runs the daemon on the sample configuration with `brokerURL`, in process, for the duration of `body`
     /// (given an HTTP client for it), then shuts it down gracefully.
-    func runningDaemon(brokerURL: String, _ body: (HTTPClient) async throws -> Void) async throws {
+    func runningDaemon(
+        brokerURL: String, adjust: (inout DaemonConfiguration) -> Void = { _ in }, _ body: (HTTPClient) async throws -> Void
+    ) async throws {
         let dataDirectory = try makeTemporaryDirectory(prefix: "cityfeeds-daemon")
-        let configuration = try DaemonConfiguration.load(
+        var configuration = try DaemonConfiguration.load(
             path: repositoryRoot.appending(path: "config/biarritz.toml").path,
             overrides: .init(broker: brokerURL, httpListen: "127.0.0.1:0", dataDirectory: dataDirectory.path))
+        adjust(&configuration)
         let port = Mutex<Int?>(nil)
         let daemon = try Daemon(configuration: configuration, logger: logger, onListening: { value in
             port.withLock { $0 = value }
@@ -105,7 +108,7 @@ import Testing
         defer { broker.stop() }
         try await withDaemon(broker: broker) { client, publisher in
             let ts = Timestamp.now.iso8601
-            for (carPark, occupied) in [("halle-iraty", 120), ("aguilera", 400), ("casino", 10), ("clemenceau", 300)] {
+            for (carPark, occupied) in [("halle-iraty", 120), ("aguilera", 400), ("casino", 10), ("sainte-eugenie", 250)] {
                 try publisher.publish(
                     topic: "cityfeeds/parking/\(carPark)/occupancy", text: #"{"ts":"\#(ts)","occupied":\#(occupied)}"#)
             }
@@ -138,6 +141,54 @@ import Testing
                 let reply = try await client.get("/v1/parking?\(bad)")
                 #expect(reply.status == 400, "\(bad)")
                 #expect(reply.headers["content-type"] == "application/problem+json")
+            }
+        }
+    }
+
+    /// Clemenceau is counted by entry and exit loops; an operator's count recalibrates it, behind a token.
+    @Test func anEntryExitCounterAndTheOperatorsCount() async throws {
+        let broker = try TestBroker()
+        defer { broker.stop() }
+        let token = "operator-token-for-tests-0123456789"
+        try await runningDaemon(brokerURL: broker.address.description, adjust: { $0.operatorToken = token }) { client in
+            _ = try await client.waitFor("/healthz") { ($0["ready"] as? Bool) == true }
+            try await Task.sleep(for: .milliseconds(200))
+            let publisher = try MQTTPublisher(broker: broker.address)
+            let ts = Timestamp.now.iso8601
+            try publisher.publish(topic: "cityfeeds/parking/clemenceau/occupancy", text: #"{"ts":"\#(ts)","entries":340,"exits":3}"#)
+            #expect(publisher.waitForAcknowledgements())
+            // 25 overnight + 340 - 3 overflows the 350 spaces: snapped to 350 (drift 12) and recorded.
+            let counted = try await client.waitFor("/v1/parking/clemenceau") {
+                ($0["car_park"] as? [String: Any])?["realtime_occupied"] as? Int == 350
+            }
+            let counter = counted["counter"] as? [String: Any]
+            #expect(counter?["drift"] as? Int == 12)
+            #expect((counter?["calibrations"] as? [[String: Any]])?.first?["raw"] as? Int == 362)
+
+            let unauthorised = try await client.post("/v1/parking/clemenceau/occupancy", json: #"{"occupied":120}"#)
+            #expect(unauthorised.status == 401)
+            let wrong = try await client.post(
+                "/v1/parking/clemenceau/occupancy", json: #"{"occupied":120}"#, headers: ["Authorization": "Bearer nope"])
+            #expect(wrong.status == 401)
+            let absolute = try await client.post(
+                "/v1/parking/casino/occupancy", json: #"{"occupied":120}"#, headers: ["Authorization": "Bearer \(token)"])
+            #expect(absolute.status == 409)
+            let tooMany = try await client.post(
+                "/v1/parking/clemenceau/occupancy", json: #"{"occupied":351}"#, headers: ["Authorization": "Bearer \(token)"])
+            #expect(tooMany.status == 400)
+            let set = try await client.post(
+                "/v1/parking/clemenceau/occupancy", json: #"{"occupied":120}"#, headers: ["Authorization": "Bearer \(token)"])
+            #expect(set.status == 200)
+            #expect(try set.json()["realtime_occupied"] as? Int == 120)
+
+            // Memory keeps whole seconds: a report in the same second as the operator's count would tie with it.
+            try await Task.sleep(for: .milliseconds(1_100))
+            try publisher.publish(
+                topic: "cityfeeds/parking/clemenceau/occupancy",
+                text: #"{"ts":"\#(Timestamp.now.iso8601)","entries":5,"exits":2}"#)
+            #expect(publisher.waitForAcknowledgements())
+            _ = try await client.waitFor("/v1/parking/clemenceau") {
+                ($0["car_park"] as? [String: Any])?["realtime_occupied"] as? Int == 123
             }
         }
     }

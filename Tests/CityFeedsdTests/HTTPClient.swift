@@ -32,6 +32,21 @@ struct HTTPClient {
         return Reply(status: http.statusCode, headers: headers, body: data)
     }
 
+    func post(_ path: String, json: String, headers: [String: String] = [:]) async throws -> Reply {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        request.httpMethod = "POST"
+        request.httpBody = Data(json.utf8)
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let http = response as! HTTPURLResponse
+        var replyHeaders: [String: String] = [:]
+        for (key, value) in http.allHeaderFields {
+            replyHeaders[String(describing: key).lowercased()] = String(describing: value)
+        }
+        return Reply(status: http.statusCode, headers: replyHeaders, body: data)
+    }
+
     /// Polls `path` until `condition` holds on its JSON, or fails after `timeout`.
     func waitFor(
         _ path: String, timeout: Duration = .seconds(10), _ condition: ([String: Any]) -> Bool

@@ -27,7 +27,10 @@ import Testing
                 metrics.formUnion(outcome.accepted.map(\.metric))
             }
         }
-        #expect(metrics == [.occupied, .ecoli, .enterococci, .turbidity, .salinity, .temperature, .rainMillimetres, .overflowState])
+        #expect(metrics == [
+            .occupied, .entries, .exits, .ecoli, .enterococci, .turbidity, .salinity, .temperature, .rainMillimetres,
+            .overflowState,
+        ])
     }
 
     @Test func carParksFillByDayAndEmptyAtNight() {
