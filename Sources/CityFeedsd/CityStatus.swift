@@ -40,9 +40,10 @@ struct CityStatus: Sendable {
         configuration.carParks.map { ($0, availability(of: $0, now: now)) }
     }
 
-    /// Availability with the status smoothed by hysteresis over the last hour.
+    /// Availability with the status smoothed by hysteresis over the last hour, and figures withheld from a
+    /// counter that reads the same for a day.
     func availability(of carPark: CarPark, now: Timestamp) -> Availability {
-        var occupied = store.latest(SeriesKey(sensor: carPark.sensor, metric: .occupied))
+        var occupied = store.latest(SeriesKey(sensor: carPark.sensor, metric: .occupied), atOrBefore: now)
         if carPark.balancing != nil, let counted = balancingState(carPark, now: now) {
             // The count is as fresh as the counter's last report, even when that report was 0 entries, 0 exits.
             let heard = [.entries, .exits, .occupancySet].compactMap {
@@ -52,8 +53,19 @@ struct CityStatus: Sendable {
         }
         var availability = calculator.availability(
             of: carPark, occupied: occupied,
-            free: carPark.balancing == nil ? store.latest(SeriesKey(sensor: carPark.sensor, metric: .free)) : nil,
+            free: carPark.balancing == nil
+                ? store.latest(SeriesKey(sensor: carPark.sensor, metric: .free), atOrBefore: now) : nil,
             now: now)
+        if availability.hasRealtimeData,
+            let quality = dynamics.suspectCounter(occupiedHistory(carPark, from: now.adding(seconds: -86_400), to: now))
+        {
+            // A stuck or dead counter's figure looks plausible and is not: withhold it, and say why.
+            availability = Availability(
+                free: nil, occupied: nil, status: availability.status == .closed ? .closed : .unknown,
+                hasRealtimeData: false, observedAt: availability.observedAt, dataAgeSeconds: availability.dataAgeSeconds)
+            availability.dataQuality = quality
+            return availability
+        }
         if availability.hasRealtimeData && availability.status != .closed,
             let smoothed = dynamics.status(
                 freeHistory: occupiedHistory(carPark, from: now.adding(seconds: -3_600), to: now).map {

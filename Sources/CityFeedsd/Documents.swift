@@ -45,6 +45,8 @@ struct CarParkDocument: Encodable, Sendable {
     /// Price of a stay by its length (`1h`, `2h`, `3h`, `4h`, `24h`).
     var tariffs: [String: Double]?
     var outlook = CarParkOutlook()
+    /// `stuck` or `dead` when the counter's figures are withheld as implausible.
+    var dataQuality: String?
 
     init(carPark: CarPark, availability: Availability) {
         id = carPark.id
@@ -68,6 +70,7 @@ struct CarParkDocument: Encodable, Sendable {
         capacityCharging = carPark.evChargingSpaces
         openingHours = carPark.openingHours?.description
         realtimeOpeningStatus = availability.status == .closed ? "CLOSED" : "OPEN"
+        dataQuality = availability.dataQuality?.rawValue
         let prices: [(String, Double?)] = [
             ("1h", carPark.tariffs.oneHour), ("2h", carPark.tariffs.twoHours), ("3h", carPark.tariffs.threeHours),
             ("4h", carPark.tariffs.fourHours), ("24h", carPark.tariffs.twentyFourHours),
@@ -88,6 +91,7 @@ struct CarParkDocument: Encodable, Sendable {
         case realtimeDataUpdatedAt = "realtime_data_updated_at"
         case dataAgeSeconds = "data_age_seconds"
         case distance, tariffs
+        case dataQuality = "data_quality"
         case trend
         case minutesToFull = "minutes_to_full"
         case forecastFree30 = "forecast_free_30min"
@@ -128,6 +132,7 @@ struct CarParkDocument: Encodable, Sendable {
         try c.encode(outlook.minutesToFull, forKey: .minutesToFull)
         try c.encode(outlook.forecast30, forKey: .forecastFree30)
         try c.encode(outlook.forecast60, forKey: .forecastFree60)
+        try c.encodeIfPresent(dataQuality, forKey: .dataQuality)
     }
 }
 

@@ -22,6 +22,8 @@ public struct Availability: Sendable, Equatable {
     /// The observation time of the figures (or of the last, stale, reading).
     public var observedAt: Timestamp?
     public var dataAgeSeconds: Double?
+    /// Why the figures are withheld although recent: the counter is `stuck` or `dead`.
+    public var dataQuality: CounterQuality?
 
     public init(
         free: Int?, occupied: Int?, status: ParkingStatus, hasRealtimeData: Bool, observedAt: Timestamp?,

@@ -7,6 +7,14 @@ public enum OccupancyTrend: String, Sendable, Codable, CaseIterable {
     case stable
 }
 
+/// A counter whose readings cannot be trusted.
+public enum CounterQuality: String, Sendable, Codable, CaseIterable {
+    /// The same non-zero count for a whole day.
+    case stuck
+    /// Zero for a whole day.
+    case dead
+}
+
 /// What the recent past says about a car park: status with hysteresis, trend, time to full, and a short
 /// forecast. Pure functions of the occupied-space history (oldest first), so a restart lands in the same state.
 public struct ParkingDynamics: Sendable {
@@ -45,6 +53,16 @@ public struct ParkingDynamics: Sendable {
             }
         }
         return status
+    }
+
+    /// `stuck` or `dead` when a day of readings (at least `minimumReadings`, spanning 20 hours or more) all
+    /// carry the same count: no real car park stays exactly as full, or empty, for that long.
+    public func suspectCounter(_ occupied: [Sample], minimumReadings: Int = 12) -> CounterQuality? {
+        guard occupied.count >= minimumReadings, let first = occupied.first, let last = occupied.last,
+            last.time.seconds(since: first.time) >= 20 * 3_600,
+            occupied.allSatisfy({ $0.value == first.value })
+        else { return nil }
+        return first.value == 0 ? .dead : .stuck
     }
 
     /// Least-squares slope of occupancy over the samples, in spaces per hour; `nil` with fewer than two

@@ -99,6 +99,23 @@ public final class SeriesStore: Sendable {
         }
     }
 
+    /// The newest sample at or before `time` (at the in-memory resolution): what was known then.
+    public func latest(_ key: SeriesKey, atOrBefore time: Timestamp) -> Sample? {
+        memory.withLock { memory in
+            guard let series = memory[key], let last = series.raw.last else { return nil }
+            let limit = series.encodeTime(time)
+            if last.time <= limit { return series.decode(last) }
+            // Look back a day at a time until something is found or the shown samples run out.
+            guard let first = series.raw.first, first.time <= limit else { return nil }
+            var from = limit - 86_400_000 / series.timeUnit
+            while true {
+                if let found = series.raw.samples(from: from, to: limit).last { return series.decode(found) }
+                if from <= first.time { return nil }
+                from -= 86_400_000 / series.timeUnit
+            }
+        }
+    }
+
     /// In-memory raw samples of a series with `from <= time <= to`, oldest first.
     public func samples(_ key: SeriesKey, from: Timestamp, to: Timestamp) -> [Sample] {
         memory.withLock { memory in
