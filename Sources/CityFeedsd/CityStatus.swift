@@ -51,6 +51,15 @@ struct CityStatus: Sendable {
             }.max() ?? counted.time
             occupied = Sample(time: max(heard, counted.time), value: Double(counted.occupied))
         }
+        var unknownSpaces: Int?
+        if let sensors = carPark.spaceSensors {
+            let count = sensors.count(
+                latest: sensors.spaces.map { store.latest(SeriesKey(sensor: $0, metric: .spaceOccupied), atOrBefore: now) },
+                now: now)
+            // Unknown spaces count as taken: a driver is never sent to a space nobody has seen free.
+            occupied = count.newest.map { Sample(time: $0, value: Double(carPark.capacity - count.vacant)) }
+            unknownSpaces = count.unknown
+        }
         var availability = calculator.availability(
             of: carPark, occupied: occupied,
             free: carPark.balancing == nil
@@ -66,6 +75,7 @@ struct CityStatus: Sendable {
             availability.dataQuality = quality
             return availability
         }
+        availability.unknownSpaces = unknownSpaces
         if availability.hasRealtimeData && availability.status != .closed,
             let smoothed = dynamics.status(
                 freeHistory: occupiedHistory(carPark, from: now.adding(seconds: -3_600), to: now).map {

@@ -141,11 +141,16 @@ struct ConfigurationFile: Decodable {
         var openingHours: String?
         var overnightOccupancy: Int?
         var nightlyReset: String?
+        /// Sensor ids of the per-space detectors (source = "spaces").
+        var spaces: [String]?
+        var spaceHeartbeatMinutes: Number?
 
         enum CodingKeys: String, CodingKey {
             case id, name, type, address, latitude, longitude, capacity, sensor, source
             case overnightOccupancy = "overnight_occupancy"
             case nightlyReset = "nightly_reset"
+            case spaces
+            case spaceHeartbeatMinutes = "space_heartbeat_minutes"
             case hasFee = "has_fee"
             case parkAndRide = "park_and_ride"
             case maxHeightCM = "max_height_cm"

@@ -120,6 +120,11 @@ struct DaemonConfiguration: Sendable {
             spec.maximum[.exits] = Double(carPark.capacity)
             specs[carPark.sensor] = spec
         }
+        for carPark in carParks {
+            for space in carPark.spaceSensors?.spaces ?? [] {
+                specs[space] = SensorSpec(id: space, metrics: [.spaceOccupied])
+            }
+        }
         for beach in beaches {
             guard let probe = beach.probe else { continue }
             specs[probe] = SensorSpec(
@@ -407,7 +412,23 @@ private struct Validator {
                 carPark.balancing = BalancingCounter(
                     capacity: raw.capacity, overnightOccupancy: overnight,
                     resetMinute: parts.count == 2 ? parts[0] * 60 + parts[1] : 240)
-            } else if raw.overnightOccupancy != nil || raw.nightlyReset != nil {
+            } else if raw.source == .spaces {
+                let spaces = (raw.spaces ?? []).map { SensorID($0) }
+                if spaces.isEmpty { report("\(location).spaces", "source = \"spaces\" needs the detectors' sensor ids") }
+                if spaces.count > raw.capacity { report("\(location).spaces", "more detectors than spaces") }
+                for (index, space) in spaces.enumerated() {
+                    if let owner = sensorOwners[space] {
+                        report("\(location).spaces[\(index)]", "sensor '\(space)' is already used by \(owner)")
+                    }
+                    sensorOwners[space] = location
+                }
+                let minutes = raw.spaceHeartbeatMinutes?.value ?? 60
+                if minutes <= 0 { report("\(location).space_heartbeat_minutes", "must be positive") }
+                carPark.spaceSensors = SpaceSensors(spaces: spaces, heartbeatSeconds: minutes * 60)
+            } else if raw.spaces != nil {
+                report("\(location).spaces", "spaces apply to source = \"spaces\" only")
+            }
+            if raw.source != .balancing && (raw.overnightOccupancy != nil || raw.nightlyReset != nil) {
                 report("\(location)", "overnight_occupancy and nightly_reset apply to source = \"balancing\" only")
             }
             if let hours = raw.openingHours {

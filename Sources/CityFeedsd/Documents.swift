@@ -47,6 +47,8 @@ struct CarParkDocument: Encodable, Sendable {
     var outlook = CarParkOutlook()
     /// `stuck` or `dead` when the counter's figures are withheld as implausible.
     var dataQuality: String?
+    /// Per-space detection: spaces whose state is unknown, counted as occupied.
+    var unknownSpaces: Int?
 
     init(carPark: CarPark, availability: Availability) {
         id = carPark.id
@@ -71,6 +73,7 @@ struct CarParkDocument: Encodable, Sendable {
         openingHours = carPark.openingHours?.description
         realtimeOpeningStatus = availability.status == .closed ? "CLOSED" : "OPEN"
         dataQuality = availability.dataQuality?.rawValue
+        unknownSpaces = availability.unknownSpaces
         let prices: [(String, Double?)] = [
             ("1h", carPark.tariffs.oneHour), ("2h", carPark.tariffs.twoHours), ("3h", carPark.tariffs.threeHours),
             ("4h", carPark.tariffs.fourHours), ("24h", carPark.tariffs.twentyFourHours),
@@ -92,6 +95,7 @@ struct CarParkDocument: Encodable, Sendable {
         case dataAgeSeconds = "data_age_seconds"
         case distance, tariffs
         case dataQuality = "data_quality"
+        case unknownSpaces = "unknown_spaces"
         case trend
         case minutesToFull = "minutes_to_full"
         case forecastFree30 = "forecast_free_30min"
@@ -133,6 +137,7 @@ struct CarParkDocument: Encodable, Sendable {
         try c.encode(outlook.forecast30, forKey: .forecastFree30)
         try c.encode(outlook.forecast60, forKey: .forecastFree60)
         try c.encodeIfPresent(dataQuality, forKey: .dataQuality)
+        try c.encodeIfPresent(unknownSpaces, forKey: .unknownSpaces)
     }
 }
 

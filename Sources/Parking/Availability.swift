@@ -24,6 +24,8 @@ public struct Availability: Sendable, Equatable {
     public var dataAgeSeconds: Double?
     /// Why the figures are withheld although recent: the counter is `stuck` or `dead`.
     public var dataQuality: CounterQuality?
+    /// For per-space detection: spaces whose state is unknown (counted as occupied).
+    public var unknownSpaces: Int?
 
     public init(
         free: Int?, occupied: Int?, status: ParkingStatus, hasRealtimeData: Bool, observedAt: Timestamp?,

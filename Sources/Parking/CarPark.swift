@@ -16,6 +16,8 @@ public enum OccupancySource: String, Sendable, Codable, CaseIterable {
     case free
     /// Entry and exit counters report increments (`entries`, `exits`): see `BalancingCounter`.
     case balancing
+    /// One detector per space: see `SpaceSensors`.
+    case spaces
 }
 
 /// Prices for a stay, in the city's currency (euros for Biarritz), as the national schema lists them.
@@ -65,6 +67,8 @@ public struct CarPark: Sendable, Identifiable {
     public var openingHours: OpeningHours?
     /// Set for car parks counted by entries and exits.
     public var balancing: BalancingCounter?
+    /// Set for car parks counted space by space.
+    public var spaceSensors: SpaceSensors?
 
     public init(
         id: String, name: String, type: CarParkType, address: String? = nil, latitude: Double,

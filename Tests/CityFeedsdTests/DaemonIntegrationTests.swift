@@ -193,6 +193,40 @@ import Testing
         }
     }
 
+    /// A car park with one detector per space, behind The Things Stack: free is what detectors see vacant.
+    @Test func perSpaceDetectorsBehindTheThingsStack() async throws {
+        let broker = try TestBroker()
+        defer { broker.stop() }
+        try await runningDaemon(
+            brokerURL: broker.address.description,
+            adjust: { configuration in
+                var lot = CarPark(
+                    id: "port-vieux-surface", name: "Port Vieux", type: .offStreetParkingGround, latitude: 43.4826,
+                    longitude: -1.5640, capacity: 4, hasFee: true, sensor: "port-vieux-surface")
+                lot.spaceSensors = SpaceSensors(spaces: ["pv-1", "pv-2", "pv-3", "pv-4"], heartbeatSeconds: 3_600)
+                configuration.carParks.append(lot)
+                configuration.aliases["eui-pv-2"] = "pv-2"
+            }
+        ) { client in
+            _ = try await client.waitFor("/healthz") { ($0["ready"] as? Bool) == true }
+            try await Task.sleep(for: .milliseconds(200))
+            let publisher = try MQTTPublisher(broker: broker.address)
+            let ts = Timestamp.now.iso8601
+            try publisher.publish(topic: "cityfeeds/parking/pv-1/occupancy", text: #"{"ts":"\#(ts)","occupied":false}"#)
+            try publisher.publish(
+                topic: "v3/biarritz@ttn/devices/eui-pv-2/up",
+                text: #"{"received_at":"\#(ts)","uplink_message":{"f_cnt":7,"decoded_payload":{"occupancy":"occupied"}}}"#)
+            try publisher.publish(topic: "cityfeeds/parking/pv-3/occupancy", text: #"{"ts":"\#(ts)","status":"free"}"#)
+            // pv-4 never reports: unknown, so counted as taken.
+            #expect(publisher.waitForAcknowledgements())
+            let lot = try await client.waitFor("/v1/parking/port-vieux-surface") {
+                ($0["car_park"] as? [String: Any])?["realtime_free_capacity"] as? Int == 2
+            }["car_park"] as? [String: Any]
+            #expect(lot?["realtime_occupied"] as? Int == 2)
+            #expect(lot?["unknown_spaces"] as? Int == 1)
+        }
+    }
+
     @Test func seriesAreServedRawAndInStepsAsJSONAndCSV() async throws {
         let broker = try TestBroker()
         defer { broker.stop() }
