@@ -1,0 +1,138 @@
+import Foundation
+
+/// A car park as the French national schema for parking lots describes it (`etalab/schema-stationnement`):
+/// the static data a city publishes on data.gouv.fr.
+public struct EtalabCarPark: Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var address: String?
+    public var latitude: Double
+    public var longitude: Double
+    public var capacity: Int
+    public var freeOfCharge: Bool
+    public var maxHeightCentimetres: Int?
+    public var disabledSpaces: Int?
+    public var evChargingSpaces: Int?
+    public var parkAndRideSpaces: Int?
+    public var tariffs: Tariffs
+    public var type: CarParkType
+}
+
+public struct EtalabImportError: Error, CustomStringConvertible, Sendable {
+    public var line: Int
+    public var problem: String
+    public var description: String { "line \(line): \(problem)" }
+}
+
+/// Reads a CSV in the `schema-stationnement` layout (comma- or semicolon-separated, quoted fields allowed).
+/// Columns used: `id`, `nom`, `adresse`, `Xlong`, `Ylat`, `nb_places`, `gratuit`, `hauteur_max`, `nb_pmr`,
+/// `nb_voitures_electriques`, `nb_pr`, `tarif_1h` … `tarif_24h`, `type_ouvrage`.
+public enum EtalabImport {
+    public static func parse(_ text: String) throws(EtalabImportError) -> [EtalabCarPark] {
+        let rows = csvRows(text)
+        guard let header = rows.first else { throw EtalabImportError(line: 1, problem: "empty file") }
+        let columns = Dictionary(header.enumerated().map { ($1.trimmingCharacters(in: .whitespaces), $0) }, uniquingKeysWith: { a, _ in a })
+        for required in ["id", "nom", "Xlong", "Ylat", "nb_places", "gratuit"] where columns[required] == nil {
+            throw EtalabImportError(line: 1, problem: "no column '\(required)'")
+        }
+        var result: [EtalabCarPark] = []
+        for (index, row) in rows.dropFirst().enumerated() where !row.allSatisfy(\.isEmpty) {
+            let line = index + 2
+            func field(_ name: String) -> String? {
+                guard let column = columns[name], column < row.count else { return nil }
+                let value = row[column].trimmingCharacters(in: .whitespaces)
+                return value.isEmpty ? nil : value
+            }
+            func number(_ name: String) -> Double? {
+                field(name).flatMap { Double($0.replacingOccurrences(of: ",", with: ".").filter { "0123456789.-".contains($0) }) }
+            }
+            guard let id = field("id"), let name = field("nom") else {
+                throw EtalabImportError(line: line, problem: "id and nom are required")
+            }
+            guard let longitude = number("Xlong"), let latitude = number("Ylat"), (-90...90).contains(latitude),
+                (-180...180).contains(longitude)
+            else { throw EtalabImportError(line: line, problem: "Xlong/Ylat are not a WGS84 position") }
+            guard let places = number("nb_places"), places > 0 else {
+                throw EtalabImportError(line: line, problem: "nb_places must be a positive number")
+            }
+            let free: Bool
+            switch field("gratuit")?.lowercased() {
+            case "true", "1", "oui", "vrai": free = true
+            case "false", "0", "non", "faux": free = false
+            default: throw EtalabImportError(line: line, problem: "gratuit must be true or false")
+            }
+            // hauteur_max is in metres ("2.10", "2,10 m"); a value above 10 is taken as centimetres.
+            let height = number("hauteur_max").map { $0 > 10 ? Int($0.rounded()) : Int(($0 * 100).rounded()) }
+            let kind = field("type_ouvrage")?.lowercased() ?? ""
+            result.append(
+                EtalabCarPark(
+                    id: id, name: name, address: field("adresse"), latitude: latitude, longitude: longitude,
+                    capacity: Int(places), freeOfCharge: free, maxHeightCentimetres: height,
+                    disabledSpaces: number("nb_pmr").map { Int($0) },
+                    evChargingSpaces: number("nb_voitures_electriques").map { Int($0) },
+                    parkAndRideSpaces: number("nb_pr").map { Int($0) },
+                    tariffs: Tariffs(
+                        oneHour: number("tarif_1h"), twoHours: number("tarif_2h"), threeHours: number("tarif_3h"),
+                        fourHours: number("tarif_4h"), twentyFourHours: number("tarif_24h")),
+                    type: kind.contains("sous") || kind.contains("souterrain") ? .underground
+                        : kind.contains("ouvrage") || kind.contains("elevation") ? .carPark : .offStreetParkingGround))
+        }
+        return result
+    }
+
+    /// RFC 4180 rows; the separator is `;` when the header has more of them than commas.
+    static func csvRows(_ text: String) -> [[String]] {
+        let firstLine = text.prefix { $0 != "\n" }
+        let separator: Character = firstLine.filter { $0 == ";" }.count > firstLine.filter { $0 == "," }.count ? ";" : ","
+        var rows: [[String]] = []
+        var row: [String] = []
+        var field = ""
+        var quoted = false
+        var iterator = text.makeIterator()
+        while let character = iterator.next() {
+            if quoted {
+                if character == "\"" {
+                    if let next = iterator.next() {
+                        if next == "\"" {
+                            field.append("\"")
+                        } else {
+                            quoted = false
+                            if next == separator {
+                                row.append(field)
+                                field = ""
+                            } else if next == "\n" || next == "\r\n" {
+                                row.append(field)
+                                rows.append(row)
+                                row = []
+                                field = ""
+                            } else if next != "\r" {
+                                field.append(next)
+                            }
+                        }
+                    } else {
+                        quoted = false
+                    }
+                } else {
+                    field.append(character)
+                }
+            } else if character == "\"" && field.isEmpty {
+                quoted = true
+            } else if character == separator {
+                row.append(field)
+                field = ""
+            } else if character == "\n" || character == "\r\n" {
+                row.append(field)
+                rows.append(row)
+                row = []
+                field = ""
+            } else if character != "\r" {
+                field.append(character)
+            }
+        }
+        if !field.isEmpty || !row.isEmpty {
+            row.append(field)
+            rows.append(row)
+        }
+        return rows
+    }
+}
