@@ -46,7 +46,7 @@ struct CityStatus: Sendable {
         var occupied = store.latest(SeriesKey(sensor: carPark.sensor, metric: .occupied), atOrBefore: now)
         if carPark.balancing != nil, let counted = balancingState(carPark, now: now) {
             // The count is as fresh as the counter's last report, even when that report was 0 entries, 0 exits.
-            let heard = [.entries, .exits, .occupancySet].compactMap {
+            let heard = [.entries, .exits, .entriesTotal, .exitsTotal, .occupancySet].compactMap {
                 store.latest(SeriesKey(sensor: carPark.sensor, metric: $0))?.time
             }.max() ?? counted.time
             occupied = Sample(time: max(heard, counted.time), value: Double(counted.occupied))
@@ -94,11 +94,24 @@ struct CityStatus: Sendable {
         let entriesKey = SeriesKey(sensor: carPark.sensor, metric: .entries)
         let exitsKey = SeriesKey(sensor: carPark.sensor, metric: .exits)
         let operatorSet = store.latest(SeriesKey(sensor: carPark.sensor, metric: .occupancySet))
-        guard store.latest(entriesKey) != nil || store.latest(exitsKey) != nil || operatorSet != nil else { return nil }
+        let entriesTotalKey = SeriesKey(sensor: carPark.sensor, metric: .entriesTotal)
+        let exitsTotalKey = SeriesKey(sensor: carPark.sensor, metric: .exitsTotal)
+        guard [entriesKey, exitsKey, entriesTotalKey, exitsTotalKey].contains(where: { store.latest($0) != nil })
+            || operatorSet != nil
+        else { return nil }
         let lastReset = lastNightlyReset(counter, before: now)
         let from = max(lastReset, operatorSet?.time ?? lastReset)
+        // Cumulative totals become increments; the total just before `from` anchors the first one.
+        func increments(_ key: SeriesKey) -> [Sample] {
+            var totals = store.samples(key, from: from, to: now)
+            if let anchor = store.latest(key, atOrBefore: from), anchor.time < (totals.first?.time ?? now) {
+                totals.insert(anchor, at: 0)
+            }
+            return BalancingCounter.increments(fromTotals: totals)
+        }
         return counter.state(
-            entries: store.samples(entriesKey, from: from, to: now), exits: store.samples(exitsKey, from: from, to: now),
+            entries: store.samples(entriesKey, from: from, to: now) + increments(entriesTotalKey),
+            exits: store.samples(exitsKey, from: from, to: now) + increments(exitsTotalKey),
             operatorSet: operatorSet, lastReset: lastReset, now: now)
     }
 

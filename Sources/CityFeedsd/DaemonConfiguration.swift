@@ -112,7 +112,7 @@ struct DaemonConfiguration: Sendable {
             // A counter may briefly overshoot; more than 10 % over capacity is impossible (DESIGN §2).
             let limit = Double(carPark.capacity) * 1.1
             var spec = specs[carPark.sensor] ?? SensorSpec(id: carPark.sensor, metrics: [])
-            spec.metrics.formUnion([.occupied, .free, .entries, .exits, .spaceOccupied])
+            spec.metrics.formUnion([.occupied, .free, .entries, .exits, .entriesTotal, .exitsTotal, .spaceOccupied])
             spec.maximum[.occupied] = limit
             spec.maximum[.free] = limit
             // One report's entries or exits cannot exceed what the car park holds.

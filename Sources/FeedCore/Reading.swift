@@ -36,6 +36,10 @@ public enum Metric: String, Hashable, Comparable, Sendable, Codable, CaseIterabl
     case entries
     /// Vehicles that left since the previous reading.
     case exits
+    /// A cumulative entry counter (a total that grows, and wraps or resets now and then).
+    case entriesTotal = "entries_total"
+    /// A cumulative exit counter.
+    case exitsTotal = "exits_total"
     /// Escherichia coli, CFU/100 mL.
     case ecoli
     /// Intestinal enterococci, CFU/100 mL.
@@ -58,7 +62,7 @@ public enum Metric: String, Hashable, Comparable, Sendable, Codable, CaseIterabl
     /// Metrics whose values count things and so can never be negative.
     public var isCount: Bool {
         switch self {
-        case .occupied, .free, .entries, .exits, .ecoli, .enterococci, .occupancySet: true
+        case .occupied, .free, .entries, .exits, .entriesTotal, .exitsTotal, .ecoli, .enterococci, .occupancySet: true
         default: false
         }
     }

@@ -8,6 +8,7 @@ import FeedCore
 enum FieldMapper {
     static let numericFields: [String: Metric] = [
         "occupied": .occupied, "free": .free, "entries": .entries, "exits": .exits,
+        "entries_total": .entriesTotal, "exits_total": .exitsTotal,
         "ecoli": .ecoli, "e_coli": .ecoli, "enterococci": .enterococci,
         "turbidity": .turbidity, "salinity": .salinity, "temperature": .temperature,
         "rain_mm": .rainMillimetres, "rain": .rainMillimetres,

@@ -76,3 +76,14 @@ public struct BalancingCounter: Sendable {
         return state
     }
 }
+
+extension BalancingCounter {
+    /// Increments from a cumulative counter's totals (oldest first): each reading's rise over the previous one.
+    /// A total that falls was reset (or wrapped): the new total is what was counted since.
+    public static func increments(fromTotals totals: [Sample]) -> [Sample] {
+        zip(totals, totals.dropFirst()).map { previous, current in
+            let rise = current.value - previous.value
+            return Sample(time: current.time, value: rise >= 0 ? rise : current.value)
+        }
+    }
+}

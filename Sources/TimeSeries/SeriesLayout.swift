@@ -68,7 +68,7 @@ public struct SeriesLayout: Sendable, Hashable {
 
     public static func className(of metric: Metric) -> String {
         switch metric {
-        case .occupied, .free, .entries, .exits, .spaceOccupied, .occupancySet: "parking"
+        case .occupied, .free, .entries, .exits, .entriesTotal, .exitsTotal, .spaceOccupied, .occupancySet: "parking"
         case .ecoli, .enterococci, .turbidity, .salinity, .temperature: "water"
         case .overflowState: "sewer"
         case .rainMillimetres: "rain"
@@ -98,7 +98,7 @@ public struct SeriesLayout: Sendable, Hashable {
                 rawCapacity: 2_880, rollups: [RollupSpec(stepSeconds: 3_600, capacity: 2_232)], heartbeatSeconds: 2 * 3_600),
         ],
         valueScale: [
-            .occupied: 1, .free: 1, .entries: 1, .exits: 1, .spaceOccupied: 1, .overflowState: 1, .occupancySet: 1,
+            .occupied: 1, .free: 1, .entries: 1, .exits: 1, .spaceOccupied: 1, .overflowState: 1, .occupancySet: 1, .entriesTotal: 1, .exitsTotal: 1,
             .ecoli: 10, .enterococci: 10, .turbidity: 100, .salinity: 100, .temperature: 10, .rainMillimetres: 10,
         ])
 

@@ -32,6 +32,17 @@ import Testing
         ])
     }
 
+    @Test func cumulativeTotalsBecomeIncrementsThroughResets() {
+        let totals = [at(0, 1_000), at(10, 1_030), at(20, 1_030), at(30, 12), at(40, 20)]
+        let increments = BalancingCounter.increments(fromTotals: totals)
+        // +30, +0, then the counter restarted from 0 and has counted 12, then +8.
+        #expect(increments.map(\.value) == [30, 0, 12, 8])
+        #expect(increments.map(\.time) == totals.dropFirst().map(\.time))
+        let state = counter.state(
+            entries: increments, exits: [], operatorSet: nil, lastReset: reset, now: reset.adding(seconds: 3_600))
+        #expect(state.occupied == 20 + 50)
+    }
+
     @Test func anOperatorCountAfterTheResetIsTheNewBaseline() {
         let state = counter.state(
             entries: [at(10, 30), at(50, 4)], exits: [], operatorSet: at(40, 60), lastReset: reset,
