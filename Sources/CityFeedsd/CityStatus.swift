@@ -29,6 +29,7 @@ struct CityStatus: Sendable {
         let availability = availability(of: carPark, now: now)
         var document = CarParkDocument(carPark: carPark, availability: availability)
         document.outlook = outlook(carPark, availability: availability, now: now)
+        document.zones = zoneCounts(carPark, now: now)
         return document
     }
 
@@ -85,6 +86,17 @@ struct CityStatus: Sendable {
             availability.status = smoothed
         }
         return availability
+    }
+
+    /// Per-zone counts of a car park counted space by space.
+    func zoneCounts(_ carPark: CarPark, now: Timestamp) -> [ZoneDocument]? {
+        guard let sensors = carPark.spaceSensors, !sensors.zones.isEmpty else { return nil }
+        return sensors.zones.map { zone in
+            let count = sensors.count(
+                latest: zone.spaces.map { store.latest(SeriesKey(sensor: $0, metric: .spaceOccupied), atOrBefore: now) },
+                now: now)
+            return ZoneDocument(id: zone.id, capacity: zone.spaces.count, free: count.vacant, unknown: count.unknown)
+        }
     }
 
     /// An entry/exit counted car park's occupancy, replayed from its last calibration point; `nil` for other

@@ -143,13 +143,20 @@ struct ConfigurationFile: Decodable {
         var nightlyReset: String?
         /// Sensor ids of the per-space detectors (source = "spaces").
         var spaces: [String]?
+        /// Groups of those spaces counted on their own.
+        var zones: [Zone]?
+
+        struct Zone: Decodable {
+            var id: String
+            var spaces: [String]
+        }
         var spaceHeartbeatMinutes: Number?
 
         enum CodingKeys: String, CodingKey {
             case id, name, type, address, latitude, longitude, capacity, sensor, source
             case overnightOccupancy = "overnight_occupancy"
             case nightlyReset = "nightly_reset"
-            case spaces
+            case spaces, zones
             case spaceHeartbeatMinutes = "space_heartbeat_minutes"
             case hasFee = "has_fee"
             case parkAndRide = "park_and_ride"

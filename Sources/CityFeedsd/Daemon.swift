@@ -55,8 +55,9 @@ struct Daemon: Sendable {
             logger: logger)
 
         let router = Router()
+        let cityStatus = CityStatus(configuration: configuration, store: store)
         HTTPAPI(
-            status: CityStatus(configuration: configuration, store: store), consumer: consumer,
+            status: cityStatus, consumer: consumer,
             statistics: statistics, store: store, metrics: metrics, now: now
         ).addRoutes(to: router)
         application = Application(
@@ -66,6 +67,7 @@ struct Daemon: Sendable {
             services: [
                 IngestService(consumer: consumer),
                 MaintenanceService(store: store, policy: configuration.retention, interval: .seconds(3_600), logger: logger),
+                CalibrationLogService(status: cityStatus, interval: .seconds(60), logger: logger),
             ],
             onServerRunning: { channel in
                 await onListening(channel.localAddress?.port ?? 0)

@@ -424,9 +424,17 @@ private struct Validator {
                 }
                 let minutes = raw.spaceHeartbeatMinutes?.value ?? 60
                 if minutes <= 0 { report("\(location).space_heartbeat_minutes", "must be positive") }
-                carPark.spaceSensors = SpaceSensors(spaces: spaces, heartbeatSeconds: minutes * 60)
-            } else if raw.spaces != nil {
-                report("\(location).spaces", "spaces apply to source = \"spaces\" only")
+                var zones: [(id: String, spaces: [SensorID])] = []
+                for (index, zone) in (raw.zones ?? []).enumerated() {
+                    let members = zone.spaces.map { SensorID($0) }
+                    for (spaceIndex, member) in members.enumerated() where !spaces.contains(member) {
+                        report("\(location).zones[\(index)].spaces[\(spaceIndex)]", "'\(member)' is not one of the car park's spaces")
+                    }
+                    zones.append((zone.id, members))
+                }
+                carPark.spaceSensors = SpaceSensors(spaces: spaces, heartbeatSeconds: minutes * 60, zones: zones)
+            } else if raw.spaces != nil || raw.zones != nil {
+                report("\(location).spaces", "spaces and zones apply to source = \"spaces\" only")
             }
             if raw.source != .balancing && (raw.overnightOccupancy != nil || raw.nightlyReset != nil) {
                 report("\(location)", "overnight_occupancy and nightly_reset apply to source = \"balancing\" only")

@@ -49,6 +49,8 @@ struct CarParkDocument: Encodable, Sendable {
     var dataQuality: String?
     /// Per-space detection: spaces whose state is unknown, counted as occupied.
     var unknownSpaces: Int?
+    /// Per-space detection: the configured zones, each counted on its own.
+    var zones: [ZoneDocument]?
 
     init(carPark: CarPark, availability: Availability) {
         id = carPark.id
@@ -96,6 +98,7 @@ struct CarParkDocument: Encodable, Sendable {
         case distance, tariffs
         case dataQuality = "data_quality"
         case unknownSpaces = "unknown_spaces"
+        case zones
         case trend
         case minutesToFull = "minutes_to_full"
         case forecastFree30 = "forecast_free_30min"
@@ -138,6 +141,7 @@ struct CarParkDocument: Encodable, Sendable {
         try c.encode(outlook.forecast60, forKey: .forecastFree60)
         try c.encodeIfPresent(dataQuality, forKey: .dataQuality)
         try c.encodeIfPresent(unknownSpaces, forKey: .unknownSpaces)
+        try c.encodeIfPresent(zones, forKey: .zones)
     }
 }
 
@@ -385,4 +389,17 @@ struct ProblemDocument: Encodable, Sendable {
     var title: String
     var status: Int
     var detail: String
+}
+
+/// One zone of a car park counted space by space; unknown spaces are not free.
+struct ZoneDocument: Encodable, Sendable {
+    var id: String
+    var capacity: Int
+    var free: Int
+    var unknown: Int
+
+    enum CodingKeys: String, CodingKey {
+        case id, capacity, unknown
+        case free = "realtime_free_capacity"
+    }
 }

@@ -54,38 +54,3 @@ extension CoreMetrics.Timer {
         recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 }
-
-/// Enforces the store's retention every `interval`, off the ingest thread; a failure is logged and retried at
-/// the next run.
-struct MaintenanceService: Service {
-    let store: SeriesStore
-    let policy: RetentionPolicy
-    let interval: Duration
-    let logger: Logger
-
-    func run() async throws {
-        // The hour-long sleep must not hold up a SIGTERM: graceful shutdown cancels it.
-        try? await cancelWhenGracefulShutdown {
-            try await runEvery()
-        }
-    }
-
-    private func runEvery() async throws {
-        while !Task.isCancelled {
-            do {
-                let report = try store.enforceRetention(policy, now: .now)
-                if report.deletedByAge + report.deletedForSize > 0 {
-                    logger.notice(
-                        "retention applied",
-                        metadata: [
-                            "store.deleted_by_age": "\(report.deletedByAge)",
-                            "store.deleted_for_size": "\(report.deletedForSize)", "store.used_bytes": "\(report.usedBytes)",
-                        ])
-                }
-            } catch {
-                logger.error("retention failed", metadata: ["error": "\(error)"])
-            }
-            try await Task.sleep(for: interval)
-        }
-    }
-}

@@ -5,10 +5,18 @@ public struct SpaceSensors: Sendable, Equatable {
     public var spaces: [SensorID]
     /// A space not heard from for this long is unknown, never free.
     public var heartbeatSeconds: Double
+    /// Named groups of spaces (a level, a row, the disabled bays) counted on their own too.
+    public var zones: [(id: String, spaces: [SensorID])]
 
-    public init(spaces: [SensorID], heartbeatSeconds: Double) {
+    public init(spaces: [SensorID], heartbeatSeconds: Double, zones: [(id: String, spaces: [SensorID])] = []) {
         self.spaces = spaces
         self.heartbeatSeconds = heartbeatSeconds
+        self.zones = zones
+    }
+
+    public static func == (lhs: SpaceSensors, rhs: SpaceSensors) -> Bool {
+        lhs.spaces == rhs.spaces && lhs.heartbeatSeconds == rhs.heartbeatSeconds
+            && lhs.zones.map(\.id) == rhs.zones.map(\.id) && lhs.zones.map(\.spaces) == rhs.zones.map(\.spaces)
     }
 
     public struct Count: Sendable, Equatable {

@@ -122,6 +122,47 @@ import Testing
         }
     }
 
+    @Test func perSpaceCarParksAndTheirZonesAreChecked() throws {
+        let good = try DaemonConfiguration.parse(
+            """
+            [city]
+            name = "T"
+            [[car_parks]]
+            id = "lot"
+            name = "Lot"
+            latitude = 43.48
+            longitude = -1.56
+            capacity = 3
+            has_fee = false
+            source = "spaces"
+            spaces = ["s1", "s2", "s3"]
+            zones = [{ id = "front", spaces = ["s1"] }]
+            """, file: "t.toml", overrides: .init())
+        #expect(good.carParks[0].spaceSensors?.zones.map(\.id) == ["front"])
+        #expect(good.sensorSpecs.contains { $0.id == "s2" && $0.metrics == [.spaceOccupied] })
+
+        #expect {
+            try DaemonConfiguration.parse(
+                """
+                [city]
+                name = "T"
+                [[car_parks]]
+                id = "lot"
+                name = "Lot"
+                latitude = 43.48
+                longitude = -1.56
+                capacity = 1
+                has_fee = false
+                source = "spaces"
+                spaces = ["s1", "s2"]
+                zones = [{ id = "front", spaces = ["s9"] }]
+                """, file: "t.toml", overrides: .init())
+        } throws: { error in
+            let locations = Set((error as? ConfigurationError)?.problems.map(\.location) ?? [])
+            return locations == ["car_parks[0].spaces", "car_parks[0].zones[0].spaces[0]"]
+        }
+    }
+
     @Test func anUnknownKeyIsAnErrorNotSilence() {
         let text = """
             [city]

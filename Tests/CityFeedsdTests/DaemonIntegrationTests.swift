@@ -203,7 +203,9 @@ import Testing
                 var lot = CarPark(
                     id: "port-vieux-surface", name: "Port Vieux", type: .offStreetParkingGround, latitude: 43.4826,
                     longitude: -1.5640, capacity: 4, hasFee: true, sensor: "port-vieux-surface")
-                lot.spaceSensors = SpaceSensors(spaces: ["pv-1", "pv-2", "pv-3", "pv-4"], heartbeatSeconds: 3_600)
+                lot.spaceSensors = SpaceSensors(
+                    spaces: ["pv-1", "pv-2", "pv-3", "pv-4"], heartbeatSeconds: 3_600,
+                    zones: [("seafront", ["pv-1", "pv-2"]), ("back", ["pv-3", "pv-4"])])
                 configuration.carParks.append(lot)
                 configuration.aliases["eui-pv-2"] = "pv-2"
             }
@@ -224,6 +226,10 @@ import Testing
             }["car_park"] as? [String: Any]
             #expect(lot?["realtime_occupied"] as? Int == 2)
             #expect(lot?["unknown_spaces"] as? Int == 1)
+            let zones = lot?["zones"] as? [[String: Any]]
+            #expect(zones?.map { $0["id"] as? String } == ["seafront", "back"])
+            #expect(zones?.map { $0["realtime_free_capacity"] as? Int } == [1, 1])
+            #expect(zones?.map { $0["unknown"] as? Int } == [0, 1])
         }
     }
 
