@@ -14,8 +14,14 @@ import Testing
         EncodedSample(time: -5, value: .min), EncodedSample(time: 3, value: .max), EncodedSample(time: 4, value: 0),
     ]
 
-    @Test(arguments: [[EncodedSample(time: 0, value: 0)], regular, wide, extremes])
-    func roundTrips(samples: [EncodedSample]) {
+    static let cases: [String: [EncodedSample]] = [
+        "single": [EncodedSample(time: 0, value: 0)], "regular": regular, "wide": wide, "extremes": extremes,
+    ]
+
+    // Named cases, so that the test log does not print hundreds of samples.
+    @Test(arguments: ["single", "regular", "wide", "extremes"])
+    func roundTrips(name: String) {
+        let samples = Self.cases[name]!
         let block = SampleBlock(samples)
         #expect(block.decode() == samples)
         #expect(block.count == samples.count)
