@@ -139,6 +139,9 @@ struct CityStatus: Sendable {
 
     /// Occupied spaces over a window, from whichever of the `occupied` and `free` series the car park reports.
     func occupiedHistory(_ carPark: CarPark, from: Timestamp, to: Timestamp) -> [Sample] {
+        if carPark.balancing != nil {
+            return (balancingState(carPark, now: to)?.timeline ?? []).filter { $0.time >= from }
+        }
         let occupied = store.samples(SeriesKey(sensor: carPark.sensor, metric: .occupied), from: from, to: to)
         let free = store.samples(SeriesKey(sensor: carPark.sensor, metric: .free), from: from, to: to).map {
             Sample(time: $0.time, value: Double(carPark.capacity - carPark.spaces($0.value)))

@@ -40,6 +40,8 @@ public struct BalancingCounter: Sendable {
         public var calibrations: [CalibrationEvent]
         /// Where the count started: the nightly reset or an operator's figure, and when.
         public var baselineTime: Timestamp
+        /// The count after each change since the baseline, oldest first: the car park's occupancy history.
+        public var timeline: [Sample] = []
     }
 
     /// The occupancy after replaying `entries` and `exits` (increments) from the latest calibration point:
@@ -72,6 +74,7 @@ public struct BalancingCounter: Sendable {
             }
             state.occupied = snapped
             state.time = time
+            state.timeline.append(Sample(time: time, value: Double(snapped)))
         }
         return state
     }

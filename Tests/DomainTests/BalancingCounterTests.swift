@@ -17,6 +17,7 @@ import Testing
         #expect(state.drift == 0)
         #expect(state.calibrations.isEmpty)
         #expect(state.time == at(20, 0).time)
+        #expect(state.timeline.map(\.value) == [50, 45, 70])
     }
 
     @Test func snapsBackIntoRangeAndRecordsTheDrift() {
