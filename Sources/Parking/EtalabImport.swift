@@ -84,36 +84,22 @@ public enum EtalabImport {
     static func csvRows(_ text: String) -> [[String]] {
         let firstLine = text.prefix { $0 != "\n" }
         let separator: Character = firstLine.filter { $0 == ";" }.count > firstLine.filter { $0 == "," }.count ? ";" : ","
+        let characters = Array(text)
         var rows: [[String]] = []
         var row: [String] = []
         var field = ""
         var quoted = false
-        var iterator = text.makeIterator()
-        while let character = iterator.next() {
+        var index = 0
+        while index < characters.count {
+            let character = characters[index]
             if quoted {
-                if character == "\"" {
-                    if let next = iterator.next() {
-                        if next == "\"" {
-                            field.append("\"")
-                        } else {
-                            quoted = false
-                            if next == separator {
-                                row.append(field)
-                                field = ""
-                            } else if next == "\n" || next == "\r\n" {
-                                row.append(field)
-                                rows.append(row)
-                                row = []
-                                field = ""
-                            } else if next != "\r" {
-                                field.append(next)
-                            }
-                        }
-                    } else {
-                        quoted = false
-                    }
-                } else {
+                if character != "\"" {
                     field.append(character)
+                } else if index + 1 < characters.count && characters[index + 1] == "\"" {
+                    field.append("\"")  // a doubled quote inside quotes
+                    index += 1
+                } else {
+                    quoted = false
                 }
             } else if character == "\"" && field.isEmpty {
                 quoted = true
@@ -123,11 +109,11 @@ public enum EtalabImport {
             } else if character == "\n" || character == "\r\n" {
                 row.append(field)
                 rows.append(row)
-                row = []
-                field = ""
+                (row, field) = ([], "")
             } else if character != "\r" {
                 field.append(character)
             }
+            index += 1
         }
         if !field.isEmpty || !row.isEmpty {
             row.append(field)
