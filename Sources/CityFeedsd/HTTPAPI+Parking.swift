@@ -81,7 +81,10 @@ extension HTTPAPI {
             default: throw BadParameter(message: "free_of_charge is true or false.")
             }
         }
-        if let height = try number("vehicle_height") {
+        // DESIGN §7 sketched the same filter as `max_height`; both names are accepted.
+        var height = try number("vehicle_height")
+        if height == nil { height = try number("max_height") }
+        if let height {
             // Centimetres, as ParkAPI's max_height; a value under 10 is read as metres (2.10 → 210 cm).
             let centimetres = height < 10 ? height * 100 : height
             guard centimetres > 0, centimetres <= 1_000 else {

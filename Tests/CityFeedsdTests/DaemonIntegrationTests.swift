@@ -126,6 +126,8 @@ import Testing
             // Within 1 km of the Casino, only car parks a 2.10 m van fits under: not the 1.90 m ones.
             let centre = try await client.get("/v1/parking?lat=43.4839&lon=-1.5578&radius=1000&vehicle_height=210").json()
             #expect((centre["items"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == [])
+            let low = try await client.get("/v1/parking?lat=43.4839&lon=-1.5578&radius=1000&max_height=1.85").json()
+            #expect((low["items"] as? [Any])?.count == 4)
 
             let geo = try await client.get("/v1/parking.geojson?free_of_charge=true")
             #expect(geo.headers["content-type"] == "application/geo+json")
