@@ -188,12 +188,9 @@ struct CityStatus: Sendable {
 
     /// Free spaces over the last `seconds`, oldest first, for a car park's detail page.
     func freeHistory(_ carPark: CarPark, seconds: Double, now: Timestamp) -> [HistoryPoint] {
-        let from = now.adding(seconds: -seconds)
-        let occupied = store.samples(SeriesKey(sensor: carPark.sensor, metric: .occupied), from: from, to: now)
-            .map { HistoryPoint(time: $0.time.iso8601, free: carPark.capacity - carPark.spaces($0.value)) }
-        let free = store.samples(SeriesKey(sensor: carPark.sensor, metric: .free), from: from, to: now)
-            .map { HistoryPoint(time: $0.time.iso8601, free: carPark.spaces($0.value)) }
-        return (occupied + free).sorted { $0.time < $1.time }
+        occupiedHistory(carPark, from: now.adding(seconds: -seconds), to: now).map {
+            HistoryPoint(time: $0.time.iso8601, free: carPark.capacity - carPark.spaces($0.value))
+        }
     }
 
     // MARK: Beaches and sewage

@@ -36,7 +36,7 @@ extension SeriesStore {
             guard let age = policy.maxAgeSeconds[SeriesLayout.className(of: key.metric)] else { continue }
             let cutoff = now.adding(seconds: -age)
             while true {
-                let deleted = try withLog { try $0.deleteRows(of: key, olderThan: cutoff, limit: batch) }
+                let deleted = try deleteRows(of: key, olderThan: cutoff, batch: batch)
                 report.deletedByAge += deleted
                 if deleted < batch { break }
             }
@@ -51,7 +51,7 @@ extension SeriesStore {
             var deletedThisRound = 0
             for key in keys {
                 while true {
-                    let deleted = try withLog { try $0.deleteRows(of: key, olderThan: cutoff, limit: batch) }
+                    let deleted = try deleteRows(of: key, olderThan: cutoff, batch: batch)
                     deletedThisRound += deleted
                     if deleted < batch { break }
                 }
@@ -67,5 +67,14 @@ extension SeriesStore {
                 at: now)
         }
         return report
+    }
+
+    /// One batch of deletions, taken off the running row count in the same critical section.
+    private func deleteRows(of key: SeriesKey, olderThan cutoff: Timestamp, batch: Int) throws -> Int {
+        try withLog { log in
+            let deleted = try log.deleteRows(of: key, olderThan: cutoff, limit: batch)
+            forgetRows(deleted)
+            return deleted
+        }
     }
 }

@@ -44,6 +44,10 @@ public struct MemoryReport: Sendable, Equatable {
 /// Reads never wait for a commit: the log and the memory have locks of their own.
 public final class SeriesStore: Sendable {
     private let log: Mutex<ReadingLog?>
+    /// Rows in the log, counted once on first request and kept up to date by appends and retention; changed
+    /// only under the log's lock, so it never disagrees with the file. (`count(*)` on every health check would
+    /// scan millions of rows while commits wait.)
+    private let rowCount = Mutex<Int?>(nil)
     private let memory: Mutex<[SeriesKey: SeriesMemory]>
     private let configuration: SeriesStoreConfiguration
 
@@ -78,7 +82,10 @@ public final class SeriesStore: Sendable {
         guard !readings.isEmpty else { return AppendResult(new: [], duplicates: 0) }
         let isNew = try log.withLock { log in
             guard let log else { throw StoreError(path: configuration.path, problem: "closed") }
-            return try log.append(readings)
+            let isNew = try log.append(readings)
+            let added = isNew.filter { $0 }.count
+            rowCount.withLock { count in count = count.map { $0 + added } }
+            return isNew
         }
         let new = zip(readings, isNew).compactMap { $1 ? $0 : nil }
         let layout = configuration.layout
@@ -151,8 +158,16 @@ public final class SeriesStore: Sendable {
     public func storedCount() throws -> Int {
         try log.withLock { log in
             guard let log else { throw StoreError(path: configuration.path, problem: "closed") }
-            return try log.count()
+            if let known = rowCount.withLock({ $0 }) { return known }
+            let counted = try log.count()
+            rowCount.withLock { $0 = counted }
+            return counted
         }
+    }
+
+    /// Takes rows deleted by maintenance off the running count; call under the log's lock.
+    func forgetRows(_ deleted: Int) {
+        rowCount.withLock { count in count = count.map { $0 - deleted } }
     }
 
     /// Checkpoints the WAL and closes the file. Later appends throw.

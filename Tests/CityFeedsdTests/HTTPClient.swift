@@ -23,6 +23,10 @@ struct HTTPClient {
     func get(_ path: String, headers: [String: String] = [:]) async throws -> Reply {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        return try await send(request)
+    }
+
+    private func send(_ request: URLRequest) async throws -> Reply {
         let (data, response) = try await URLSession.shared.data(for: request)
         let http = response as! HTTPURLResponse
         var headers: [String: String] = [:]
@@ -38,13 +42,7 @@ struct HTTPClient {
         request.httpBody = Data(json.utf8)
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        let (data, response) = try await URLSession.shared.data(for: request)
-        let http = response as! HTTPURLResponse
-        var replyHeaders: [String: String] = [:]
-        for (key, value) in http.allHeaderFields {
-            replyHeaders[String(describing: key).lowercased()] = String(describing: value)
-        }
-        return Reply(status: http.statusCode, headers: replyHeaders, body: data)
+        return try await send(request)
     }
 
     /// Polls `path` until `condition` holds on its JSON, or fails after `timeout`.

@@ -30,6 +30,7 @@ import Testing
         ])
         #expect(first.new.count == 3)
         #expect(first.duplicates == 0)
+        #expect(try store.storedCount() == 3)
 
         let again = try store.append([reading("casino", .occupied, 160, 99), reading("casino", .occupied, 220, 14)])
         #expect(again.new.map(\.value) == [14])
