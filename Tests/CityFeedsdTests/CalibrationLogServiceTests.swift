@@ -1,0 +1,65 @@
+import FeedCore
+import Foundation
+import Logging
+import Synchronization
+import TestSupport
+import Testing
+import TimeSeries
+
+@testable import CityFeedsd
+
+/// Collects log records, for tests that check what the daemon tells its operators.
+final class RecordingLogHandler: LogHandler, Sendable {
+    let records = Mutex<[(message: String, metadata: Logger.Metadata)]>([])
+    var metadata: Logger.Metadata {
+        get { [:] }
+        set {}
+    }
+    var logLevel: Logger.Level {
+        get { .trace }
+        set {}
+    }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { nil }
+        set {}
+    }
+
+    func log(
+        level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String,
+        function: String, line: UInt
+    ) {
+        records.withLock { $0.append((message.description, metadata ?? [:])) }
+    }
+}
+
+@Suite struct CalibrationLogServiceTests {
+    @Test func aSnapIsWrittenToTheLogOnce() async throws {
+        let directory = try makeTemporaryDirectory(prefix: "cityfeeds-calibration")
+        let configuration = try DaemonConfiguration.load(
+            path: repositoryRoot.appending(path: "config/biarritz.toml").path,
+            overrides: .init(dataDirectory: directory.path))
+        let store = try SeriesStore(configuration: .init(path: configuration.databasePath, durability: .normal))
+        defer { store.close() }
+        // Clemenceau: 25 overnight + 340 in − 3 out overflows its 350 spaces.
+        let time = Timestamp.now.adding(seconds: -1)
+        _ = try store.append([
+            Reading(sensor: "clemenceau", metric: .entries, time: time, value: 340, received: time),
+            Reading(sensor: "clemenceau", metric: .exits, time: time, value: 3, received: time),
+        ])
+        let handler = RecordingLogHandler()
+        let service = CalibrationLogService(
+            status: CityStatus(configuration: configuration, store: store), interval: .milliseconds(20),
+            logger: Logger(label: "test", factory: { _ in handler }))
+        let running = Task { try await service.run() }
+        try await Task.sleep(for: .milliseconds(300))
+        running.cancel()
+        try await running.value
+
+        let records = handler.records.withLock { $0 }
+        #expect(records.count == 1, "logged once, not at every check")
+        #expect(records.first?.metadata["parking.id"] == "clemenceau")
+        #expect(records.first?.metadata["parking.raw_count"] == "362")
+        #expect(records.first?.metadata["parking.snapped_to"] == "350")
+    }
+}
