@@ -63,8 +63,14 @@ let package = Package(
 
         // Pure domain logic: car-park availability, bathing-water status, discharge alerts.
         .target(name: "Parking", dependencies: ["FeedCore"], swiftSettings: swiftSettings),
-        .target(name: "Beaches", dependencies: ["FeedCore", "Alerts"], swiftSettings: swiftSettings),
-        .target(name: "Alerts", dependencies: ["FeedCore"], swiftSettings: swiftSettings),
+        .target(name: "Beaches", dependencies: ["FeedCore"], swiftSettings: swiftSettings),
+
+        // The alert engine (DESIGN §6) with its journal (SQLite), JSON Lines log and live subscribers.
+        .target(
+            name: "Alerts",
+            dependencies: ["FeedCore", "Beaches", "Storage", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
 
         // The daemon: configuration, wiring, HTTP API, simulator.
         .executableTarget(
@@ -114,14 +120,19 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "AlertsTests",
+            dependencies: ["Alerts", "Beaches", "FeedCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "DomainTests",
-            dependencies: ["Parking", "Beaches", "Alerts", "FeedCore"],
+            dependencies: ["Parking", "Beaches", "Alerts", "FeedCore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "CityFeedsdTests",
             dependencies: [
-                "CityFeedsd", "Ingest", "FeedCore", "Parking", "Beaches", "TimeSeries", "TestSupport",
+                "CityFeedsd", "Ingest", "FeedCore", "Parking", "Beaches", "Alerts", "TimeSeries", "TestSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],

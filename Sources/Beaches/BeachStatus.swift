@@ -1,4 +1,3 @@
-import Alerts
 import FeedCore
 
 /// A beach's overall status for swimmers.
@@ -8,6 +7,35 @@ public enum BeachStatus: String, Sendable, Codable, CaseIterable {
     case poor
     /// Not enough fresh evidence to say: never shown as good.
     case unknown
+    /// Closed by municipal order.
+    case closed
+}
+
+/// The mayor's order closing a beach, or reopening it against the automatic evidence.
+public struct BeachOverride: Sendable, Codable, Equatable {
+    public enum Action: String, Sendable, Codable, CaseIterable {
+        case close
+        case open
+    }
+
+    public var action: Action
+    public var reason: String
+    public var author: String
+    public var at: Timestamp
+    /// When the order lapses by itself; `nil` until an operator lifts it.
+    public var until: Timestamp?
+
+    public init(action: Action, reason: String, author: String, at: Timestamp, until: Timestamp? = nil) {
+        self.action = action
+        self.reason = reason
+        self.author = author
+        self.at = at
+        self.until = until
+    }
+
+    public func isActive(at time: Timestamp) -> Bool {
+        at <= time && until.map { time < $0 } ?? true
+    }
 }
 
 /// The evidence a beach's status rests on.
@@ -16,12 +44,22 @@ public struct BeachEvidence: Sendable {
     public var ecoli: Sample?
     public var enterococci: Sample?
     /// The condition of each linked outfall.
-    public var outfalls: [(id: SensorID, condition: SewageCondition)]
+    public var outfalls: [(id: SensorID, condition: OutfallCondition)]
+    /// A preventive heavy-rain alert is open.
+    public var heavyRain: String?
+    public var plumeSigns: [PlumeSign]
+    public var override: BeachOverride?
 
-    public init(ecoli: Sample?, enterococci: Sample?, outfalls: [(id: SensorID, condition: SewageCondition)]) {
+    public init(
+        ecoli: Sample?, enterococci: Sample?, outfalls: [(id: SensorID, condition: OutfallCondition)],
+        heavyRain: String? = nil, plumeSigns: [PlumeSign] = [], override: BeachOverride? = nil
+    ) {
         self.ecoli = ecoli
         self.enterococci = enterococci
         self.outfalls = outfalls
+        self.heavyRain = heavyRain
+        self.plumeSigns = plumeSigns
+        self.override = override
     }
 }
 
@@ -32,10 +70,14 @@ public struct BeachAssessment: Sendable, Equatable {
     public var sampleQuality: SampleQuality?
     public var sampleTime: Timestamp?
     public var sampleAgeSeconds: Double?
+    /// `clear`, `alert` (a linked outfall discharging or in its hold) or `unknown` (a monitor offline or
+    /// never heard).
+    public var sewage: String
     public var reasons: [String]
 }
 
-/// Combines the latest sample, its age and the sewage conditions into a beach status. Pure.
+/// Combines the latest sample, its age, the outfalls, the preventive alerts, the probe's plume signs and the
+/// municipal order into a beach status. Pure.
 public struct BeachAssessor: Sendable {
     public var thresholds: SampleThresholds
     /// A sample older than this no longer vouches for the water.
@@ -64,25 +106,56 @@ public struct BeachAssessor: Sendable {
             reasons.append("no sample")
         }
 
+        // Everything below can only make the status worse; a reopening order sets aside the automatic
+        // warnings (never the age of the evidence).
+        let override = evidence.override.flatMap { $0.isActive(at: now) ? $0 : nil }
+        let reopened = override?.action == .open
+        var sewage = "clear"
         for (outfall, condition) in evidence.outfalls {
             switch condition {
             case .discharging(let since):
-                status = .poor
+                sewage = "alert"
                 reasons.append("outfall \(outfall) discharging since \(since.iso8601)")
             case .recentDischarge(let stoppedAt, let until):
-                status = .poor
-                reasons.append("outfall \(outfall) discharged until \(stoppedAt.iso8601); alert holds until \(until.iso8601)")
+                sewage = "alert"
+                let holds = until.map { "warning holds until \($0.iso8601)" } ?? "warning holds until a clean sample"
+                reasons.append("outfall \(outfall) discharged until \(stoppedAt.iso8601); \(holds)")
             case .offline:
-                if status != .poor { status = .unknown }
+                if sewage != "alert" { sewage = "unknown" }
                 reasons.append("outfall \(outfall) monitor offline")
             case .unknown:
-                if status != .poor { status = .unknown }
-                reasons.append("outfall \(outfall) state unknown")
+                if sewage != "alert" { sewage = "unknown" }
+                reasons.append("outfall \(outfall) never reported")
             case .clear:
                 break
             }
         }
+        if !reopened {
+            if sewage == "alert" { status = .poor }
+            if sewage == "unknown", status != .poor { status = .unknown }
+            if let rain = evidence.heavyRain {
+                reasons.append(rain)
+                if status == .good { status = .average }
+            }
+            for sign in evidence.plumeSigns {
+                reasons.append(
+                    sign.kind == .turbidityJump
+                        ? "turbidity jumped to \(sign.value) NTU (day's median \(sign.baseline))"
+                        : "salinity dropped to \(sign.value) PSU (day's median \(sign.baseline))")
+                if status == .good { status = .average }
+            }
+        }
+        if let override {
+            switch override.action {
+            case .close:
+                status = .closed
+                reasons.insert("closed by municipal order (\(override.author)): \(override.reason)", at: 0)
+            case .open:
+                reasons.insert("reopened by municipal order (\(override.author)): \(override.reason)", at: 0)
+            }
+        }
         return BeachAssessment(
-            status: status, sampleQuality: quality, sampleTime: sampleTime, sampleAgeSeconds: age, reasons: reasons)
+            status: status, sampleQuality: quality, sampleTime: sampleTime, sampleAgeSeconds: age, sewage: sewage,
+            reasons: reasons)
     }
 }

@@ -4,6 +4,7 @@ import FeedCore
 import Foundation
 import Ingest
 import Parking
+import Synchronization
 import TimeSeries
 
 /// Computes the public status documents from the configuration, the store and the time. Read-only and
@@ -13,14 +14,15 @@ struct CityStatus: Sendable {
     let store: SeriesStore
     let calculator: AvailabilityCalculator
     let dynamics = ParkingDynamics()
-    let dischargeRule: DischargeRule
+    let alerts: AlertCenter
+    let classifications = ClassificationCache()
 
-    init(configuration: DaemonConfiguration, store: SeriesStore) {
+    init(configuration: DaemonConfiguration, store: SeriesStore, alerts: AlertCenter) {
         self.configuration = configuration
         self.store = store
+        self.alerts = alerts
         self.calculator = AvailabilityCalculator(
             staleAfterSeconds: configuration.staleAfterSeconds, timeZone: configuration.timeZone)
-        self.dischargeRule = DischargeRule(holdSeconds: configuration.dischargeHoldSeconds)
     }
 
     // MARK: Parking
@@ -195,42 +197,130 @@ struct CityStatus: Sendable {
 
     // MARK: Beaches and sewage
 
-    func outfallCondition(_ outfall: OutfallConfiguration, now: Timestamp) -> SewageCondition {
-        let history = store.history(SeriesKey(sensor: outfall.id, metric: .overflowState))
-        return dischargeRule.condition(history: history.samples, complete: !history.truncated, now: now)
-    }
-
     func beach(_ beach: BeachConfiguration, now: Timestamp) -> BeachDocument {
         let outfalls = configuration.outfalls.filter { $0.beaches.contains(beach.id) }
-        let conditions = outfalls.map { (id: $0.id, condition: outfallCondition($0, now: now)) }
-        let ecoli = beach.probe.flatMap { store.latest(SeriesKey(sensor: $0, metric: .ecoli)) }
-        let enterococci = beach.probe.flatMap { store.latest(SeriesKey(sensor: $0, metric: .enterococci)) }
+        let conditions = outfalls.map { (id: $0.id, condition: alerts.condition(ofOutfall: $0.id)) }
+        let ecoli = beach.probe.flatMap { store.latest(SeriesKey(sensor: $0, metric: .ecoli), atOrBefore: now) }
+        let enterococci = beach.probe.flatMap { store.latest(SeriesKey(sensor: $0, metric: .enterococci), atOrBefore: now) }
+        let open = alerts.openAlerts.filter { $0.beaches.contains(beach.id) }
+        let probe = probeDocument(beach, now: now)
+        let override = alerts.override(of: beach.id).flatMap { $0.isActive(at: now) ? $0 : nil }
         let assessor = BeachAssessor(
             thresholds: configuration.thresholds[beach.water] ?? .defaults(for: beach.water),
             maxSampleAgeSeconds: configuration.maxSampleAgeSeconds)
         let assessment = assessor.assess(
-            BeachEvidence(ecoli: ecoli, enterococci: enterococci, outfalls: conditions), now: now)
+            BeachEvidence(
+                ecoli: ecoli, enterococci: enterococci, outfalls: conditions,
+                heavyRain: open.first { $0.fingerprint.rule == .heavyRain }?.summary, plumeSigns: probe.signs,
+                override: override),
+            now: now)
         return BeachDocument(
-            beach: beach, assessment: assessment, ecoli: ecoli, enterococci: enterococci,
-            outfalls: zip(outfalls, conditions).map { OutfallDocument(outfall: $0, condition: $1.condition) })
+            beach: beach, assessment: assessment, ecoli: ecoli, enterococci: enterococci, probe: probe.document,
+            outfalls: zip(outfalls, conditions).map { OutfallDocument(outfall: $0, condition: $1.condition) },
+            alerts: open.map(AlertRecord.init), override: override.map(OverrideDocument.init),
+            classification: classification(of: beach, now: now))
     }
 
     func beaches(now: Timestamp) -> [BeachDocument] {
         configuration.beaches.map { beach($0, now: now) }
     }
 
-    /// Sewage alerts active now: one per outfall that is discharging or within its hold, naming its beaches.
-    func activeAlerts(now: Timestamp) -> [AlertDocument] {
-        configuration.outfalls.compactMap { outfall in
-            let condition = outfallCondition(outfall, now: now)
-            switch condition {
-            case .discharging, .recentDischarge:
-                return AlertDocument(kind: "sewage_discharge", outfall: outfall, condition: condition)
-            case .offline:
-                return AlertDocument(kind: "outfall_offline", outfall: outfall, condition: condition)
-            case .clear, .unknown:
-                return nil
+    /// The probe's latest physical readings, whether it is online, and the plume signs they show.
+    func probeDocument(_ beach: BeachConfiguration, now: Timestamp) -> (document: ProbeDocument?, signs: [PlumeSign]) {
+        guard let probe = beach.probe else { return (nil, []) }
+        let metrics: [Metric] = [.turbidity, .salinity, .temperature, .ecoli, .enterococci]
+        let latest = Dictionary(uniqueKeysWithValues: metrics.compactMap { metric in
+            store.latest(SeriesKey(sensor: probe, metric: metric), atOrBefore: now).map { (metric, $0) }
+        })
+        let lastSeen = latest.values.map(\.time).max()
+        let online = lastSeen.map { now.seconds(since: $0) <= configuration.bathing.probeOfflineSeconds } ?? false
+        let dayAgo = now.adding(seconds: -86_400)
+        let signs = online
+            ? configuration.bathing.plume.signs(
+                turbidity: store.samples(SeriesKey(sensor: probe, metric: .turbidity), from: dayAgo, to: now),
+                salinity: store.samples(SeriesKey(sensor: probe, metric: .salinity), from: dayAgo, to: now))
+            : []
+        return (
+            ProbeDocument(
+                id: probe.rawValue, state: lastSeen == nil ? "never_seen" : online ? "online" : "offline",
+                lastSeen: lastSeen?.iso8601, turbidity: latest[.turbidity]?.value, salinity: latest[.salinity]?.value,
+                temperature: latest[.temperature]?.value, signs: signs.map(PlumeSignDocument.init)),
+            signs
+        )
+    }
+
+    /// The seasonal classification over the last four complete seasons, recomputed at most hourly (it reads
+    /// up to four years of samples from SQLite).
+    func classification(of beach: BeachConfiguration, now: Timestamp) -> ClassificationDocument? {
+        guard let probe = beach.probe else { return nil }
+        if let cached = classifications.value(for: beach.id, now: now) { return cached }
+        let seasons = lastSeasons(4, before: now)
+        guard let oldest = seasons.first?.start else { return nil }
+        var byTime: [Timestamp: ClassificationSample] = [:]
+        for metric in [Metric.ecoli, .enterococci] {
+            let samples = (try? store.storedSamples(SeriesKey(sensor: probe, metric: metric), since: oldest)) ?? []
+            for sample in samples {
+                var entry = byTime[sample.time] ?? ClassificationSample(time: sample.time, ecoli: nil, enterococci: nil)
+                if metric == .ecoli { entry.ecoli = sample.value } else { entry.enterococci = sample.value }
+                byTime[sample.time] = entry
             }
         }
+        // Samples taken while a discharge alert stood are short-term pollution the directive lets us discount.
+        let pollution = ((try? alerts.alerts(
+            AlertFilter(states: .all, beach: beach.id, rule: .sewageDischarge, since: oldest, limit: 10_000))) ?? [])
+            .filter { $0.notGenuine == nil }
+            .map { ($0.startedAt, $0.resolvedAt ?? now) }
+        let grouped = seasons.map { season in
+            byTime.values.filter { $0.time >= season.start && $0.time < season.end }.map { sample in
+                var sample = sample
+                sample.duringShortTermPollution = pollution.contains { sample.time >= $0.0 && sample.time <= $0.1 }
+                return sample
+            }
+        }
+        let classifier = Classifier(
+            water: beach.water, detectionLimit: configuration.bathing.detectionLimit,
+            minimumSamples: Classifier.minimumSamples(seasonDays: configuration.bathing.season.days))
+        let document = ClassificationDocument(
+            classifier.classify(seasons: grouped), from: seasons.first!.start, to: seasons.last!.end)
+        classifications.store(document, for: beach.id, now: now)
+        return document
+    }
+
+    /// The last `count` complete bathing seasons before `time`, oldest first.
+    func lastSeasons(_ count: Int, before time: Timestamp) -> [(start: Timestamp, end: Timestamp)] {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = configuration.timeZone
+        let season = configuration.bathing.season
+        var year = calendar.component(.year, from: time.date)
+        var result: [(start: Timestamp, end: Timestamp)] = []
+        while result.count < count {
+            let start = calendar.date(from: DateComponents(year: year, month: season.startMonth, day: season.startDay))
+            let endDay = calendar.date(from: DateComponents(year: year, month: season.endMonth, day: season.endDay))
+            guard let start, let endDay, let end = calendar.date(byAdding: .day, value: 1, to: endDay) else { break }
+            if Timestamp(end) <= time { result.append((Timestamp(start), Timestamp(end))) }
+            year -= 1
+        }
+        return result.reversed()
+    }
+
+    /// Alerts open now, oldest first.
+    func activeAlerts() -> [AlertRecord] {
+        alerts.openAlerts.map(AlertRecord.init)
+    }
+}
+
+/// Classifications by beach, each kept for an hour.
+final class ClassificationCache: Sendable {
+    private let entries = Mutex<[String: (time: Timestamp, document: ClassificationDocument)]>([:])
+
+    func value(for beach: String, now: Timestamp) -> ClassificationDocument? {
+        entries.withLock { entries in
+            guard let entry = entries[beach], abs(now.seconds(since: entry.time)) < 3_600 else { return nil }
+            return entry.document
+        }
+    }
+
+    func store(_ document: ClassificationDocument, for beach: String, now: Timestamp) {
+        entries.withLock { $0[beach] = (now, document) }
     }
 }

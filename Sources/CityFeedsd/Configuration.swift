@@ -178,11 +178,42 @@ struct ConfigurationFile: Decodable {
         var dischargeHoldHours: Number?
         var coastal: Thresholds?
         var inland: Thresholds?
+        var detectionLimit: Number?
+        var seasonStart: String?
+        var seasonEnd: String?
+        var turbidityJumpFactor: Number?
+        var turbidityMinimumRiseNTU: Number?
+        var salinityDropPSU: Number?
+        var probeOfflineHours: Number?
 
         enum CodingKeys: String, CodingKey {
             case coastal, inland
             case maxSampleAgeHours = "max_sample_age_hours"
             case dischargeHoldHours = "discharge_hold_hours"
+            case detectionLimit = "detection_limit"
+            case seasonStart = "season_start"
+            case seasonEnd = "season_end"
+            case turbidityJumpFactor = "turbidity_jump_factor"
+            case turbidityMinimumRiseNTU = "turbidity_min_rise_ntu"
+            case salinityDropPSU = "salinity_drop_psu"
+            case probeOfflineHours = "probe_offline_hours"
+        }
+    }
+
+    /// `[alerts]`: the alert engine's outputs and lifecycle settings.
+    struct AlertSettings: Decodable {
+        var logFile: String?
+        var notGenuine: String?
+        var offlineRaiseAfterMinutes: Number?
+        var rainClearRatio: Number?
+        var statusTopic: String?
+
+        enum CodingKeys: String, CodingKey {
+            case logFile = "log_file"
+            case notGenuine = "not_genuine"
+            case offlineRaiseAfterMinutes = "offline_raise_after_minutes"
+            case rainClearRatio = "rain_clear_ratio"
+            case statusTopic = "status_topic"
         }
     }
 
@@ -208,6 +239,8 @@ struct ConfigurationFile: Decodable {
         var latitude: Number
         var longitude: Number
         var probe: String?
+        /// `hold` (default) or `clean_sample`: how a discharge alert ends after the stop.
+        var clearance: String?
     }
 
     struct Outfall: Decodable {
@@ -219,6 +252,13 @@ struct ConfigurationFile: Decodable {
     struct RainGauge: Decodable {
         var id: String
         var name: String
+        var beaches: [String]?
+        var alertMillimetres24h: Number?
+
+        enum CodingKeys: String, CodingKey {
+            case id, name, beaches
+            case alertMillimetres24h = "alert_mm_24h"
+        }
     }
 
     struct Simulator: Decodable {
@@ -246,10 +286,11 @@ struct ConfigurationFile: Decodable {
     var beaches: [Beach]?
     var outfalls: [Outfall]?
     var rainGauges: [RainGauge]?
+    var alerts: AlertSettings?
     var simulator: Simulator?
 
     enum CodingKeys: String, CodingKey {
-        case city, mqtt, http, storage, ingest, parking, beaches, outfalls, simulator
+        case city, mqtt, http, storage, ingest, parking, beaches, outfalls, simulator, alerts
         case carParks = "car_parks"
         case beachSettings = "beach_settings"
         case rainGauges = "rain_gauges"

@@ -1,3 +1,4 @@
+import Alerts
 import FeedCore
 import Foundation
 import Hummingbird
@@ -17,6 +18,7 @@ struct Daemon: Sendable {
     let store: SeriesStore
     let consumer: MQTTConsumer
     let statistics: IngestStatistics
+    let alerts: AlertCenter
     /// The daemon's own metrics registry, served at `/metrics`; nothing global, so tests can run several.
     let metrics: PrometheusCollectorRegistry
     let application: Application<RouterResponder<BasicRequestContext>>
@@ -34,6 +36,9 @@ struct Daemon: Sendable {
             configuration: SeriesStoreConfiguration(
                 path: configuration.databasePath, durability: configuration.durability,
                 layout: configuration.seriesLayout))
+        alerts = try AlertCenter(
+            policy: configuration.alertPolicy, journalPath: configuration.alertJournalPath,
+            logPath: configuration.alerts.logPath, synchronousFull: configuration.durability == .full, logger: logger)
         metrics = PrometheusCollectorRegistry()
         let metricsFactory = PrometheusMetricsFactory(registry: metrics)
         statistics = IngestStatistics(
@@ -50,12 +55,12 @@ struct Daemon: Sendable {
         consumer = try MQTTConsumer(
             configuration: mqtt,
             handler: ReadingRecorder(
-                pipeline: pipeline, store: store, statistics: statistics, uplinks: UplinkDeduplicator(),
+                pipeline: pipeline, store: store, statistics: statistics, uplinks: UplinkDeduplicator(), alerts: alerts,
                 commitTimer: CoreMetrics.Timer(label: "cityfeeds_store_commit_seconds", factory: metricsFactory)),
             logger: logger)
 
         let router = Router()
-        let cityStatus = CityStatus(configuration: configuration, store: store)
+        let cityStatus = CityStatus(configuration: configuration, store: store, alerts: alerts)
         HTTPAPI(
             status: cityStatus, consumer: consumer,
             statistics: statistics, store: store, metrics: metrics, now: now
@@ -68,7 +73,11 @@ struct Daemon: Sendable {
                 IngestService(consumer: consumer),
                 MaintenanceService(store: store, policy: configuration.retention, interval: .seconds(3_600), logger: logger),
                 CalibrationLogService(status: cityStatus, interval: .seconds(60), logger: logger),
-            ],
+                AlertClockService(alerts: alerts, now: now, interval: .seconds(1), logger: logger),
+                HangupService(alerts: alerts, logger: logger),
+            ] + (configuration.alerts.statusTopic.map {
+                [BeachStatusPublisher(status: cityStatus, topic: $0, now: now, interval: .seconds(1), logger: logger)]
+            } ?? []),
             onServerRunning: { channel in
                 await onListening(channel.localAddress?.port ?? 0)
             },
@@ -78,7 +87,10 @@ struct Daemon: Sendable {
     /// Runs until SIGTERM or SIGINT: the HTTP server stops, the MQTT session commits, acknowledges and
     /// disconnects, then the store is checkpointed and closed.
     func run() async throws {
-        defer { store.close() }
+        defer {
+            alerts.close()
+            store.close()
+        }
         try await application.runService(gracefulShutdownSignals: [.sigterm, .sigint])
     }
 }

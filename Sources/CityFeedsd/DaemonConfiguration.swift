@@ -1,3 +1,4 @@
+import Alerts
 import Beaches
 import FeedCore
 import Foundation
@@ -51,6 +52,7 @@ struct BeachConfiguration: Sendable {
     var latitude: Double
     var longitude: Double
     var probe: SensorID?
+    var clearance: DischargeClearance = .hold
 }
 
 struct OutfallConfiguration: Sendable {
@@ -62,6 +64,52 @@ struct OutfallConfiguration: Sendable {
 struct RainGaugeConfiguration: Sendable {
     var id: SensorID
     var name: String
+    var beaches: [String] = []
+    /// Rain in 24 h that raises a preventive alert on `beaches`; `nil`: no alert.
+    var alertMillimetres: Double?
+}
+
+/// The bathing season, as month and day, in the city's time zone (the classification's unit).
+struct BathingSeason: Sendable, Equatable {
+    var startMonth: Int
+    var startDay: Int
+    var endMonth: Int
+    var endDay: Int
+
+    /// Length in days (in a non-leap year), for the directive's minimum sample count.
+    var days: Int {
+        let starts = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334]
+        return starts[endMonth - 1] + endDay - starts[startMonth - 1] - startDay + 1
+    }
+
+    /// Parses `MM-DD`.
+    static func day(_ text: String) -> (month: Int, day: Int)? {
+        let parts = text.split(separator: "-")
+        guard parts.count == 2, let month = Int(parts[0]), let day = Int(parts[1]), (1...12).contains(month),
+            (1...31).contains(day)
+        else { return nil }
+        return (month, day)
+    }
+}
+
+/// Beach settings beyond the per-sample limits.
+struct BathingSettings: Sendable {
+    var season = BathingSeason(startMonth: 6, startDay: 15, endMonth: 9, endDay: 15)
+    /// What a count of zero stands for in the classification, CFU/100 mL.
+    var detectionLimit = 10.0
+    var plume = PlumeRules()
+    /// A probe silent for longer than this is shown offline.
+    var probeOfflineSeconds = 6 * 3_600.0
+}
+
+/// The alert engine's outputs and lifecycle settings.
+struct AlertSettings: Sendable {
+    var logPath: String
+    var notGenuine: NotGenuinePolicy = .resolve
+    var offlineRaiseAfterSeconds = 900.0
+    var rainClearRatio = 0.8
+    /// Retained beach statuses are published here (`{beach}` replaced); `nil`: not published.
+    var statusTopic: String? = "cityfeeds/status/beach/{beach}"
 }
 
 /// Topics the simulator publishes on; `{sensor}` is replaced by the sensor id.
@@ -101,9 +149,29 @@ struct DaemonConfiguration: Sendable {
     var thresholds: [WaterType: SampleThresholds]
     var maxSampleAgeSeconds: Double
     var dischargeHoldSeconds: Double
+    var bathing: BathingSettings
+    var alerts: AlertSettings
     var simulatorTopics: SimulatorTopics
 
     var databasePath: String { (dataDirectory as NSString).appendingPathComponent("cityfeeds.sqlite") }
+    var alertJournalPath: String { (dataDirectory as NSString).appendingPathComponent("alerts.sqlite") }
+
+    /// The alert engine's rules, from the beaches, outfalls, gauges and settings.
+    var alertPolicy: AlertPolicy {
+        AlertPolicy(
+            beaches: beaches.map {
+                AlertPolicy.Beach(
+                    id: $0.id, probe: $0.probe, thresholds: thresholds[$0.water] ?? .defaults(for: $0.water),
+                    clearance: $0.clearance)
+            },
+            outfalls: Dictionary(outfalls.map { ($0.id, $0.beaches) }, uniquingKeysWith: { $0 + $1 }),
+            rainGauges: Dictionary(
+                rainGauges.compactMap { gauge in
+                    gauge.alertMillimetres.map { (gauge.id, AlertPolicy.RainGauge(beaches: gauge.beaches, alertMillimetres: $0)) }
+                }, uniquingKeysWith: { first, _ in first }),
+            holdSeconds: dischargeHoldSeconds, offlineRaiseAfterSeconds: alerts.offlineRaiseAfterSeconds,
+            rainClearRatio: alerts.rainClearRatio, notGenuine: alerts.notGenuine)
+    }
 
     /// What each configured sensor may report, for ingest's validation.
     var sensorSpecs: [SensorSpec] {
@@ -462,10 +530,21 @@ private struct Validator {
                 }
                 sensorOwners[probe] = location
             }
+            var clearance = DischargeClearance.hold
+            if let text = raw.clearance {
+                if let value = DischargeClearance(rawValue: text) {
+                    clearance = value
+                } else {
+                    report("\(location).clearance", "'\(text)' is not one of hold, clean_sample")
+                }
+                if clearance == .cleanSample && probe == nil {
+                    report("\(location).clearance", "clean_sample needs a probe: without one the alert would never end")
+                }
+            }
             beaches.append(
                 BeachConfiguration(
                     id: raw.id, name: raw.name, water: raw.water ?? .coastal, latitude: raw.latitude.value,
-                    longitude: raw.longitude.value, probe: probe))
+                    longitude: raw.longitude.value, probe: probe, clearance: clearance))
         }
 
         var outfalls: [OutfallConfiguration] = []
@@ -487,7 +566,15 @@ private struct Validator {
                 report("rain_gauges[\(index)].id", "sensor '\(id)' is already used by \(owner)")
             }
             sensorOwners[id] = "rain_gauges[\(index)]"
-            rainGauges.append(RainGaugeConfiguration(id: id, name: raw.name))
+            for (beachIndex, beach) in (raw.beaches ?? []).enumerated() where !beachIDs.contains(beach) {
+                report("rain_gauges[\(index)].beaches[\(beachIndex)]", "no beach has the id '\(beach)'")
+            }
+            if let level = raw.alertMillimetres24h?.value, level <= 0 {
+                report("rain_gauges[\(index)].alert_mm_24h", "must be positive")
+            }
+            rainGauges.append(
+                RainGaugeConfiguration(
+                    id: id, name: raw.name, beaches: raw.beaches ?? [], alertMillimetres: raw.alertMillimetres24h?.value))
         }
 
         var aliases: [String: SensorID] = [:]
@@ -517,6 +604,58 @@ private struct Validator {
         if maxSampleAgeHours <= 0 { report("beach_settings.max_sample_age_hours", "must be positive") }
         let holdHours = settings?.dischargeHoldHours?.value ?? 48
         if holdHours < 0 { report("beach_settings.discharge_hold_hours", "must not be negative") }
+        var bathing = BathingSettings()
+        for (key, text, keep) in [
+            ("season_start", settings?.seasonStart, true), ("season_end", settings?.seasonEnd, false),
+        ] {
+            guard let text else { continue }
+            guard let day = BathingSeason.day(text) else {
+                report("beach_settings.\(key)", "'\(text)' is not a month and day (MM-DD)")
+                continue
+            }
+            if keep {
+                (bathing.season.startMonth, bathing.season.startDay) = day
+            } else {
+                (bathing.season.endMonth, bathing.season.endDay) = day
+            }
+        }
+        if bathing.season.days < 7 {
+            report("beach_settings.season_end", "the season must end at least a week after it starts, in the same year")
+        }
+        bathing.detectionLimit = settings?.detectionLimit?.value ?? bathing.detectionLimit
+        if bathing.detectionLimit <= 0 { report("beach_settings.detection_limit", "must be positive") }
+        bathing.plume = PlumeRules(
+            turbidityFactor: settings?.turbidityJumpFactor?.value ?? bathing.plume.turbidityFactor,
+            turbidityMinimumRise: settings?.turbidityMinimumRiseNTU?.value ?? bathing.plume.turbidityMinimumRise,
+            salinityDrop: settings?.salinityDropPSU?.value ?? bathing.plume.salinityDrop)
+        if bathing.plume.turbidityFactor <= 1 { report("beach_settings.turbidity_jump_factor", "must be above 1") }
+        bathing.probeOfflineSeconds = (settings?.probeOfflineHours?.value ?? 6) * 3_600
+        if bathing.probeOfflineSeconds <= 0 { report("beach_settings.probe_offline_hours", "must be positive") }
+
+        let rawAlerts = raw.alerts
+        var alerts = AlertSettings(logPath: "")
+        alerts.logPath = rawAlerts?.logFile.map(resolve) ?? ""
+        if let text = rawAlerts?.notGenuine {
+            if let policy = NotGenuinePolicy(rawValue: text) {
+                alerts.notGenuine = policy
+            } else {
+                report("alerts.not_genuine", "'\(text)' is not one of resolve, flag")
+            }
+        }
+        alerts.offlineRaiseAfterSeconds = (rawAlerts?.offlineRaiseAfterMinutes?.value ?? 15) * 60
+        if alerts.offlineRaiseAfterSeconds < 0 { report("alerts.offline_raise_after_minutes", "must not be negative") }
+        alerts.rainClearRatio = rawAlerts?.rainClearRatio?.value ?? 0.8
+        if !(0.0...1.0).contains(alerts.rainClearRatio) { report("alerts.rain_clear_ratio", "must be from 0 to 1") }
+        if let topic = rawAlerts?.statusTopic {
+            if topic.isEmpty {
+                alerts.statusTopic = nil
+            } else if !topic.contains("{beach}") || topic.contains("+") || topic.contains("#") {
+                report("alerts.status_topic", "must contain {beach} and no wildcard")
+            } else {
+                alerts.statusTopic = topic
+            }
+        }
+
         let staleMinutes = raw.parking?.staleAfterMinutes?.value ?? 30
         if staleMinutes <= 0 { report("parking.stale_after_minutes", "must be positive") }
 
@@ -532,17 +671,19 @@ private struct Validator {
         if timeZone == nil { report("city.timezone", "'\(raw.city.timezone ?? "")' is not an IANA time zone") }
 
         guard problems.isEmpty, let timeZone else { return nil }
+        let dataDirectory = resolve(overrides.dataDirectory ?? raw.storage?.dataDir ?? "data")
+        if alerts.logPath.isEmpty { alerts.logPath = (dataDirectory as NSString).appendingPathComponent("alerts.jsonl") }
         return DaemonConfiguration(
             cityName: raw.city.name, timeZone: timeZone, broker: broker,
             clientID: raw.mqtt?.clientID ?? "cityfeedsd-\(raw.city.name.lowercased().filter(\.isLetter))",
             username: raw.mqtt?.username, password: password, tls: tls, maxBurst: maxBurst, httpHost: httpHost,
-            httpPort: httpPort, operatorToken: operatorToken, dataDirectory: resolve(overrides.dataDirectory ?? raw.storage?.dataDir ?? "data"),
+            httpPort: httpPort, operatorToken: operatorToken, dataDirectory: dataDirectory,
             durability: raw.storage?.durability ?? .full, seriesLayout: seriesLayout, retention: retention,
             policy: policy,
             routes: routes, aliases: aliases, staleAfterSeconds: staleMinutes * 60, carParks: carParks, beaches: beaches,
             outfalls: outfalls, rainGauges: rainGauges, thresholds: thresholds,
             maxSampleAgeSeconds: maxSampleAgeHours * 3_600, dischargeHoldSeconds: holdHours * 3_600,
-            simulatorTopics: topics)
+            bathing: bathing, alerts: alerts, simulatorTopics: topics)
     }
 
     /// Routes used when the file names none: the simulator's topics.

@@ -213,17 +213,120 @@ struct OutfallDocument: Encodable, Sendable {
     var since: String?
     var alertUntil: String?
 
-    init(outfall: OutfallConfiguration, condition: SewageCondition) {
+    init(outfall: OutfallConfiguration, condition: OutfallCondition) {
         id = outfall.id.rawValue
         name = outfall.name
         state = condition.name
         since = condition.since?.iso8601
-        alertUntil = condition.alertUntil?.iso8601
+        if case .recentDischarge(_, let until) = condition { alertUntil = until?.iso8601 }
     }
 
     enum CodingKeys: String, CodingKey {
         case id, name, state, since
         case alertUntil = "alert_until"
+    }
+}
+
+struct PlumeSignDocument: Encodable, Sendable {
+    var kind: String
+    var time: String
+    var value: Double
+    var baseline: Double
+
+    init(_ sign: PlumeSign) {
+        kind = sign.kind.rawValue
+        time = sign.time.iso8601
+        value = sign.value
+        baseline = sign.baseline
+    }
+}
+
+/// A beach probe: whether it reports, its latest physical readings and the plume signs they show.
+struct ProbeDocument: Encodable, Sendable {
+    var id: String
+    /// `online`, `offline` (silent for longer than `probe_offline_hours`) or `never_seen`.
+    var state: String
+    var lastSeen: String?
+    var turbidity: Double?
+    var salinity: Double?
+    var temperature: Double?
+    var signs: [PlumeSignDocument]
+
+    enum CodingKeys: String, CodingKey {
+        case id, state, turbidity, salinity, temperature, signs
+        case lastSeen = "last_seen"
+    }
+}
+
+struct OverrideDocument: Encodable, Sendable {
+    var action: String
+    var reason: String
+    var author: String
+    var at: String
+    var until: String?
+
+    init(_ override: BeachOverride) {
+        action = override.action.rawValue
+        reason = override.reason
+        author = override.author
+        at = override.at.iso8601
+        until = override.until?.iso8601
+    }
+}
+
+struct ClassificationDocument: Encodable, Sendable {
+    struct ParameterDocument: Encodable, Sendable {
+        var parameter: String
+        var samples: Int
+        var meanLog10: Double?
+        var standardDeviationLog10: Double?
+        var percentile95: Double?
+        var percentile90: Double?
+        var waterClass: String
+
+        init(_ assessment: ParameterAssessment) {
+            parameter = assessment.parameter.rawValue
+            samples = assessment.samples
+            meanLog10 = assessment.meanLog10
+            standardDeviationLog10 = assessment.standardDeviationLog10
+            percentile95 = assessment.percentile95
+            percentile90 = assessment.percentile90
+            waterClass = assessment.waterClass.rawValue
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case parameter, samples
+            case meanLog10 = "mean_log10"
+            case standardDeviationLog10 = "sd_log10"
+            case percentile95 = "p95"
+            case percentile90 = "p90"
+            case waterClass = "class"
+        }
+    }
+
+    var waterClass: String
+    var method: String
+    var from: String
+    var to: String
+    var seasons: Int
+    var samples: Int
+    var discounted: Int
+    var parameters: [ParameterDocument]
+
+    init(_ classification: Classification, from: Timestamp, to: Timestamp) {
+        waterClass = classification.waterClass.rawValue
+        method = "EU Directive 2006/7/EC Annex II (last four seasons)"
+        self.from = from.iso8601
+        self.to = to.iso8601
+        seasons = classification.seasons
+        samples = classification.samples
+        discounted = classification.discounted
+        parameters = classification.parameters.map(ParameterDocument.init)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case method, from, to, seasons, samples, discounted, parameters
+        case waterClass = "class"
     }
 }
 
@@ -234,13 +337,19 @@ struct BeachDocument: Encodable, Sendable {
     var lat: Double
     var lon: Double
     var status: String
+    var sewage: String
     var reasons: [String]
     var sample: SampleDocument
+    var probe: ProbeDocument?
     var outfalls: [OutfallDocument]
+    var alerts: [AlertRecord]
+    var override: OverrideDocument?
+    var classification: ClassificationDocument?
 
     init(
         beach: BeachConfiguration, assessment: BeachAssessment, ecoli: Sample?, enterococci: Sample?,
-        outfalls: [OutfallDocument]
+        probe: ProbeDocument?, outfalls: [OutfallDocument], alerts: [AlertRecord], override: OverrideDocument?,
+        classification: ClassificationDocument?
     ) {
         id = beach.id
         name = beach.name
@@ -248,41 +357,21 @@ struct BeachDocument: Encodable, Sendable {
         lat = beach.latitude
         lon = beach.longitude
         status = assessment.status.rawValue
+        sewage = assessment.sewage
         reasons = assessment.reasons
         sample = SampleDocument(
             quality: assessment.sampleQuality?.rawValue, time: assessment.sampleTime?.iso8601,
             ageSeconds: assessment.sampleAgeSeconds?.rounded(), ecoli: ecoli?.value, enterococci: enterococci?.value)
+        self.probe = probe
         self.outfalls = outfalls
+        self.alerts = alerts
+        self.override = override
+        self.classification = classification
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, name, lat, lon, status, reasons, sample, outfalls
+        case id, name, lat, lon, status, sewage, reasons, sample, probe, outfalls, alerts, override, classification
         case waterType = "water_type"
-    }
-}
-
-struct AlertDocument: Encodable, Sendable {
-    var kind: String
-    var outfall: String
-    var outfallName: String
-    var beaches: [String]
-    var state: String
-    var since: String?
-    var until: String?
-
-    init(kind: String, outfall: OutfallConfiguration, condition: SewageCondition) {
-        self.kind = kind
-        self.outfall = outfall.id.rawValue
-        outfallName = outfall.name
-        beaches = outfall.beaches
-        state = condition.name
-        since = condition.since?.iso8601
-        until = condition.alertUntil?.iso8601
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case kind, outfall, beaches, state, since, until
-        case outfallName = "outfall_name"
     }
 }
 
@@ -361,7 +450,7 @@ struct StatusDocument: Encodable, Sendable {
     var parking: ParkingSummary
     var carParks: [CarParkDocument]
     var beaches: [BeachDocument]
-    var alerts: [AlertDocument]
+    var alerts: [AlertRecord]
     var mqtt: ConnectionStatus
 
     enum CodingKeys: String, CodingKey {

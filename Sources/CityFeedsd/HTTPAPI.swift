@@ -17,6 +17,8 @@ struct HTTPAPI: Sendable {
     let metrics: PrometheusCollectorRegistry
     /// The clock, injectable for tests.
     let now: @Sendable () -> Timestamp
+    /// How often an idle alert stream sends a keep-alive comment (proxies drop silent connections).
+    var heartbeatInterval: Duration = .seconds(15)
 
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
@@ -58,12 +60,10 @@ struct HTTPAPI: Sendable {
             }
             return json(status.beach(beach, now: now()))
         }
-        router.get("/v1/alerts") { _, _ in
-            json(ListDocument(generatedAt: now().iso8601, items: status.activeAlerts(now: now())))
-        }
         addSeriesRoutes(to: router)
         addParkingRoutes(to: router)
         addOperatorRoutes(to: router)
+        addAlertRoutes(to: router)
     }
 
     func healthDocument() -> HealthDocument {
@@ -88,7 +88,7 @@ struct HTTPAPI: Sendable {
                 parking: .init(
                     carParks: carParks.count, withRealtimeData: live.count,
                     totalFree: live.compactMap(\.realtimeFreeCapacity).reduce(0, +)),
-                carParks: carParks, beaches: status.beaches(now: time), alerts: status.activeAlerts(now: time),
+                carParks: carParks, beaches: status.beaches(now: time), alerts: status.activeAlerts(),
                 mqtt: consumer.status))
     }
 

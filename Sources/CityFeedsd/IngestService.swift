@@ -1,3 +1,4 @@
+import Alerts
 import CoreMetrics
 import FeedCore
 import Ingest
@@ -14,6 +15,7 @@ struct ReadingRecorder: MessageBurstHandler {
     let store: SeriesStore
     let statistics: IngestStatistics
     let uplinks: UplinkDeduplicator
+    let alerts: AlertCenter
     /// How long each burst's SQLite commit takes.
     let commitTimer: CoreMetrics.Timer
 
@@ -22,8 +24,12 @@ struct ReadingRecorder: MessageBurstHandler {
         var outcomes = burst.map(pipeline.process)
         uplinks.markRepeats(in: &outcomes, at: last.received)
         let started = ContinuousClock.now
-        let result = try store.append(outcomes.flatMap(\.accepted))
+        let accepted = outcomes.flatMap(\.accepted)
+        let result = try store.append(accepted)
         commitTimer.recordInterval(since: started)
+        // All accepted readings, redelivered ones included: after a crash between the two commits the engine
+        // has not seen them, and it ignores what it has.
+        try alerts.ingest(accepted)
         uplinks.remember(outcomes, at: last.received)
         statistics.record(zip(outcomes, burst.map(\.payload)).map { ($0, $1) }, at: last.received)
         statistics.recordStored(new: result.new.count, duplicates: result.duplicates)

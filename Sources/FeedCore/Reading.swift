@@ -162,7 +162,7 @@ extension Reading {
 }
 
 /// One observation in a series.
-public struct Sample: Hashable, Sendable {
+public struct Sample: Hashable, Sendable, Codable {
     public var time: Timestamp
     public var value: Double
 

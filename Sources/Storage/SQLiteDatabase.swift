@@ -172,3 +172,39 @@ public final class SQLiteStatement {
         }
     }
 }
+
+/// Why a file cannot be brought to the schema this daemon writes.
+public enum SchemaProblem: Error, Sendable, Equatable {
+    /// Another application's SQLite file (its `application_id` is not ours).
+    case foreign
+    /// Written by a newer daemon.
+    case newer(found: Int64, supported: Int64)
+}
+
+extension SQLiteDatabase {
+    /// Stamps a new file with `applicationID`, refuses another application's file or a newer schema, and
+    /// runs the migrations the file has not seen, one version (`user_version`) per transaction.
+    /// `migrations[i]` brings the schema to version `i + 1`.
+    public func migrate(applicationID: Int64, migrations: [String]) throws {
+        let foundID = try pragmaInteger("application_id")
+        let version = try pragmaInteger("user_version")
+        let objects = try statement("SELECT count(*) FROM sqlite_master")
+        _ = try objects.step()
+        let isEmpty = objects.int64(at: 0) == 0
+        // Finished before any migration: an active statement would lock the tables a migration drops.
+        objects.reset()
+        let supported = Int64(migrations.count)
+        if foundID == 0 && isEmpty {
+            try execute("PRAGMA application_id = \(applicationID)")
+        } else {
+            guard foundID == applicationID else { throw SchemaProblem.foreign }
+            guard version <= supported else { throw SchemaProblem.newer(found: version, supported: supported) }
+        }
+        for target in stride(from: version + 1, through: supported, by: 1) {
+            try transaction {
+                try execute(migrations[Int(target) - 1])
+                try execute("PRAGMA user_version = \(target)")
+            }
+        }
+    }
+}

@@ -82,31 +82,13 @@ final class ReadingLog {
     }
 
     private static func prepareSchema(_ database: SQLiteDatabase, path: String) throws {
-        let applicationID = try database.pragmaInteger("application_id")
-        let version = try database.pragmaInteger("user_version")
-        let objects = try database.statement("SELECT count(*) FROM sqlite_master")
-        try objects.step()
-        let isEmpty = objects.int64(at: 0) == 0
-        // Finished before any migration: an active statement would lock the tables a migration drops.
-        objects.reset()
-        if applicationID == 0 && isEmpty {
-            try database.execute("PRAGMA application_id = \(Self.applicationID)")
-        } else {
-            guard applicationID == Self.applicationID else {
-                throw StoreError(path: path, problem: "this SQLite file belongs to another application; left untouched")
-            }
-            guard version <= Self.schemaVersion else {
-                throw StoreError(
-                    path: path,
-                    problem: "schema version \(version) is newer than this daemon understands (\(Self.schemaVersion))")
-            }
-        }
-        // Bring the schema up to date, one version per transaction.
-        for target in stride(from: version + 1, through: Self.schemaVersion, by: 1) {
-            try database.transaction {
-                try database.execute(Self.migrations[Int(target) - 1])
-                try database.execute("PRAGMA user_version = \(target)")
-            }
+        do {
+            try database.migrate(applicationID: applicationID, migrations: migrations)
+        } catch SchemaProblem.foreign {
+            throw StoreError(path: path, problem: "this SQLite file belongs to another application; left untouched")
+        } catch SchemaProblem.newer(let found, let supported) {
+            throw StoreError(
+                path: path, problem: "schema version \(found) is newer than this daemon understands (\(supported))")
         }
     }
 

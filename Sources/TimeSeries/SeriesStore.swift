@@ -131,6 +131,15 @@ public final class SeriesStore: Sendable {
         }
     }
 
+    /// Every durable sample of a series at or after `since`, at full resolution, read from SQLite: for rules
+    /// that look further back than memory holds, such as the bathing-water classification over four seasons.
+    public func storedSamples(_ key: SeriesKey, since: Timestamp) throws -> [Sample] {
+        try log.withLock { log in
+            guard let log else { throw StoreError(path: configuration.path, problem: "closed") }
+            return try log.samples(key, since: since)
+        }
+    }
+
     /// Every in-memory raw sample of a series, oldest first, and whether older ones exist that memory no
     /// longer holds (rules that must not miss an event, such as the discharge hold, need to know).
     public func history(_ key: SeriesKey) -> (samples: [Sample], truncated: Bool) {

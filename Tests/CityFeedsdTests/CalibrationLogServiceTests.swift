@@ -1,3 +1,4 @@
+import Alerts
 import FeedCore
 import Foundation
 import Logging
@@ -47,9 +48,13 @@ final class RecordingLogHandler: LogHandler, Sendable {
             Reading(sensor: "clemenceau", metric: .entries, time: time, value: 340, received: time),
             Reading(sensor: "clemenceau", metric: .exits, time: time, value: 3, received: time),
         ])
+        let alerts = try AlertCenter(
+            policy: configuration.alertPolicy, journalPath: configuration.alertJournalPath,
+            logPath: configuration.alerts.logPath, logger: Logger(label: "test"))
+        defer { alerts.close() }
         let handler = RecordingLogHandler()
         let service = CalibrationLogService(
-            status: CityStatus(configuration: configuration, store: store), interval: .milliseconds(20),
+            status: CityStatus(configuration: configuration, store: store, alerts: alerts), interval: .milliseconds(20),
             logger: Logger(label: "test", factory: { _ in handler }))
         let running = Task { try await service.run() }
         try await Task.sleep(for: .milliseconds(300))

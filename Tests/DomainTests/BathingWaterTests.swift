@@ -1,4 +1,3 @@
-import Alerts
 import Beaches
 import FeedCore
 import Testing
@@ -25,44 +24,6 @@ import Testing
         #expect(thresholds.quality(ecoli: 2_000, enterococci: nil) == .poor)
         #expect(thresholds.quality(ecoli: nil, enterococci: 50) == .good)
         #expect(thresholds.quality(ecoli: nil, enterococci: nil) == nil)
-    }
-}
-
-@Suite struct DischargeRuleTests {
-    let rule = DischargeRule(holdSeconds: 48 * 3_600)
-    let hour = 3_600.0
-
-    func at(_ hours: Double) -> Timestamp { Timestamp(milliseconds: 0).adding(seconds: hours * hour) }
-    func state(_ hours: Double, _ state: OverflowState) -> Sample { Sample(time: at(hours), value: state.value) }
-
-    @Test func noDataIsUnknown() {
-        #expect(rule.condition(history: [], complete: true, now: at(1)) == .unknown)
-    }
-
-    @Test func dischargingSinceTheStartOfTheRun() {
-        let history = [state(0, .stopped), state(10, .discharging), state(11, .discharging)]
-        #expect(rule.condition(history: history, complete: true, now: at(12)) == .discharging(since: at(10)))
-    }
-
-    @Test func holdsFortyEightHoursAfterTheStop() {
-        let history = [state(10, .discharging), state(12, .stopped), state(13, .stopped)]
-        #expect(
-            rule.condition(history: history, complete: true, now: at(59.9))
-                == .recentDischarge(stoppedAt: at(12), until: at(60)))
-        #expect(rule.condition(history: history, complete: true, now: at(60)) == .clear)
-    }
-
-    @Test func offlineIsReportedWithItsStart() {
-        let history = [state(0, .stopped), state(5, .offline), state(6, .offline)]
-        #expect(rule.condition(history: history, complete: true, now: at(7)) == .offline(since: at(5)))
-    }
-
-    @Test func anIncompleteHistoryCannotProveTheWaterClear() {
-        let history = [state(100, .stopped), state(101, .stopped)]
-        #expect(rule.condition(history: history, complete: false, now: at(102)) == .unknown)
-        #expect(rule.condition(history: history, complete: true, now: at(102)) == .clear)
-        // Stopped for longer than the hold: clear even if older history is gone.
-        #expect(rule.condition(history: history, complete: false, now: at(149)) == .clear)
     }
 }
 

@@ -1,0 +1,251 @@
+import Beaches
+import FeedCore
+import Foundation
+import Logging
+import Synchronization
+
+/// Why an operator's action on an alert or beach was refused.
+public enum AlertActionError: Error, Sendable, Equatable {
+    case noSuchAlert(Int64)
+}
+
+/// The alert engine with its outputs: every step is journalled (SQLite), then logged (JSON Lines), then
+/// streamed to subscribers, in sequence order, under one lock, so the three never disagree on the order.
+///
+/// Called on the ingest thread after each burst's commit (before the burst is acknowledged: a crash between
+/// the two redelivers the burst, and the engine's idempotence absorbs it), and by a ticking service for the
+/// clock.
+public final class AlertCenter: Sendable {
+    private struct Inner: ~Copyable {
+        var engine: AlertEngine
+        let journal: AlertJournal
+        let log: AlertLog
+        var overrides: [String: BeachOverride]
+        var subscribers: [Int: AsyncStream<AlertTransition>.Continuation] = [:]
+        var nextSubscriber = 0
+    }
+
+    private let inner: Mutex<Inner>
+    private let logger: Logger
+    /// How many transitions a subscriber may fall behind before its stream ends (it then resumes from the
+    /// journal with `Last-Event-ID`).
+    private let subscriberBuffer: Int
+
+    /// The metrics that interest the stream: which metric values feed the engine.
+    public static let relevantMetrics: Set<Metric> = [.overflowState, .ecoli, .enterococci, .rainMillimetres]
+
+    /// Opens (or creates) the journal and the log; restores the engine; writes to the log whatever the
+    /// journal holds beyond the log's last line (a crash between the two).
+    public init(
+        policy: AlertPolicy, journalPath: String, logPath: String, synchronousFull: Bool = true,
+        subscriberBuffer: Int = 4_096, logger: Logger
+    ) throws {
+        let journal = try AlertJournal(path: journalPath, synchronousFull: synchronousFull)
+        let state = try journal.engineState() ?? EngineState()
+        let log = try AlertLog(path: logPath)
+        let logged = AlertLog.lastSequence(path: logPath) ?? 0
+        if logged < state.lastSequence {
+            var after = logged
+            while true {
+                let missing = try journal.transitions(after: after, limit: 1_000)
+                guard let last = missing.last else { break }
+                try log.append(missing.map { TransitionRecord($0).jsonLine })
+                after = last.sequence
+            }
+        }
+        inner = Mutex(
+            Inner(engine: AlertEngine(policy: policy, state: state), journal: journal, log: log, overrides: try journal.overrides()))
+        self.logger = logger
+        self.subscriberBuffer = subscriberBuffer
+    }
+
+    // MARK: Input
+
+    /// Feeds accepted readings to the engine; readings of other metrics are skipped without taking the lock.
+    public func ingest(_ readings: [Reading]) throws {
+        let relevant = readings.filter { Self.relevantMetrics.contains($0.metric) }
+        guard !relevant.isEmpty else { return }
+        try step { engine in engine.apply(relevant) }
+    }
+
+    /// Moves the engine's clock (holds running out, pending alerts firing).
+    public func advance(to time: Timestamp) throws {
+        try step { engine in engine.advance(to: time) }
+    }
+
+    public func acknowledge(id: Int64, note: OperatorNote) throws -> Alert {
+        try act(on: id) { engine, alert in engine.acknowledge(alert, note: note) }
+    }
+
+    public func silence(id: Int64, until: Timestamp, note: OperatorNote) throws -> Alert {
+        try act(on: id) { engine, alert in engine.silence(alert, until: until, note: note) }
+    }
+
+    public func markNotGenuine(id: Int64, note: OperatorNote) throws -> Alert {
+        try act(on: id) { engine, alert in engine.markNotGenuine(alert, note: note) }
+    }
+
+    /// Closes or reopens a beach by municipal order; `nil` lifts the order in force.
+    public func setOverride(_ override: BeachOverride?, beach: String, at time: Timestamp) throws {
+        try inner.withLock { inner in
+            try inner.journal.setOverride(override, beach: beach, at: time)
+            inner.overrides[beach] = override
+        }
+        logger.notice(
+            override.map { "beach \(beach): municipal order to \($0.action.rawValue)" } ?? "beach \(beach): order lifted",
+            metadata: ["beach": "\(beach)", "author": "\(override?.author ?? "")", "reason": "\(override?.reason ?? "")"])
+    }
+
+    public func replacePolicy(_ policy: AlertPolicy) {
+        inner.withLock { $0.engine.replacePolicy(policy) }
+    }
+
+    /// Reopens the log file (SIGHUP, after logrotate moved it).
+    public func reopenLog() throws {
+        try inner.withLock { try $0.log.reopen() }
+    }
+
+    // MARK: Reading
+
+    public var openAlerts: [Alert] { inner.withLock { $0.engine.openAlerts } }
+
+    public func condition(ofOutfall id: SensorID) -> OutfallCondition {
+        inner.withLock { $0.engine.condition(ofOutfall: id) }
+    }
+
+    public func openAlert(_ fingerprint: AlertFingerprint) -> Alert? {
+        inner.withLock { $0.engine.openAlert(fingerprint) }
+    }
+
+    public func override(of beach: String) -> BeachOverride? {
+        inner.withLock { $0.overrides[beach] }
+    }
+
+    /// The E. coli and enterococci samples the engine last graded for `beach`.
+    public func samples(of beach: String) -> ProbeSamples? {
+        inner.withLock { $0.engine.state.samples[beach] }
+    }
+
+    public var lastSequence: Int64 { inner.withLock { $0.engine.state.lastSequence } }
+
+    public func alerts(_ filter: AlertFilter) throws -> [Alert] {
+        try inner.withLock { try $0.journal.alerts(filter) }
+    }
+
+    public func alert(id: Int64) throws -> (alert: Alert, transitions: [AlertTransition])? {
+        try inner.withLock { inner in
+            guard let alert = try inner.journal.alert(id: id) else { return nil }
+            return (alert, try inner.journal.transitions(after: 0, alertID: id, limit: 10_000))
+        }
+    }
+
+    public func transitions(after sequence: Int64, limit: Int) throws -> [AlertTransition] {
+        try inner.withLock { try $0.journal.transitions(after: sequence, limit: limit) }
+    }
+
+    // MARK: Streaming
+
+    /// Every transition after `sequence` (from the journal), then each new one as it happens, with no gap and
+    /// no repeat. The stream ends if the subscriber falls `subscriberBuffer` transitions behind, or on
+    /// `finishSubscribers()`.
+    public func subscribe(after sequence: Int64?) throws -> AsyncStream<AlertTransition> {
+        let (stream, continuation) = AsyncStream.makeStream(
+            of: AlertTransition.self, bufferingPolicy: .bufferingOldest(subscriberBuffer))
+        try inner.withLock { inner in
+            if var after = sequence {
+                while true {
+                    let missed = try inner.journal.transitions(after: after, limit: 1_000)
+                    guard let last = missed.last else { break }
+                    for transition in missed { continuation.yield(transition) }
+                    after = last.sequence
+                }
+            }
+            let id = inner.nextSubscriber
+            inner.nextSubscriber += 1
+            inner.subscribers[id] = continuation
+            continuation.onTermination = { [weak self] _ in
+                self?.inner.withLock { _ = $0.subscribers.removeValue(forKey: id) }
+            }
+        }
+        return stream
+    }
+
+    /// Ends every stream (graceful shutdown: an open SSE response must not hold the server up).
+    public func finishSubscribers() {
+        let continuations = inner.withLock { inner in
+            defer { inner.subscribers.removeAll() }
+            return Array(inner.subscribers.values)
+        }
+        for continuation in continuations { continuation.finish() }
+    }
+
+    public func close() {
+        finishSubscribers()
+        inner.withLock { inner in
+            inner.journal.close()
+            inner.log.close()
+        }
+    }
+
+    // MARK: Steps
+
+    private func act(on id: Int64, _ body: (inout AlertEngine, Alert) -> [AlertTransition]) throws -> Alert {
+        var result: Alert?
+        try step { engine, journal in
+            guard let alert = try engine.openAlerts.first(where: { $0.id == id }) ?? journal.alert(id: id) else {
+                throw AlertActionError.noSuchAlert(id)
+            }
+            let transitions = body(&engine, alert)
+            result = transitions.last(where: { $0.alert.id == id })?.alert
+            return transitions
+        }
+        guard let result else { throw AlertActionError.noSuchAlert(id) }
+        return result
+    }
+
+    private func step(_ body: (inout AlertEngine) throws -> [AlertTransition]) throws {
+        try step { engine, _ in try body(&engine) }
+    }
+
+    /// Runs one engine step and, if it changed anything, journals, logs and streams it. If the journal
+    /// refuses the step, the engine goes back to its state before it, so memory never runs ahead of the file.
+    private func step(_ body: (inout AlertEngine, AlertJournal) throws -> [AlertTransition]) throws {
+        let transitions = try inner.withLock { inner -> [AlertTransition] in
+            let before = inner.engine
+            let transitions = try body(&inner.engine, inner.journal)
+            var unchanged = before.state
+            unchanged.clock = inner.engine.state.clock
+            let changed = unchanged != inner.engine.state
+            guard changed || !transitions.isEmpty else { return [] }
+            do {
+                try inner.journal.record(transitions, state: inner.engine.state)
+            } catch {
+                inner.engine = before
+                throw error
+            }
+            do {
+                try inner.log.append(transitions.map { TransitionRecord($0).jsonLine })
+            } catch {
+                // The journal has it; the log catches up from the journal at the next start.
+                logger.error("alert log write failed", metadata: ["error": "\(error)"])
+            }
+            for transition in transitions {
+                for (id, continuation) in inner.subscribers {
+                    if case .dropped = continuation.yield(transition) {
+                        continuation.finish()
+                        inner.subscribers[id] = nil
+                    }
+                }
+            }
+            return transitions
+        }
+        for transition in transitions {
+            logger.notice(
+                "alert \(transition.kind.rawValue): \(transition.alert.summary)",
+                metadata: [
+                    "alert.id": "\(transition.alert.id)", "alert.fingerprint": "\(transition.alert.fingerprint)",
+                    "alert.sequence": "\(transition.sequence)", "alert.note": "\(transition.note)",
+                ])
+        }
+    }
+}

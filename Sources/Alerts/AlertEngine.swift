@@ -1,0 +1,410 @@
+import Beaches
+import FeedCore
+
+/// The alert rules of DESIGN §6 as a pure state machine: readings and the clock in, transitions out.
+///
+/// Nothing here does I/O; `AlertCenter` journals, logs and streams what the engine returns. The engine's time
+/// only moves forward, and every transition carries the time it happened in the readings' time: a hold that
+/// ran out while the daemon was down resolves at the hold's end, not at the restart.
+///
+/// Readings are applied idempotently: a repeated report of the current state, a redelivered sample or a rain
+/// reading seen twice changes nothing, so a burst replayed after a crash neither re-notifies nor double-counts.
+public struct AlertEngine: Sendable {
+    public private(set) var policy: AlertPolicy
+    public private(set) var state: EngineState
+    private var output: [AlertTransition] = []
+
+    public init(policy: AlertPolicy, state: EngineState = EngineState()) {
+        self.policy = policy
+        self.state = state
+    }
+
+    /// Applies a new policy (a configuration reload), keeping alerts and tracks. Links that no longer exist
+    /// stop feeding alerts; open alerts run their course.
+    public mutating func replacePolicy(_ policy: AlertPolicy) {
+        self.policy = policy
+    }
+
+    public var openAlerts: [Alert] { state.open.values.sorted { $0.id < $1.id } }
+
+    public func openAlert(_ fingerprint: AlertFingerprint) -> Alert? { state.open[fingerprint] }
+
+    /// The current condition of an outfall, as a beach's sewage evidence.
+    public func condition(ofOutfall id: SensorID) -> OutfallCondition {
+        guard let track = state.outfalls[id] else { return .unknown }
+        switch track.state {
+        case .discharging: return .discharging(since: track.since)
+        case .offline: return .offline(since: track.since)
+        case .stopped:
+            // The hold is the beach's alert: a stop inside some linked beach's open alert is a recent discharge.
+            let holding = (policy.outfalls[id] ?? []).compactMap { state.open[AlertFingerprint(.sewageDischarge, $0)] }
+                .filter { $0.causes.contains(id.rawValue) }
+            if let alert = holding.first, let stopped = track.lastStop {
+                return .recentDischarge(stoppedAt: stopped, until: alert.endsAt)
+            }
+            return .clear
+        }
+    }
+
+    // MARK: Input
+
+    /// Applies accepted readings (any sensors; those the policy does not mention are ignored).
+    public mutating func apply(_ readings: [Reading]) -> [AlertTransition] {
+        for reading in readings {
+            advanceClock(to: reading.time)
+            switch reading.metric {
+            case .overflowState:
+                if let reported = OverflowState(value: reading.value) {
+                    outfallReported(SensorID(reading.sensor.rawValue), reported, at: reading.time)
+                }
+            case .ecoli, .enterococci:
+                sampleReported(reading)
+            case .rainMillimetres:
+                rainReported(reading)
+            default:
+                break
+            }
+        }
+        return takeOutput()
+    }
+
+    /// Moves the clock to `time`: holds that have run out resolve, pending alerts that waited long enough fire,
+    /// rain totals that fell resolve their alerts.
+    public mutating func advance(to time: Timestamp) -> [AlertTransition] {
+        advanceClock(to: time)
+        return takeOutput()
+    }
+
+    // MARK: Operator actions
+
+    /// Marks an alert acknowledged. `alert` is the journal's copy, for alerts no longer open.
+    public mutating func acknowledge(_ alert: Alert, note: OperatorNote) -> [AlertTransition] {
+        var current = latest(alert)
+        current.acknowledged = note
+        store(current)
+        emit(.acknowledged, current, at: note.at, note: "acknowledged by \(note.by)")
+        return takeOutput()
+    }
+
+    /// Silences an alert's notifications until `until`; it stays open and visible.
+    public mutating func silence(_ alert: Alert, until: Timestamp, note: OperatorNote) -> [AlertTransition] {
+        var current = latest(alert)
+        current.silencedUntil = until
+        store(current)
+        emit(.silenced, current, at: note.at, note: "silenced by \(note.by) until \(until.iso8601)")
+        return takeOutput()
+    }
+
+    /// Marks an alert "not genuine" (a faulty monitor, a test). Under `NotGenuinePolicy.resolve` an open
+    /// alert resolves now; the outfall's ongoing report does not raise it again, only a new spill does.
+    public mutating func markNotGenuine(_ alert: Alert, note: OperatorNote) -> [AlertTransition] {
+        var current = latest(alert)
+        current.notGenuine = note
+        store(current)
+        _ = emit(.notGenuine, current, at: note.at, note: "marked not genuine by \(note.by): \(note.reason ?? "")")
+        if policy.notGenuine == .resolve, current.isOpen {
+            resolve(current, at: max(note.at, current.startedAt), note: "resolved: not genuine")
+        }
+        return takeOutput()
+    }
+
+    /// The engine's copy of `alert` if it is still open, else the journal's.
+    private func latest(_ alert: Alert) -> Alert {
+        state.open[alert.fingerprint].flatMap { $0.id == alert.id ? $0 : nil } ?? alert
+    }
+
+    // MARK: Outfalls
+
+    private mutating func outfallReported(_ id: SensorID, _ reported: OverflowState, at time: Timestamp) {
+        guard let beaches = policy.outfalls[id] else { return }
+        var track = state.outfalls[id] ?? OutfallTrack(state: reported, since: time, firstHeard: time)
+        let isNew = state.outfalls[id] == nil
+        // A late report of an older state must not flip the current one; it is stored in the series anyway.
+        guard isNew || (track.state != reported && time >= track.since) else {
+            if !isNew, track.state == reported { track.lastHeard = max(track.lastHeard, time); state.outfalls[id] = track }
+            return
+        }
+        let previous: OverflowState? = isNew ? nil : track.state
+        track.state = reported
+        track.since = time
+        track.lastHeard = time
+        switch reported {
+        case .discharging:
+            track.dischargingWhenLost = false
+            state.outfalls[id] = track
+            for beach in beaches { dischargeStarted(on: beach, by: id, at: time) }
+        case .stopped:
+            if previous == .discharging || (previous == .offline && track.dischargingWhenLost) {
+                track.lastStop = time
+            }
+            track.dischargingWhenLost = false
+            state.outfalls[id] = track
+            for beach in beaches { dischargeCauseEnded(on: beach, at: time) }
+        case .offline:
+            track.dischargingWhenLost = previous == .discharging
+            state.outfalls[id] = track
+            outfallLost(id, beaches: beaches, at: time)
+        }
+        if previous == .offline, reported != .offline, var lost = state.open[AlertFingerprint(.outfallOffline, id.rawValue)] {
+            lost.causes = []
+            resolve(lost, at: time, note: "outfall \(id) reports again (\(reported.name))")
+        }
+    }
+
+    private mutating func dischargeStarted(on beach: String, by outfall: SensorID, at time: Timestamp) {
+        let fingerprint = AlertFingerprint(.sewageDischarge, beach)
+        if var alert = state.open[fingerprint] {
+            // A spill during the hold (or beside another outfall's) merges into the open alert.
+            if !alert.causes.contains(outfall.rawValue) { alert.causes.append(outfall.rawValue) }
+            alert.spills += 1
+            alert.endsAt = nil
+            alert.stoppedAt = nil
+            alert.summary = "Sewage discharge: outfall \(outfall) discharging since \(time.iso8601)"
+            store(alert)
+            emit(.updated, alert, at: time, note: "outfall \(outfall) started discharging; merged (spill \(alert.spills))")
+        } else {
+            let alert = newAlert(
+                fingerprint, beaches: [beach], at: time, causes: [outfall.rawValue],
+                summary: "Sewage discharge: outfall \(outfall) discharging since \(time.iso8601)")
+            fire(alert, at: time, note: "outfall \(outfall) started discharging")
+        }
+    }
+
+    /// A linked outfall stopped: once none is discharging (or lost while discharging), the hold begins.
+    private mutating func dischargeCauseEnded(on beach: String, at time: Timestamp) {
+        let fingerprint = AlertFingerprint(.sewageDischarge, beach)
+        guard var alert = state.open[fingerprint], alert.endsAt == nil, alert.stoppedAt == nil else { return }
+        let stillActive = policy.outfalls(reaching: beach).filter { id in
+            guard let track = state.outfalls[id] else { return false }
+            return track.state == .discharging || (track.state == .offline && track.dischargingWhenLost)
+        }
+        guard stillActive.isEmpty else { return }
+        alert.stoppedAt = time
+        switch policy.beach(beach)?.clearance ?? .hold {
+        case .hold:
+            let until = time.adding(seconds: policy.holdSeconds)
+            alert.endsAt = until
+            alert.summary = "Sewage discharge stopped at \(time.iso8601); warning holds until \(until.iso8601)"
+            store(alert)
+            emit(.updated, alert, at: time, note: "discharge stopped; hold until \(until.iso8601)")
+        case .cleanSample:
+            alert.summary = "Sewage discharge stopped at \(time.iso8601); warning holds until a clean sample"
+            store(alert)
+            emit(.updated, alert, at: time, note: "discharge stopped; holds until a clean sample")
+        }
+    }
+
+    private mutating func outfallLost(_ id: SensorID, beaches: [String], at time: Timestamp) {
+        let fingerprint = AlertFingerprint(.outfallOffline, id.rawValue)
+        guard state.open[fingerprint] == nil else { return }
+        let alert = newAlert(
+            fingerprint, beaches: beaches, at: time, causes: [id.rawValue],
+            summary: "Outfall \(id) monitor offline since \(time.iso8601): sewage state unknown")
+        if policy.offlineRaiseAfterSeconds <= 0 {
+            fire(alert, at: time, note: "monitor offline")
+        } else {
+            store(alert)
+            state.raiseAt[fingerprint] = time.adding(seconds: policy.offlineRaiseAfterSeconds)
+            emit(.pending, alert, at: time, note: "monitor offline; fires if still offline after \(Int(policy.offlineRaiseAfterSeconds)) s")
+        }
+    }
+
+    // MARK: Samples
+
+    private mutating func sampleReported(_ reading: Reading) {
+        for beachID in policy.beachesByProbe[reading.sensor] ?? [] {
+            guard let beach = policy.beach(beachID) else { continue }
+            var samples = state.samples[beachID] ?? ProbeSamples()
+            let sample = Sample(time: reading.time, value: reading.value)
+            if reading.metric == .ecoli {
+                guard sample.time >= samples.ecoli?.time ?? sample.time else { continue }
+                samples.ecoli = sample
+            } else {
+                guard sample.time >= samples.enterococci?.time ?? sample.time else { continue }
+                samples.enterococci = sample
+            }
+            state.samples[beachID] = samples
+            contaminationCheck(beach, samples, at: reading.time)
+            cleanSampleCheck(beach, samples, at: reading.time)
+        }
+    }
+
+    private mutating func contaminationCheck(_ beach: AlertPolicy.Beach, _ samples: ProbeSamples, at time: Timestamp) {
+        let limits = beach.thresholds
+        let poorEcoli = samples.ecoli.map { $0.value > limits.poorEcoli } ?? false
+        let poorEnterococci = samples.enterococci.map { $0.value > limits.poorEnterococci } ?? false
+        let fingerprint = AlertFingerprint(.contamination, beach.id)
+        let worst = [poorEcoli ? samples.ecoli : nil, poorEnterococci ? samples.enterococci : nil].compactMap { $0 }
+        if let highest = worst.max(by: { $0.value < $1.value }) {
+            let parameters = [poorEcoli ? "E. coli \(Int(samples.ecoli!.value))" : nil,
+                              poorEnterococci ? "enterococci \(Int(samples.enterococci!.value))" : nil]
+                .compactMap { $0 }.joined(separator: ", ")
+            let summary = "Poor sample at \(time.iso8601): \(parameters) CFU/100 mL"
+            if var alert = state.open[fingerprint] {
+                guard alert.value != highest.value || alert.summary != summary else { return }
+                alert.value = highest.value
+                alert.summary = summary
+                store(alert)
+                emit(.updated, alert, at: time, note: "another poor sample")
+            } else {
+                var alert = newAlert(fingerprint, beaches: [beach.id], at: time, causes: [beach.probe?.rawValue ?? ""], summary: summary)
+                alert.value = highest.value
+                fire(alert, at: time, note: "poor sample")
+            }
+        } else if let alert = state.open[fingerprint] {
+            resolve(alert, at: time, note: "a later sample is no longer poor")
+        }
+    }
+
+    /// Under `DischargeClearance.cleanSample`, a good sample after the stop ends the discharge alert.
+    private mutating func cleanSampleCheck(_ beach: AlertPolicy.Beach, _ samples: ProbeSamples, at time: Timestamp) {
+        guard beach.clearance == .cleanSample,
+            let alert = state.open[AlertFingerprint(.sewageDischarge, beach.id)], let stopped = alert.stoppedAt
+        else { return }
+        let after = [samples.ecoli, samples.enterococci].compactMap { $0 }.filter { $0.time > stopped }
+        guard !after.isEmpty,
+            beach.thresholds.quality(
+                ecoli: samples.ecoli.flatMap { $0.time > stopped ? $0.value : nil },
+                enterococci: samples.enterococci.flatMap { $0.time > stopped ? $0.value : nil }) == .good
+        else { return }
+        resolve(alert, at: time, note: "clean sample after the stop")
+    }
+
+    // MARK: Rain
+
+    private mutating func rainReported(_ reading: Reading) {
+        guard let gauge = policy.rainGauges[reading.sensor] else { return }
+        var window = state.rain[reading.sensor] ?? []
+        // Keyed by time: a redelivered reading replaces itself instead of counting twice.
+        if let index = window.firstIndex(where: { $0.time == reading.time }) {
+            window[index].value = reading.value
+        } else {
+            window.append(Sample(time: reading.time, value: reading.value))
+            window.sort { $0.time < $1.time }
+        }
+        state.rain[reading.sensor] = window
+        let total = rainTotal(reading.sensor, at: state.clock)
+        guard total >= gauge.alertMillimetres else { return }
+        for beach in gauge.beaches {
+            let fingerprint = AlertFingerprint(.heavyRain, beach)
+            let summary = "Heavy rain: \(formatted(total)) mm in 24 h at \(reading.sensor) (alert level \(formatted(gauge.alertMillimetres)) mm)"
+            if var alert = state.open[fingerprint] {
+                alert.value = max(alert.value ?? 0, total)
+                store(alert)
+            } else {
+                var alert = newAlert(fingerprint, beaches: [beach], at: reading.time, causes: [reading.sensor.rawValue], summary: summary)
+                alert.value = total
+                fire(alert, at: reading.time, note: "24 h rainfall reached the alert level")
+            }
+        }
+    }
+
+    /// Rain in the 24 h ending at `time`, from readings at or before `time`.
+    private func rainTotal(_ gauge: SensorID, at time: Timestamp) -> Double {
+        let from = time.adding(seconds: -86_400)
+        return (state.rain[gauge] ?? []).lazy.filter { $0.time > from && $0.time <= time }.map(\.value).reduce(0, +)
+    }
+
+    /// When the rain alerts of `gauge` should resolve, walking the moments readings leave the 24 h window.
+    private mutating func expireRain(upTo time: Timestamp) {
+        for (gauge, rule) in policy.rainGauges.sorted(by: { $0.key < $1.key }) {
+            let window = state.rain[gauge] ?? []
+            let clearBelow = rule.alertMillimetres * policy.rainClearRatio
+            for sample in window {
+                let leaves = sample.time.adding(seconds: 86_400)
+                guard leaves <= time else { break }
+                guard rainTotal(gauge, at: leaves) < clearBelow else { continue }
+                for beach in rule.beaches {
+                    guard let alert = state.open[AlertFingerprint(.heavyRain, beach)], alert.startedAt < leaves else { continue }
+                    // Another gauge of the beach may still be over its level.
+                    let others = (policy.gaugesByBeach[beach] ?? []).filter { $0 != gauge }
+                    guard others.allSatisfy({ other in
+                        rainTotal(other, at: leaves) < (policy.rainGauges[other]?.alertMillimetres ?? 0) * policy.rainClearRatio
+                    }) else { continue }
+                    resolve(alert, at: leaves, note: "24 h rainfall fell below \(formatted(clearBelow)) mm")
+                }
+            }
+            state.rain[gauge] = window.filter { $0.time > time.adding(seconds: -86_400) }
+        }
+    }
+
+    // MARK: Time
+
+    private mutating func advanceClock(to time: Timestamp) {
+        guard time > state.clock else { return }
+        // Whatever fell due before `time`, in time order.
+        var due: [(time: Timestamp, fingerprint: AlertFingerprint)] = []
+        for (fingerprint, alert) in state.open {
+            if let ends = alert.endsAt, ends <= time { due.append((ends, fingerprint)) }
+        }
+        for (fingerprint, raise) in state.raiseAt where raise <= time { due.append((raise, fingerprint)) }
+        for item in due.sorted(by: { ($0.time, $0.fingerprint.description) < ($1.time, $1.fingerprint.description) }) {
+            guard let alert = state.open[item.fingerprint] else { continue }
+            if alert.state == .pending {
+                state.raiseAt[item.fingerprint] = nil
+                fire(alert, at: item.time, note: "still \(alert.fingerprint.rule == .outfallOffline ? "offline" : "true") after the raise delay")
+            } else if let ends = alert.endsAt, ends <= time {
+                resolve(alert, at: ends, note: "hold ended")
+            }
+        }
+        expireRain(upTo: time)
+        state.clock = time
+    }
+
+    // MARK: Bookkeeping
+
+    private mutating func newAlert(
+        _ fingerprint: AlertFingerprint, beaches: [String], at time: Timestamp, causes: [String], summary: String
+    ) -> Alert {
+        state.nextAlertID += 1
+        return Alert(
+            id: state.nextAlertID, fingerprint: fingerprint, state: .pending, beaches: beaches, startedAt: time,
+            firedAt: nil, endsAt: nil, resolvedAt: nil, causes: causes, spills: fingerprint.rule == .sewageDischarge ? 1 : 0,
+            value: nil, summary: summary)
+    }
+
+    private mutating func fire(_ alert: Alert, at time: Timestamp, note: String) {
+        var alert = alert
+        alert.state = .firing
+        alert.firedAt = time
+        store(alert)
+        emit(.firing, alert, at: time, note: note)
+    }
+
+    private mutating func resolve(_ alert: Alert, at time: Timestamp, note: String) {
+        var alert = alert
+        alert.state = .resolved
+        alert.resolvedAt = time
+        state.raiseAt[alert.fingerprint] = nil
+        store(alert)
+        emit(.resolved, alert, at: time, note: note)
+    }
+
+    /// Keeps an open alert in the open set (or drops a resolved one from it).
+    private mutating func store(_ alert: Alert) {
+        guard let open = state.open[alert.fingerprint], open.id != alert.id else {
+            state.open[alert.fingerprint] = alert.isOpen ? alert : nil
+            return
+        }
+        // An older alert of the same fingerprint (an operator acting on history) leaves the open one alone.
+    }
+
+    @discardableResult
+    private mutating func emit(_ kind: TransitionKind, _ alert: Alert, at time: Timestamp, note: String) -> AlertTransition {
+        state.lastSequence += 1
+        let transition = AlertTransition(sequence: state.lastSequence, kind: kind, at: time, alert: alert, note: note)
+        output.append(transition)
+        return transition
+    }
+
+    private mutating func takeOutput() -> [AlertTransition] {
+        defer { output.removeAll(keepingCapacity: true) }
+        return output
+    }
+}
+
+/// Millimetres with at most one decimal.
+private func formatted(_ millimetres: Double) -> String {
+    let tenths = (millimetres * 10).rounded()
+    return tenths.truncatingRemainder(dividingBy: 10) == 0 ? String(Int(tenths / 10)) : String(tenths / 10)
+}

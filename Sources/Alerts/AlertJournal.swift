@@ -1,0 +1,282 @@
+import Beaches
+import FeedCore
+import Foundation
+import Storage
+
+/// Problems with the alert journal's file, worded for the operator.
+public struct JournalError: Error, CustomStringConvertible, Sendable {
+    public var path: String
+    public var problem: String
+    public var description: String { "alert journal \(path): \(problem)" }
+}
+
+/// Which alerts a listing wants.
+public struct AlertFilter: Sendable, Equatable {
+    public enum States: String, Sendable, CaseIterable {
+        /// Pending or firing.
+        case active
+        case resolved
+        case all
+    }
+
+    public var states: States
+    public var beach: String?
+    public var rule: AlertRule?
+    /// Alerts that were open at some moment at or after this time.
+    public var since: Timestamp?
+    /// Alerts with an id below this one (paging backwards through history).
+    public var beforeID: Int64?
+    public var limit: Int
+
+    public init(
+        states: States = .all, beach: String? = nil, rule: AlertRule? = nil, since: Timestamp? = nil,
+        beforeID: Int64? = nil, limit: Int = 100
+    ) {
+        self.states = states
+        self.beach = beach
+        self.rule = rule
+        self.since = since
+        self.beforeID = beforeID
+        self.limit = limit
+    }
+}
+
+/// The alert journal: every alert, every transition, the engine's state and the municipal orders, in a SQLite
+/// file of its own (so alert writes never wait behind a burst of readings).
+///
+/// One transaction per engine step: a transition is journalled together with the state it leads to, so a
+/// restart resumes exactly there. Not thread-safe: `AlertCenter` owns it behind its lock.
+final class AlertJournal {
+    static let applicationID: Int64 = 0x4346_414C
+    static let migrations = [
+        """
+        CREATE TABLE alerts (
+            id INTEGER PRIMARY KEY,
+            rule TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            state TEXT NOT NULL,
+            started_at INTEGER NOT NULL,
+            resolved_at INTEGER,
+            body TEXT NOT NULL
+        );
+        CREATE INDEX alerts_state ON alerts (state, id);
+        CREATE TABLE alert_beaches (
+            beach TEXT NOT NULL,
+            alert_id INTEGER NOT NULL,
+            PRIMARY KEY (beach, alert_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE transitions (
+            sequence INTEGER PRIMARY KEY,
+            alert_id INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            at INTEGER NOT NULL,
+            body TEXT NOT NULL
+        );
+        CREATE INDEX transitions_alert ON transitions (alert_id, sequence);
+        CREATE TABLE engine (
+            key TEXT PRIMARY KEY,
+            body TEXT NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE overrides (
+            id INTEGER PRIMARY KEY,
+            beach TEXT NOT NULL,
+            lifted_at INTEGER,
+            body TEXT
+        );
+        CREATE INDEX overrides_beach ON overrides (beach, id);
+        """
+    ]
+
+    private let database: SQLiteDatabase
+    private let encoder = JSONEncoder()
+    private let decoder = JSONDecoder()
+
+    init(path: String, synchronousFull: Bool) throws {
+        do {
+            database = try SQLiteDatabase(path: path)
+            try database.migrate(applicationID: Self.applicationID, migrations: Self.migrations)
+            try database.execute("PRAGMA journal_mode = WAL")
+            try database.execute("PRAGMA synchronous = \(synchronousFull ? "FULL" : "NORMAL")")
+        } catch SchemaProblem.foreign {
+            throw JournalError(path: path, problem: "this SQLite file belongs to another application; left untouched")
+        } catch SchemaProblem.newer(let found, let supported) {
+            throw JournalError(path: path, problem: "schema version \(found) is newer than this daemon understands (\(supported))")
+        } catch let error as SQLiteError where error.isCorruptOrForeign {
+            throw JournalError(path: path, problem: "not a SQLite database, or damaged (\(error.message)); left untouched")
+        }
+    }
+
+    func close() { database.close() }
+
+    // MARK: Writing
+
+    /// Journals one engine step: the transitions, the alerts as they now stand, and the engine's state.
+    func record(_ transitions: [AlertTransition], state: EngineState?) throws {
+        guard !transitions.isEmpty || state != nil else { return }
+        try database.transaction {
+            for transition in transitions {
+                try write(transition.alert)
+                let insert = try database.statement(
+                    "INSERT INTO transitions (sequence, alert_id, kind, at, body) VALUES (?, ?, ?, ?, ?)")
+                defer { insert.reset() }
+                try insert.bind(transition.sequence, at: 1)
+                try insert.bind(transition.alert.id, at: 2)
+                try insert.bind(transition.kind.rawValue, at: 3)
+                try insert.bind(transition.at.milliseconds, at: 4)
+                try insert.bind(try json(transition), at: 5)
+                _ = try insert.step()
+            }
+            if let state {
+                let upsert = try database.statement(
+                    "INSERT INTO engine (key, body) VALUES ('state', ?) ON CONFLICT (key) DO UPDATE SET body = excluded.body")
+                defer { upsert.reset() }
+                try upsert.bind(try json(state), at: 1)
+                _ = try upsert.step()
+            }
+        }
+    }
+
+    private func write(_ alert: Alert) throws {
+        let upsert = try database.statement(
+            """
+            INSERT INTO alerts (id, rule, subject, state, started_at, resolved_at, body) VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (id) DO UPDATE SET state = excluded.state, resolved_at = excluded.resolved_at, body = excluded.body
+            """)
+        defer { upsert.reset() }
+        try upsert.bind(alert.id, at: 1)
+        try upsert.bind(alert.fingerprint.rule.rawValue, at: 2)
+        try upsert.bind(alert.fingerprint.subject, at: 3)
+        try upsert.bind(alert.state.rawValue, at: 4)
+        try upsert.bind(alert.startedAt.milliseconds, at: 5)
+        if let resolved = alert.resolvedAt { try upsert.bind(resolved.milliseconds, at: 6) } else { try upsert.bindNull(at: 6) }
+        try upsert.bind(try json(alert), at: 7)
+        _ = try upsert.step()
+        for beach in alert.beaches {
+            let link = try database.statement("INSERT OR IGNORE INTO alert_beaches (beach, alert_id) VALUES (?, ?)")
+            defer { link.reset() }
+            try link.bind(beach, at: 1)
+            try link.bind(alert.id, at: 2)
+            _ = try link.step()
+        }
+    }
+
+    /// Records a municipal order (or, with `nil`, lifts the current one) for `beach`.
+    func setOverride(_ override: BeachOverride?, beach: String, at time: Timestamp) throws {
+        try database.transaction {
+            let lift = try database.statement("UPDATE overrides SET lifted_at = ? WHERE beach = ? AND lifted_at IS NULL")
+            defer { lift.reset() }
+            try lift.bind(time.milliseconds, at: 1)
+            try lift.bind(beach, at: 2)
+            _ = try lift.step()
+            guard let override else { return }
+            let insert = try database.statement("INSERT INTO overrides (beach, body) VALUES (?, ?)")
+            defer { insert.reset() }
+            try insert.bind(beach, at: 1)
+            try insert.bind(try json(override), at: 2)
+            _ = try insert.step()
+        }
+    }
+
+    // MARK: Reading
+
+    func engineState() throws -> EngineState? {
+        let select = try database.statement("SELECT body FROM engine WHERE key = 'state'")
+        defer { select.reset() }
+        guard try select.step() else { return nil }
+        return try decoder.decode(EngineState.self, from: Data(select.string(at: 0).utf8))
+    }
+
+    /// The orders in force (not lifted), by beach.
+    func overrides() throws -> [String: BeachOverride] {
+        let select = try database.statement("SELECT beach, body FROM overrides WHERE lifted_at IS NULL ORDER BY id")
+        defer { select.reset() }
+        var result: [String: BeachOverride] = [:]
+        while try select.step() {
+            result[select.string(at: 0)] = try decoder.decode(BeachOverride.self, from: Data(select.string(at: 1).utf8))
+        }
+        return result
+    }
+
+    func alert(id: Int64) throws -> Alert? {
+        let select = try database.statement("SELECT body FROM alerts WHERE id = ?")
+        defer { select.reset() }
+        try select.bind(id, at: 1)
+        guard try select.step() else { return nil }
+        return try decoder.decode(Alert.self, from: Data(select.string(at: 0).utf8))
+    }
+
+    /// Alerts matching `filter`, newest first.
+    func alerts(_ filter: AlertFilter) throws -> [Alert] {
+        var conditions: [String] = []
+        var values: [Int64] = []
+        var strings: [String] = []
+        var sql = "SELECT alerts.body FROM alerts"
+        if let beach = filter.beach {
+            sql = "SELECT alerts.body FROM alert_beaches JOIN alerts ON alerts.id = alert_beaches.alert_id"
+            conditions.append("alert_beaches.beach = :beach")
+            strings.append(beach)
+        }
+        switch filter.states {
+        case .active: conditions.append("alerts.state != 'resolved'")
+        case .resolved: conditions.append("alerts.state = 'resolved'")
+        case .all: break
+        }
+        if let rule = filter.rule {
+            conditions.append("alerts.rule = :rule")
+            strings.append(rule.rawValue)
+        }
+        if let since = filter.since {
+            conditions.append("(alerts.resolved_at IS NULL OR alerts.resolved_at >= :since)")
+            values.append(since.milliseconds)
+        }
+        if let before = filter.beforeID {
+            conditions.append("alerts.id < :before")
+            values.append(before)
+        }
+        sql += (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
+            + " ORDER BY alerts.id DESC LIMIT :limit"
+        values.append(Int64(max(0, filter.limit)))
+        // Text parameters come first in the statement, then the numbers, in the order appended above.
+        let statement = try database.statement(sql)
+        defer { statement.reset() }
+        var position: Int32 = 1
+        for string in strings {
+            try statement.bind(string, at: position)
+            position += 1
+        }
+        for value in values {
+            try statement.bind(value, at: position)
+            position += 1
+        }
+        var result: [Alert] = []
+        while try statement.step() {
+            result.append(try decoder.decode(Alert.self, from: Data(statement.string(at: 0).utf8)))
+        }
+        return result
+    }
+
+    /// Transitions after `sequence`, oldest first; of one alert if `alertID` is given.
+    func transitions(after sequence: Int64, alertID: Int64? = nil, limit: Int) throws -> [AlertTransition] {
+        let statement = try database.statement(
+            alertID == nil
+                ? "SELECT body FROM transitions WHERE sequence > ? ORDER BY sequence LIMIT ?"
+                : "SELECT body FROM transitions WHERE sequence > ? AND alert_id = ? ORDER BY sequence LIMIT ?")
+        defer { statement.reset() }
+        try statement.bind(sequence, at: 1)
+        if let alertID {
+            try statement.bind(alertID, at: 2)
+            try statement.bind(Int64(limit), at: 3)
+        } else {
+            try statement.bind(Int64(limit), at: 2)
+        }
+        var result: [AlertTransition] = []
+        while try statement.step() {
+            result.append(try decoder.decode(AlertTransition.self, from: Data(statement.string(at: 0).utf8)))
+        }
+        return result
+    }
+
+    private func json(_ value: some Encodable) throws -> String {
+        String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}

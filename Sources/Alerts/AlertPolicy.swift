@@ -1,0 +1,99 @@
+import Beaches
+import FeedCore
+
+/// How a beach's discharge alert ends once every linked outfall has stopped.
+public enum DischargeClearance: String, Sendable, Codable, CaseIterable {
+    /// After the hold time (48 h by default), whatever the samples say.
+    case hold
+    /// At the first clean sample (good on every parameter measured) taken after the stop.
+    case cleanSample = "clean_sample"
+}
+
+/// What marking an alert "not genuine" does.
+public enum NotGenuinePolicy: String, Sendable, Codable, CaseIterable {
+    /// The alert resolves at once (swimmers are no longer warned); it stays in the history, marked.
+    case resolve
+    /// The alert is only marked, and runs its course.
+    case flag
+}
+
+/// The rules the alert engine applies: which sensors concern which beaches, and the limits. Built from the
+/// daemon's configuration; replaced as a whole on reload.
+public struct AlertPolicy: Sendable {
+    public struct Beach: Sendable {
+        public var id: String
+        /// The probe whose E. coli and enterococci samples grade the water.
+        public var probe: SensorID?
+        public var thresholds: SampleThresholds
+        public var clearance: DischargeClearance
+
+        public init(id: String, probe: SensorID?, thresholds: SampleThresholds, clearance: DischargeClearance = .hold) {
+            self.id = id
+            self.probe = probe
+            self.thresholds = thresholds
+            self.clearance = clearance
+        }
+    }
+
+    public struct RainGauge: Sendable {
+        public var beaches: [String]
+        /// Rain in the last 24 h, mm, at or above which the beaches get a preventive alert.
+        public var alertMillimetres: Double
+
+        public init(beaches: [String], alertMillimetres: Double) {
+            self.beaches = beaches
+            self.alertMillimetres = alertMillimetres
+        }
+    }
+
+    public var beaches: [Beach]
+    /// Each outfall and the beaches it can reach.
+    public var outfalls: [SensorID: [String]]
+    public var rainGauges: [SensorID: RainGauge]
+    /// How long a discharge alert holds after the stop (48 h by default, DESIGN §6).
+    public var holdSeconds: Double
+    /// How long an outfall must stay offline before its monitoring alert fires (one missed report is not an
+    /// incident).
+    public var offlineRaiseAfterSeconds: Double
+    /// A rain alert clears when the 24 h total falls below this share of the alert level (hysteresis).
+    public var rainClearRatio: Double
+    public var notGenuine: NotGenuinePolicy
+
+    public init(
+        beaches: [Beach], outfalls: [SensorID: [String]], rainGauges: [SensorID: RainGauge] = [:],
+        holdSeconds: Double = 48 * 3_600, offlineRaiseAfterSeconds: Double = 900, rainClearRatio: Double = 0.8,
+        notGenuine: NotGenuinePolicy = .resolve
+    ) {
+        self.beaches = beaches
+        self.outfalls = outfalls
+        self.rainGauges = rainGauges
+        self.holdSeconds = holdSeconds
+        self.offlineRaiseAfterSeconds = offlineRaiseAfterSeconds
+        self.rainClearRatio = rainClearRatio
+        self.notGenuine = notGenuine
+        var beachesByProbe: [SensorID: [String]] = [:]
+        for beach in beaches {
+            if let probe = beach.probe { beachesByProbe[probe, default: []].append(beach.id) }
+        }
+        self.beachesByProbe = beachesByProbe
+        beachByID = Dictionary(beaches.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        var outfallsByBeach: [String: [SensorID]] = [:]
+        for (outfall, beaches) in outfalls.sorted(by: { $0.key < $1.key }) {
+            for beach in beaches { outfallsByBeach[beach, default: []].append(outfall) }
+        }
+        self.outfallsByBeach = outfallsByBeach
+        var gaugesByBeach: [String: [SensorID]] = [:]
+        for (gauge, rule) in rainGauges.sorted(by: { $0.key < $1.key }) {
+            for beach in rule.beaches { gaugesByBeach[beach, default: []].append(gauge) }
+        }
+        self.gaugesByBeach = gaugesByBeach
+    }
+
+    let beachesByProbe: [SensorID: [String]]
+    let beachByID: [String: Beach]
+    let outfallsByBeach: [String: [SensorID]]
+    let gaugesByBeach: [String: [SensorID]]
+
+    public func beach(_ id: String) -> Beach? { beachByID[id] }
+    public func outfalls(reaching beach: String) -> [SensorID] { outfallsByBeach[beach] ?? [] }
+}

@@ -1,0 +1,97 @@
+import FeedCore
+import Foundation
+
+/// An alert as the outside world reads it (HTTP, the Server-Sent Events stream, the JSON Lines log):
+/// snake_case names and RFC 3339 times.
+public struct AlertRecord: Encodable, Sendable, Equatable {
+    public struct Note: Encodable, Sendable, Equatable {
+        public var by: String
+        public var at: String
+        public var reason: String?
+
+        init(_ note: OperatorNote) {
+            by = note.by
+            at = note.at.iso8601
+            reason = note.reason
+        }
+    }
+
+    public var id: Int64
+    public var rule: String
+    public var subject: String
+    public var fingerprint: String
+    public var state: String
+    public var beaches: [String]
+    public var startedAt: String
+    public var firedAt: String?
+    public var stoppedAt: String?
+    public var endsAt: String?
+    public var resolvedAt: String?
+    public var causes: [String]
+    public var spills: Int?
+    public var value: Double?
+    public var summary: String
+    public var acknowledged: Note?
+    public var silencedUntil: String?
+    public var notGenuine: Note?
+
+    public init(_ alert: Alert) {
+        id = alert.id
+        rule = alert.fingerprint.rule.rawValue
+        subject = alert.fingerprint.subject
+        fingerprint = alert.fingerprint.description
+        state = alert.state.rawValue
+        beaches = alert.beaches
+        startedAt = alert.startedAt.iso8601
+        firedAt = alert.firedAt?.iso8601
+        stoppedAt = alert.stoppedAt?.iso8601
+        endsAt = alert.endsAt?.iso8601
+        resolvedAt = alert.resolvedAt?.iso8601
+        causes = alert.causes
+        spills = alert.fingerprint.rule == .sewageDischarge ? alert.spills : nil
+        value = alert.value
+        summary = alert.summary
+        acknowledged = alert.acknowledged.map(Note.init)
+        silencedUntil = alert.silencedUntil?.iso8601
+        notGenuine = alert.notGenuine.map(Note.init)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, rule, subject, fingerprint, state, beaches, causes, spills, value, summary, acknowledged
+        case startedAt = "started_at"
+        case firedAt = "fired_at"
+        case stoppedAt = "stopped_at"
+        case endsAt = "ends_at"
+        case resolvedAt = "resolved_at"
+        case silencedUntil = "silenced_until"
+        case notGenuine = "not_genuine"
+    }
+}
+
+/// One transition as logged and streamed.
+public struct TransitionRecord: Encodable, Sendable, Equatable {
+    public var sequence: Int64
+    public var kind: String
+    public var at: String
+    public var note: String
+    public var alert: AlertRecord
+
+    public init(_ transition: AlertTransition) {
+        sequence = transition.sequence
+        kind = transition.kind.rawValue
+        at = transition.at.iso8601
+        note = transition.note
+        alert = AlertRecord(transition.alert)
+    }
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    /// One line of JSON, without the newline.
+    public var jsonLine: String {
+        (try? String(decoding: Self.encoder.encode(self), as: UTF8.self)) ?? "{}"
+    }
+}

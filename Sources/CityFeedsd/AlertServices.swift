@@ -1,0 +1,125 @@
+import Alerts
+import FeedCore
+import Foundation
+import Ingest
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// Moves the alert engine's clock every `interval` (holds running out, pending alerts firing) and ends the
+/// live streams on graceful shutdown, so an open SSE response never holds the server up.
+struct AlertClockService: Service {
+    let alerts: AlertCenter
+    let now: @Sendable () -> Timestamp
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            try? await cancelWhenGracefulShutdown {
+                while !Task.isCancelled {
+                    do {
+                        try alerts.advance(to: now())
+                    } catch {
+                        logger.error("alert clock step failed; retried next tick", metadata: ["error": "\(error)"])
+                    }
+                    try await Task.sleep(for: interval)
+                }
+            }
+        } onGracefulShutdown: {
+            alerts.finishSubscribers()
+        }
+    }
+}
+
+/// SIGHUP: reopens the alert log (after logrotate moved it).
+struct HangupService: Service {
+    let alerts: AlertCenter
+    let logger: Logger
+
+    func run() async throws {
+        let signals = await UnixSignalsSequence(trapping: .sighup)
+        try? await cancelWhenGracefulShutdown {
+            for await _ in signals {
+                do {
+                    try alerts.reopenLog()
+                    logger.notice("SIGHUP: alert log reopened")
+                } catch {
+                    logger.error("SIGHUP: the alert log could not be reopened", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+    }
+}
+
+/// Publishes each beach's status as a retained MQTT message (for apps and beach-side displays) whenever it
+/// changes, checking every `interval` (a second: cheap for a city's beaches, and far inside the hour UK law
+/// allows). Connects with its own client id; retries while the broker is away.
+struct BeachStatusPublisher: Service {
+    let status: CityStatus
+    let topic: String
+    let now: @Sendable () -> Timestamp
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        let configuration = status.configuration
+        try? await cancelWhenGracefulShutdown {
+            var publisher: MQTTPublisher?
+            var published: [String: Data] = [:]
+            defer { publisher?.close() }
+            while !Task.isCancelled {
+                if publisher == nil {
+                    publisher = try? MQTTPublisher(
+                        broker: configuration.broker, clientID: configuration.clientID + "-status",
+                        username: configuration.username, password: configuration.password, tls: configuration.tls)
+                }
+                if let publisher {
+                    let time = now()
+                    for beach in configuration.beaches {
+                        let message = BeachStatusMessage(status.beach(beach, now: time))
+                        guard let body = try? HTTPAPI.encoder.encode(message), published[beach.id] != body else { continue }
+                        do {
+                            try publisher.publish(
+                                topic: topic.replacingOccurrences(of: "{beach}", with: beach.id),
+                                payload: Array(body), qos: 1, retain: true)
+                            published[beach.id] = body
+                        } catch {
+                            logger.warning("beach status not published", metadata: ["beach": "\(beach.id)", "error": "\(error)"])
+                        }
+                    }
+                }
+                try await Task.sleep(for: interval)
+            }
+        }
+    }
+}
+
+/// What a beach's retained MQTT message carries: the status and why, without the ever-changing ages.
+struct BeachStatusMessage: Encodable {
+    var beach: String
+    var name: String
+    var status: String
+    var sewage: String
+    var reasons: [String]
+    var sampleTime: String?
+    var sampleQuality: String?
+    var alerts: [String]
+
+    init(_ document: BeachDocument) {
+        beach = document.id
+        name = document.name
+        status = document.status
+        sewage = document.sewage
+        reasons = document.reasons
+        sampleTime = document.sample.time
+        sampleQuality = document.sample.quality
+        alerts = document.alerts.map(\.summary)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case beach, name, status, sewage, reasons, alerts
+        case sampleTime = "sample_time"
+        case sampleQuality = "sample_quality"
+    }
+}

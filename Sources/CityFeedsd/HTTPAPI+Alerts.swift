@@ -1,0 +1,214 @@
+import Alerts
+import Beaches
+import FeedCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// `/v1/alerts…`: the alert journal, its live stream, and the operator's actions on alerts and beaches.
+extension HTTPAPI {
+    func addAlertRoutes(to router: Router<BasicRequestContext>) {
+        router.get("/v1/alerts") { request, _ in
+            let filter: AlertFilter
+            do throws(BadParameter) {
+                filter = try Self.alertFilter(request.uri.queryParameters, parseTime: parseTime)
+            } catch {
+                return problem(.badRequest, error.message)
+            }
+            let items = try status.alerts.alerts(filter).map(AlertRecord.init)
+            return json(ListDocument(generatedAt: now().iso8601, items: items))
+        }
+        router.get("/v1/alerts/stream") { request, _ in
+            try alertStream(request)
+        }
+        router.get("/v1/alerts/:id") { _, context in
+            let text = try context.parameters.require("id")
+            guard let id = Int64(text), let found = try status.alerts.alert(id: id) else {
+                return problem(.notFound, "No alert has the id '\(text)'.")
+            }
+            return json(AlertDetailDocument(alert: AlertRecord(found.alert), transitions: found.transitions.map(TransitionRecord.init)))
+        }
+        router.post("/v1/alerts/:id/acknowledge") { request, context in
+            try await alertAction(request, context) { id, body, time in
+                try status.alerts.acknowledge(id: id, note: OperatorNote(by: body.by, at: time, reason: body.reason))
+            }
+        }
+        router.post("/v1/alerts/:id/silence") { request, context in
+            try await alertAction(request, context) { id, body, time throws in
+                guard let minutes = body.minutes, minutes > 0, minutes <= 7 * 24 * 60 else {
+                    throw BadParameter(message: "Expected \"minutes\": how long to silence, from 1 to 10080.")
+                }
+                return try status.alerts.silence(
+                    id: id, until: time.adding(seconds: minutes * 60), note: OperatorNote(by: body.by, at: time, reason: body.reason))
+            }
+        }
+        router.post("/v1/alerts/:id/not-genuine") { request, context in
+            try await alertAction(request, context) { id, body, time throws in
+                guard let reason = body.reason, !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+                    throw BadParameter(message: "Marking an alert not genuine needs a \"reason\".")
+                }
+                return try status.alerts.markNotGenuine(id: id, note: OperatorNote(by: body.by, at: time, reason: reason))
+            }
+        }
+        router.post("/v1/beaches/:id/override") { request, context in
+            if let refusal = authorise(request) { return refusal }
+            let id = try context.parameters.require("id")
+            guard let beach = status.configuration.beaches.first(where: { $0.id == id }) else {
+                return problem(.notFound, "No beach has the id '\(id)'.")
+            }
+            let buffer = try await request.body.collect(upTo: 8_192)
+            guard let body = try? JSONDecoder().decode(OverrideBody.self, from: Data(buffer.readableBytesView)),
+                let action = BeachOverride.Action(rawValue: body.action), !body.reason.isEmpty, !body.author.isEmpty
+            else {
+                return problem(
+                    .badRequest,
+                    "Expected {\"action\": \"close\" or \"open\", \"reason\": \"…\", \"author\": \"…\"} and optionally \"until\" (RFC 3339).")
+            }
+            let time = now()
+            var until: Timestamp?
+            if let text = body.until {
+                guard let parsed = Timestamp(rfc3339: text), parsed > time else {
+                    return problem(.badRequest, "\"until\" must be a future RFC 3339 time.")
+                }
+                until = parsed
+            }
+            try status.alerts.setOverride(
+                BeachOverride(action: action, reason: body.reason, author: body.author, at: time, until: until),
+                beach: id, at: time)
+            return json(status.beach(beach, now: time))
+        }
+        router.delete("/v1/beaches/:id/override") { request, context in
+            if let refusal = authorise(request) { return refusal }
+            let id = try context.parameters.require("id")
+            guard let beach = status.configuration.beaches.first(where: { $0.id == id }) else {
+                return problem(.notFound, "No beach has the id '\(id)'.")
+            }
+            let time = now()
+            try status.alerts.setOverride(nil, beach: id, at: time)
+            return json(status.beach(beach, now: time))
+        }
+    }
+
+    static func alertFilter(
+        _ parameters: Parameters, parseTime: (String?, String) throws(BadParameter) -> Timestamp?
+    ) throws(BadParameter) -> AlertFilter {
+        var filter = AlertFilter(states: .active)
+        if parameters.get("active") != nil { filter.states = .active }
+        if let state = parameters.get("state") {
+            guard let states = AlertFilter.States(rawValue: state) else {
+                throw BadParameter(message: "state must be one of active, resolved, all.")
+            }
+            filter.states = states
+        }
+        filter.beach = parameters.get("beach")
+        if let rule = parameters.get("rule") {
+            guard let parsed = AlertRule(rawValue: rule) else {
+                throw BadParameter(
+                    message: "rule must be one of \(AlertRule.allCases.map(\.rawValue).joined(separator: ", ")).")
+            }
+            filter.rule = parsed
+        }
+        filter.since = try parseTime(parameters.get("since"), "since")
+        if let before = parameters.get("before_id") {
+            guard let id = Int64(before) else { throw BadParameter(message: "before_id must be an alert id.") }
+            filter.beforeID = id
+        }
+        if let limit = parameters.get("limit") {
+            guard let value = Int(limit), (1...1_000).contains(value) else {
+                throw BadParameter(message: "limit must be from 1 to 1000.")
+            }
+            filter.limit = value
+        }
+        return filter
+    }
+
+    struct ActionBody: Decodable {
+        var by: String
+        var reason: String?
+        var minutes: Double?
+    }
+
+    struct OverrideBody: Decodable {
+        var action: String
+        var reason: String
+        var author: String
+        var until: String?
+    }
+
+    /// Authorises, parses `{"by": …}`, runs `body` and answers with the alert as it now stands.
+    func alertAction(
+        _ request: Request, _ context: BasicRequestContext,
+        _ body: @escaping (Int64, ActionBody, Timestamp) throws -> Alert
+    ) async throws -> Response {
+        if let refusal = authorise(request) { return refusal }
+        let text = try context.parameters.require("id")
+        guard let id = Int64(text) else { return problem(.notFound, "No alert has the id '\(text)'.") }
+        let buffer = try await request.body.collect(upTo: 8_192)
+        guard let parsed = try? JSONDecoder().decode(ActionBody.self, from: Data(buffer.readableBytesView)),
+            !parsed.by.trimmingCharacters(in: .whitespaces).isEmpty
+        else {
+            return problem(.badRequest, "Expected a JSON object with \"by\" (who acts) and optionally \"reason\".")
+        }
+        do {
+            return json(AlertRecord(try body(id, parsed, now())))
+        } catch let error as BadParameter {
+            return problem(.badRequest, error.message)
+        } catch AlertActionError.noSuchAlert {
+            return problem(.notFound, "No alert has the id '\(id)'.")
+        }
+    }
+
+    /// `GET /v1/alerts/stream`: Server-Sent Events, one event per transition (`id` is the journal's sequence).
+    /// A client that reconnects with `Last-Event-ID` (or `?after=`) first gets what it missed, from the journal.
+    func alertStream(_ request: Request) throws -> Response {
+        let resume = request.headers[.lastEventID].flatMap { Int64($0) }
+            ?? request.uri.queryParameters.get("after").flatMap { Int64($0) }
+        let transitions = try status.alerts.subscribe(after: resume)
+        let heartbeat = heartbeatInterval
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache",
+                HTTPField.Name("X-Accel-Buffering")!: "no",
+            ],
+            body: ResponseBody { writer in
+                let (output, continuation) = AsyncStream.makeStream(of: ByteBuffer.self)
+                // Transitions and keep-alive comments share one ordered output; both tasks end with the response.
+                let forward = Task {
+                    for await transition in transitions {
+                        continuation.yield(ByteBuffer(string: Self.serverSentEvent(transition)))
+                    }
+                    continuation.finish()
+                }
+                let keepAlive = Task {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: heartbeat)
+                        continuation.yield(ByteBuffer(string: ": keep-alive\n\n"))
+                    }
+                }
+                defer {
+                    forward.cancel()
+                    keepAlive.cancel()
+                }
+                try await writer.write(ByteBuffer(string: "retry: 2000\n\n"))
+                for await buffer in output {
+                    try await writer.write(buffer)
+                }
+                try await writer.finish(nil)
+            })
+    }
+
+    static func serverSentEvent(_ transition: AlertTransition) -> String {
+        "id: \(transition.sequence)\nevent: \(transition.kind.rawValue)\ndata: \(TransitionRecord(transition).jsonLine)\n\n"
+    }
+}
+
+struct AlertDetailDocument: Encodable, Sendable {
+    var alert: AlertRecord
+    var transitions: [TransitionRecord]
+}
+
+extension HTTPField.Name {
+    static let lastEventID = HTTPField.Name("Last-Event-ID")!
+}
