@@ -67,12 +67,18 @@ struct BeachStatusPublisher: Service {
         try? await cancelWhenGracefulShutdown {
             var publisher: MQTTPublisher?
             var published: [String: Data] = [:]
+            var nextAttempt = ContinuousClock.now
+            var backoff = Duration.seconds(1)
             defer { publisher?.close() }
             while !Task.isCancelled {
-                if publisher == nil {
-                    publisher = try? MQTTPublisher(
-                        broker: configuration.broker, clientID: configuration.clientID + "-status",
-                        username: configuration.username, password: configuration.password, tls: configuration.tls)
+                if publisher == nil, ContinuousClock.now >= nextAttempt {
+                    publisher = await connect(configuration)
+                    if publisher == nil {
+                        nextAttempt = .now + backoff
+                        backoff = min(backoff * 2, .seconds(30))
+                    } else {
+                        backoff = .seconds(1)
+                    }
                 }
                 if let publisher {
                     let time = now()
@@ -90,6 +96,19 @@ struct BeachStatusPublisher: Service {
                     }
                 }
                 try await Task.sleep(for: interval)
+            }
+        }
+    }
+
+    /// Connects on a thread of its own: the connection attempt blocks for up to its timeout, and the
+    /// cooperative pool (two threads on a two-core machine) must not wait for it.
+    private func connect(_ configuration: DaemonConfiguration) async -> MQTTPublisher? {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(
+                    returning: try? MQTTPublisher(
+                        broker: configuration.broker, clientID: configuration.clientID + "-status",
+                        username: configuration.username, password: configuration.password, tls: configuration.tls))
             }
         }
     }

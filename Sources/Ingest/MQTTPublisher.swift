@@ -63,8 +63,9 @@ public final class MQTTPublisher: @unchecked Sendable {
         do {
             try handle.connect(host: broker.host, port: Int32(broker.port), keepAliveSeconds: 30)
         } catch {
-            Glibc.close(wakeReader)
-            Glibc.close(wakeWriter)
+            // No network thread was started: `deinit` (which runs for a failed initialiser too) must not wait
+            // for one, and it closes the pipe itself.
+            state.withLock { $0.loopFinished = true }
             throw error
         }
         let thread = Thread { [self] in

@@ -154,3 +154,16 @@ final class RecordingHandler: MessageBurstHandler {
         #expect(handler.payloads == ["hello"])
     }
 }
+
+@Suite struct MQTTPublisherFailureTests {
+    /// A refused connection must fail at once, and the failed publisher must go away cleanly: its `deinit`
+    /// used to wait for a network thread that was never started.
+    @Test(.timeLimit(.minutes(1))) func aPublisherThatCannotConnectFailsWithoutHanging() throws {
+        let port = try freeLoopbackPort()
+        for _ in 0..<3 {
+            #expect(throws: MQTTError.self) {
+                _ = try MQTTPublisher(broker: BrokerAddress(host: "127.0.0.1", port: port), timeout: .seconds(1))
+            }
+        }
+    }
+}

@@ -1,0 +1,111 @@
+import Alerts
+import FeedCore
+import Foundation
+import Logging
+import Testing
+
+/// The engine with its journal and log on real files: restarts, the log's catch-up, streams that resume.
+@Suite struct AlertCenterTests {
+    let t = Timeline()
+    let directory: URL
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appending(path: "cityfeeds-alerts-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    var journalPath: String { directory.appending(path: "alerts.sqlite").path }
+    var logPath: String { directory.appending(path: "alerts.jsonl").path }
+
+    func open() throws -> AlertCenter {
+        try AlertCenter(policy: t.policy(), journalPath: journalPath, logPath: logPath, logger: Logger(label: "test"))
+    }
+
+    func logLines() throws -> [[String: Any]] {
+        try String(contentsOfFile: logPath, encoding: .utf8).split(separator: "\n").map {
+            try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]
+        }
+    }
+
+    @Test func aRestartInTheMiddleOfAHoldNeitherReNotifiesNorForgets() throws {
+        do {
+            let center = try open()
+            try center.ingest([t.outfall("o1", .discharging, 0), t.outfall("o1", .stopped, 2)])
+            try center.advance(to: t.at(10))
+            center.close()
+        }
+        let before = try logLines()
+        #expect(before.map { $0["kind"] as? String } == ["firing", "firing", "updated", "updated"])
+
+        let center = try open()
+        defer { center.close() }
+        #expect(center.openAlerts.count == 2)
+        #expect(center.openAlerts.allSatisfy { $0.endsAt == t.at(50) })
+        // The same readings again (a redelivered burst) change nothing.
+        try center.ingest([t.outfall("o1", .discharging, 0), t.outfall("o1", .stopped, 2)])
+        #expect(try logLines().count == 4)
+        try center.advance(to: t.at(70))
+        let after = try logLines()
+        #expect(after.count == 6)
+        #expect(after.compactMap { $0["sequence"] as? Int } == [1, 2, 3, 4, 5, 6])
+        #expect(after.suffix(2).allSatisfy { $0["kind"] as? String == "resolved" && $0["at"] as? String == t.at(50).iso8601 })
+        let resolved = try center.alerts(AlertFilter(states: .resolved))
+        #expect(resolved.count == 2)
+        #expect(try center.alerts(AlertFilter(states: .active)).isEmpty)
+        #expect(try center.alerts(AlertFilter(beach: "b")).count == 1)
+        let detail = try #require(try center.alert(id: resolved[0].id))
+        #expect(detail.transitions.map(\.kind) == [.firing, .updated, .resolved])
+    }
+
+    @Test func theLogCatchesUpWithTheJournalAfterACrashBetweenTheTwo() throws {
+        do {
+            let center = try open()
+            try center.ingest([t.outfall("o1", .discharging, 0)])
+            center.close()
+        }
+        // Lose the last line, as a crash after the journal's commit and before the log's write would.
+        let lines = try String(contentsOfFile: logPath, encoding: .utf8).split(separator: "\n")
+        try (lines.dropLast().joined(separator: "\n") + "\n").write(toFile: logPath, atomically: true, encoding: .utf8)
+        let center = try open()
+        center.close()
+        #expect(try logLines().compactMap { $0["sequence"] as? Int } == [1, 2])
+    }
+
+    @Test func aStreamResumesAfterTheLastEventItSawWithNoGapAndNoRepeat() async throws {
+        let center = try open()
+        defer { center.close() }
+        try center.ingest([t.outfall("o1", .discharging, 0), t.outfall("o1", .stopped, 2)])  // sequences 1–4
+        let stream = try center.subscribe(after: 2)
+        try center.ingest([t.outfall("o2", .discharging, 3)])  // 5: b merges o2
+        center.finishSubscribers()
+        var seen: [Int64] = []
+        for await transition in stream { seen.append(transition.sequence) }
+        #expect(seen == [3, 4, 5])
+    }
+
+    @Test func operatorActionsAreJournalledAndAnUnknownAlertIsRefused() throws {
+        let center = try open()
+        defer { center.close() }
+        try center.ingest([t.outfall("o1", .discharging, 0)])
+        let alert = try #require(center.openAlerts.first)
+        let acknowledged = try center.acknowledge(id: alert.id, note: OperatorNote(by: "duty officer", at: t.at(1)))
+        #expect(acknowledged.acknowledged?.by == "duty officer")
+        #expect(acknowledged.state == .firing)
+        let marked = try center.markNotGenuine(id: alert.id, note: OperatorNote(by: "ops", at: t.at(2), reason: "sensor test"))
+        #expect(marked.state == .resolved)
+        #expect(marked.notGenuine?.reason == "sensor test")
+        #expect(throws: AlertActionError.noSuchAlert(999)) {
+            try center.acknowledge(id: 999, note: OperatorNote(by: "ops", at: t.at(3)))
+        }
+        #expect(try logLines().last?["kind"] as? String == "resolved")
+    }
+
+    @Test func anotherApplicationsFileIsLeftUntouched() throws {
+        let foreign = directory.appending(path: "foreign.sqlite").path
+        try Data("this is not a database, it is a shopping list".utf8).write(to: URL(fileURLWithPath: foreign))
+        #expect(throws: JournalError.self) {
+            try AlertCenter(policy: t.policy(), journalPath: foreign, logPath: logPath, logger: Logger(label: "test"))
+        }
+        #expect(try String(contentsOfFile: foreign, encoding: .utf8).hasPrefix("this is not"))
+    }
+}
