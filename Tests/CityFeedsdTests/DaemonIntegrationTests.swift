@@ -377,14 +377,19 @@ import Testing
             let basques = try await client.get("/v1/beaches/cote-des-basques").json()
             #expect(basques["status"] as? String == "unknown")
 
+            // One alert on each beach the outfall reaches, raised together.
             let alerts = try await client.get("/v1/alerts").json()
-            let items = alerts["items"] as? [[String: Any]]
-            #expect(items?.count == 1)
-            #expect(items?.first?["kind"] as? String == "sewage_discharge")
-            #expect(items?.first?["beaches"] as? [String] == ["port-vieux", "grande-plage"])
+            let items = alerts["items"] as? [[String: Any]] ?? []
+            #expect(items.count == 2)
+            #expect(items.allSatisfy { $0["rule"] as? String == "sewage_discharge" && $0["state"] as? String == "firing" })
+            #expect(Set(items.compactMap { $0["subject"] as? String }) == ["port-vieux", "grande-plage"])
+            #expect(items.allSatisfy { $0["causes"] as? [String] == ["outfall-port-vieux"] })
+            #expect(Set(items.compactMap { $0["fired_at"] as? String }).count == 1)
+            #expect((grandePlage["alerts"] as? [[String: Any]])?.first?["subject"] as? String == "grande-plage")
+            #expect(grandePlage["sewage"] as? String == "alert")
 
             let status = try await client.get("/v1/status").json()
-            #expect((status["alerts"] as? [Any])?.count == 1)
+            #expect((status["alerts"] as? [Any])?.count == 2)
             #expect((status["car_parks"] as? [Any])?.count == 6)
             #expect((status["beaches"] as? [Any])?.count == 6)
         }
