@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "cityfeedsd", targets: ["CityFeedsd"]),
         .executable(name: "cityfeeds-loadgen", targets: ["LoadGenerator"]),
         .executable(name: "cityfeeds-bench-store", targets: ["StoreBenchmark"]),
+        .executable(name: "cityfeeds-bench-alerts", targets: ["AlertLatencyBenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -72,11 +73,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // A plain-socket client for the daemon's own HTTP API and its Server-Sent Events stream.
+        .target(name: "EventStream", swiftSettings: swiftSettings),
+
         // The daemon: configuration, wiring, HTTP API, simulator.
         .executableTarget(
             name: "CityFeedsd",
             dependencies: [
-                "FeedCore", "Ingest", "TimeSeries", "Parking", "Beaches", "Alerts",
+                "FeedCore", "Ingest", "TimeSeries", "Parking", "Beaches", "Alerts", "EventStream",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -95,6 +99,16 @@ let package = Package(
             name: "LoadGenerator",
             dependencies: [
                 "FeedCore", "Ingest", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // Benchmark of event-to-alert latency: MQTT in, Server-Sent Events out (benchmarks/alert-latency.sh).
+        .executableTarget(
+            name: "AlertLatencyBenchmark",
+            dependencies: [
+                "FeedCore", "Ingest", "EventStream", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -132,7 +146,7 @@ let package = Package(
         .testTarget(
             name: "CityFeedsdTests",
             dependencies: [
-                "CityFeedsd", "Ingest", "FeedCore", "Parking", "Beaches", "Alerts", "TimeSeries", "TestSupport",
+                "CityFeedsd", "Ingest", "FeedCore", "Parking", "Beaches", "Alerts", "TimeSeries", "TestSupport", "EventStream",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
