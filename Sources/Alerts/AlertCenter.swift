@@ -109,8 +109,8 @@ public final class AlertCenter: Sendable {
 
     public var openAlerts: [Alert] { inner.withLock { $0.engine.openAlerts } }
 
-    public func condition(ofOutfall id: SensorID) -> OutfallCondition {
-        inner.withLock { $0.engine.condition(ofOutfall: id) }
+    public func condition(ofOutfall id: SensorID, forBeach beach: String) -> OutfallCondition {
+        inner.withLock { $0.engine.condition(ofOutfall: id, forBeach: beach) }
     }
 
     public func openAlert(_ fingerprint: AlertFingerprint) -> Alert? {

@@ -29,17 +29,19 @@ public struct AlertEngine: Sendable {
 
     public func openAlert(_ fingerprint: AlertFingerprint) -> Alert? { state.open[fingerprint] }
 
-    /// The current condition of an outfall, as a beach's sewage evidence.
-    public func condition(ofOutfall id: SensorID) -> OutfallCondition {
+    /// The current condition of an outfall, as `beach`'s sewage evidence. A discharge whose alert on the beach
+    /// an operator marked not genuine no longer counts for it, until the outfall's next spill.
+    public func condition(ofOutfall id: SensorID, forBeach beach: String) -> OutfallCondition {
         guard let track = state.outfalls[id] else { return .unknown }
+        let alert = state.open[AlertFingerprint(.sewageDischarge, beach)]
         switch track.state {
-        case .discharging: return .discharging(since: track.since)
-        case .offline: return .offline(since: track.since)
+        case .discharging:
+            return track.discountedBeaches.contains(beach) ? .clear : .discharging(since: track.since)
+        case .offline:
+            return .offline(since: track.since)
         case .stopped:
-            // The hold is the beach's alert: a stop inside some linked beach's open alert is a recent discharge.
-            let holding = (policy.outfalls[id] ?? []).compactMap { state.open[AlertFingerprint(.sewageDischarge, $0)] }
-                .filter { $0.causes.contains(id.rawValue) }
-            if let alert = holding.first, let stopped = track.lastStop {
+            // The hold is the beach's alert: a stop inside its open alert is a recent discharge.
+            if let alert, alert.causes.contains(id.rawValue), let stopped = track.lastStop {
                 return .recentDischarge(stoppedAt: stopped, until: alert.endsAt)
             }
             return .clear
@@ -103,6 +105,13 @@ public struct AlertEngine: Sendable {
         store(current)
         _ = emit(.notGenuine, current, at: note.at, note: "marked not genuine by \(note.by): \(note.reason ?? "")")
         if policy.notGenuine == .resolve, current.isOpen {
+            if current.fingerprint.rule == .sewageDischarge {
+                for cause in current.causes {
+                    guard var track = state.outfalls[SensorID(cause)], track.state != .stopped else { continue }
+                    track.discountedBeaches.insert(current.fingerprint.subject)
+                    state.outfalls[SensorID(cause)] = track
+                }
+            }
             resolve(current, at: max(note.at, current.startedAt), note: "resolved: not genuine")
         }
         return takeOutput()
@@ -126,6 +135,7 @@ public struct AlertEngine: Sendable {
         }
         let previous: OverflowState? = isNew ? nil : track.state
         track.state = reported
+        track.discountedBeaches = []
         track.since = time
         track.lastHeard = time
         switch reported {

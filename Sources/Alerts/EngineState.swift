@@ -29,6 +29,8 @@ public struct OutfallTrack: Sendable, Codable, Equatable {
     public var lastStop: Timestamp?
     /// Went offline in the middle of a discharge: until it reports again, assume it still discharges.
     public var dischargingWhenLost = false
+    /// Beaches whose alert for the current discharge was marked not genuine (and resolved).
+    public var discountedBeaches: Set<String> = []
 
     public init(state: OverflowState, since: Timestamp, firstHeard: Timestamp) {
         self.state = state

@@ -199,7 +199,7 @@ struct CityStatus: Sendable {
 
     func beach(_ beach: BeachConfiguration, now: Timestamp) -> BeachDocument {
         let outfalls = configuration.outfalls.filter { $0.beaches.contains(beach.id) }
-        let conditions = outfalls.map { (id: $0.id, condition: alerts.condition(ofOutfall: $0.id)) }
+        let conditions = outfalls.map { (id: $0.id, condition: alerts.condition(ofOutfall: $0.id, forBeach: beach.id)) }
         let ecoli = beach.probe.flatMap { store.latest(SeriesKey(sensor: $0, metric: .ecoli), atOrBefore: now) }
         let enterococci = beach.probe.flatMap { store.latest(SeriesKey(sensor: $0, metric: .enterococci), atOrBefore: now) }
         let open = alerts.openAlerts.filter { $0.beaches.contains(beach.id) }

@@ -5,6 +5,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import ServiceLifecycle
 
 /// `/v1/alerts…`: the alert journal, its live stream, and the operator's actions on alerts and beaches.
 extension HTTPAPI {
@@ -192,8 +193,14 @@ extension HTTPAPI {
                     keepAlive.cancel()
                 }
                 try await writer.write(ByteBuffer(string: "retry: 2000\n\n"))
-                for await buffer in output {
-                    try await writer.write(buffer)
+                // The server's graceful shutdown ends the stream (clients reconnect with Last-Event-ID), instead
+                // of waiting for it.
+                try await withGracefulShutdownHandler {
+                    for await buffer in output {
+                        try await writer.write(buffer)
+                    }
+                } onGracefulShutdown: {
+                    continuation.finish()
                 }
                 try await writer.finish(nil)
             })

@@ -45,7 +45,7 @@ struct Timeline {
         #expect(transitions.map(\.kind) == [.firing, .firing])
         #expect(Set(transitions.map(\.alert.fingerprint.subject)) == ["a", "b"])
         #expect(transitions.allSatisfy { $0.alert.firedAt == t.at(0) && $0.alert.state == .firing })
-        #expect(engine.condition(ofOutfall: "o1") == .discharging(since: t.at(0)))
+        #expect(engine.condition(ofOutfall: "o1", forBeach: "a") == .discharging(since: t.at(0)))
     }
 
     @Test func theAlertHoldsFortyEightHoursAfterTheStopThenResolvesAtTheHoldsEnd() {
@@ -54,14 +54,14 @@ struct Timeline {
         let stop = engine.apply([t.outfall("o1", .stopped, 3)])
         #expect(stop.map(\.kind) == [.updated, .updated])
         #expect(stop.allSatisfy { $0.alert.endsAt == t.at(51) && $0.alert.stoppedAt == t.at(3) })
-        #expect(engine.condition(ofOutfall: "o1") == .recentDischarge(stoppedAt: t.at(3), until: t.at(51)))
+        #expect(engine.condition(ofOutfall: "o1", forBeach: "a") == .recentDischarge(stoppedAt: t.at(3), until: t.at(51)))
         #expect(engine.advance(to: t.at(50.99)).isEmpty)
         // Noticed late (the daemon was busy or down): still resolved at the hold's end.
         let resolved = engine.advance(to: t.at(60))
         #expect(resolved.map(\.kind) == [.resolved, .resolved])
         #expect(resolved.allSatisfy { $0.at == t.at(51) && $0.alert.resolvedAt == t.at(51) })
         #expect(engine.openAlerts.isEmpty)
-        #expect(engine.condition(ofOutfall: "o1") == .clear)
+        #expect(engine.condition(ofOutfall: "o1", forBeach: "a") == .clear)
     }
 
     @Test func shortRepeatedSpillsMergeIntoOneAlert() {
@@ -106,13 +106,13 @@ struct Timeline {
         let lost = engine.apply([t.outfall("o1", .offline, 1)])
         #expect(lost.map(\.kind) == [.pending])
         #expect(lost.first?.alert.beaches == ["a", "b"])
-        #expect(engine.condition(ofOutfall: "o1") == .offline(since: t.at(1)))
+        #expect(engine.condition(ofOutfall: "o1", forBeach: "a") == .offline(since: t.at(1)))
         let fired = engine.advance(to: t.at(2))
         #expect(fired.map(\.kind) == [.firing])
         #expect(fired.first?.at == t.at(1.25))
         let back = engine.apply([t.outfall("o1", .stopped, 3)])
         #expect(back.map(\.kind) == [.resolved])
-        #expect(engine.condition(ofOutfall: "o1") == .clear)
+        #expect(engine.condition(ofOutfall: "o1", forBeach: "a") == .clear)
     }
 
     @Test func aMonitorBackWithinItsDelayNeverFires() {
@@ -215,6 +215,8 @@ struct Timeline {
         case .resolve:
             #expect(marked.map(\.kind) == [.notGenuine, .resolved])
             #expect(engine.openAlert(AlertFingerprint(.sewageDischarge, "a")) == nil)
+            #expect(engine.condition(ofOutfall: "o1", forBeach: "a") == .clear)
+            #expect(engine.condition(ofOutfall: "o1", forBeach: "b") == .discharging(since: t.at(0)))
             // The same discharge reported again does not come back; a new spill does.
             #expect(engine.apply([t.outfall("o1", .discharging, 2)]).isEmpty)
             _ = engine.apply([t.outfall("o1", .stopped, 3)])

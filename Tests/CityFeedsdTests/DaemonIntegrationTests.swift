@@ -11,43 +11,44 @@ import Testing
 
 @testable import CityFeedsd
 
+/// Runs the daemon on the sample configuration with `brokerURL`, in process, for the duration of `body`
+/// (given an HTTP client for it), then shuts it down gracefully.
+func runningDaemon(
+    brokerURL: String, adjust: (inout DaemonConfiguration) -> Void = { _ in }, _ body: (HTTPClient) async throws -> Void
+) async throws {
+    let dataDirectory = try makeTemporaryDirectory(prefix: "cityfeeds-daemon")
+    var configuration = try DaemonConfiguration.load(
+        path: repositoryRoot.appending(path: "config/biarritz.toml").path,
+        overrides: .init(broker: brokerURL, httpListen: "127.0.0.1:0", dataDirectory: dataDirectory.path))
+    adjust(&configuration)
+    let port = Mutex<Int?>(nil)
+    let logger = Logger(label: "daemon-test")
+    let daemon = try Daemon(configuration: configuration, logger: logger, onListening: { value in
+        port.withLock { $0 = value }
+    })
+    let group = ServiceGroup(
+        configuration: .init(services: [daemon.application], gracefulShutdownSignals: [], logger: logger))
+    let running = Task { try await group.run() }
+    defer { daemon.store.close() }
+    do {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while port.withLock({ $0 }) == nil && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        try await body(HTTPClient(port: try #require(port.withLock { $0 })))
+    } catch {
+        await group.triggerGracefulShutdown()
+        try? await running.value
+        throw error
+    }
+    await group.triggerGracefulShutdown()
+    try await running.value
+}
+
 /// The whole daemon in process, on the Biarritz sample configuration, against a real broker, checked through
 /// real HTTP requests.
 @Suite(.serialized) struct DaemonIntegrationTests {
     let logger = Logger(label: "daemon-test")
-
-    /// Runs the daemon on the sample configuration with `brokerURL`, in process, for the duration of `body`
-    /// (given an HTTP client for it), then shuts it down gracefully.
-    func runningDaemon(
-        brokerURL: String, adjust: (inout DaemonConfiguration) -> Void = { _ in }, _ body: (HTTPClient) async throws -> Void
-    ) async throws {
-        let dataDirectory = try makeTemporaryDirectory(prefix: "cityfeeds-daemon")
-        var configuration = try DaemonConfiguration.load(
-            path: repositoryRoot.appending(path: "config/biarritz.toml").path,
-            overrides: .init(broker: brokerURL, httpListen: "127.0.0.1:0", dataDirectory: dataDirectory.path))
-        adjust(&configuration)
-        let port = Mutex<Int?>(nil)
-        let daemon = try Daemon(configuration: configuration, logger: logger, onListening: { value in
-            port.withLock { $0 = value }
-        })
-        let group = ServiceGroup(
-            configuration: .init(services: [daemon.application], gracefulShutdownSignals: [], logger: logger))
-        let running = Task { try await group.run() }
-        defer { daemon.store.close() }
-        do {
-            let deadline = ContinuousClock.now + .seconds(10)
-            while port.withLock({ $0 }) == nil && ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(10))
-            }
-            try await body(HTTPClient(port: try #require(port.withLock { $0 })))
-        } catch {
-            await group.triggerGracefulShutdown()
-            try? await running.value
-            throw error
-        }
-        await group.triggerGracefulShutdown()
-        try await running.value
-    }
 
     /// Runs the daemon connected to `broker` and hands `body` an HTTP client and a publisher.
     func withDaemon(

@@ -1,3 +1,4 @@
+import EventStream
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -43,6 +44,30 @@ struct HTTPClient {
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         return try await send(request)
+    }
+
+    func delete(_ path: String, headers: [String: String] = [:]) async throws -> Reply {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        request.httpMethod = "DELETE"
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        return try await send(request)
+    }
+
+    /// Reads `count` Server-Sent Events from `path` on a thread of its own (the blocking socket must not hold
+    /// one of the cooperative threads the daemon under test runs on).
+    func events(_ path: String, count: Int, headers: [String: String] = [:]) async throws -> [ServerSentEvent] {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                do {
+                    let client = try EventStreamClient(host: "127.0.0.1", port: port, path: path, headers: headers)
+                    var events: [ServerSentEvent] = []
+                    while events.count < count, let event = try client.nextEvent() { events.append(event) }
+                    continuation.resume(returning: events)
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+        }
     }
 
     /// Polls `path` until `condition` holds on its JSON, or fails after `timeout`.

@@ -1,0 +1,121 @@
+import EventStream
+import FeedCore
+import Foundation
+import Ingest
+import Logging
+import Synchronization
+import TestSupport
+import Testing
+
+@testable import CityFeedsd
+
+/// Alerts end to end: MQTT in; the live stream, the log, the journal, the operator's actions and the
+/// retained beach statuses out.
+@Suite(.serialized) struct AlertsIntegrationTests {
+    let token = "s3cret-operator-token"
+    var bearer: [String: String] { ["Authorization": "Bearer \(token)"] }
+
+    /// Collects what a plain subscriber receives (the retained beach statuses).
+    final class Collector: MessageBurstHandler {
+        let messages = Mutex<[String: String]>([:])
+        func handle(burst: [InboundMessage]) throws {
+            messages.withLock { for message in burst { $0[message.topic] = String(decoding: message.payload, as: UTF8.self) } }
+        }
+    }
+
+    @Test func aDischargeReachesTheStreamTheLogAndTheRetainedStatusAndOperatorsActOnIt() async throws {
+        let broker = try TestBroker()
+        defer { broker.stop() }
+        let logPath = Mutex("")
+        try await runningDaemon(brokerURL: broker.address.description, adjust: { configuration in
+            configuration.operatorToken = token
+            logPath.withLock { $0 = configuration.alerts.logPath }
+        }) { client in
+            _ = try await client.waitFor("/healthz") { ($0["ready"] as? Bool) == true }
+            try await Task.sleep(for: .milliseconds(200))
+            let publisher = try MQTTPublisher(broker: broker.address)
+            defer { publisher.close() }
+
+            // The stream is open before the discharge starts: both beaches' alerts arrive on it.
+            async let live = client.events("/v1/alerts/stream", count: 2)
+            try await Task.sleep(for: .milliseconds(200))
+            let now = Timestamp.now
+            try publisher.publish(
+                topic: "cityfeeds/sewer/outfall-port-vieux/state", text: #"{"ts":"\#(now.iso8601)","state":"discharging"}"#)
+            let events = try await live
+            #expect(events.map(\.event) == ["firing", "firing"])
+            #expect(events.map(\.id) == ["1", "2"])
+            let first = try #require(try JSONSerialization.jsonObject(with: Data(events[0].data.utf8)) as? [String: Any])
+            let alert = try #require(first["alert"] as? [String: Any])
+            #expect(alert["rule"] as? String == "sewage_discharge")
+            #expect(alert["started_at"] as? String == now.iso8601)
+
+            // The log has the same transitions, one JSON line each, in sequence order.
+            let lines = try String(contentsOfFile: logPath.withLock { $0 }, encoding: .utf8).split(separator: "\n")
+            #expect(lines.count == 2)
+            #expect(lines.allSatisfy { $0.contains("\"kind\":\"firing\"") })
+
+            // Operator actions need the token; acknowledging never clears.
+            let id = try #require(alert["id"] as? Int)
+            let refused = try await client.post("/v1/alerts/\(id)/acknowledge", json: #"{"by":"ops"}"#)
+            #expect(refused.status == 401)
+            let acknowledged = try await client.post(
+                "/v1/alerts/\(id)/acknowledge", json: #"{"by":"duty officer"}"#, headers: bearer)
+            #expect(acknowledged.status == 200)
+            #expect(try acknowledged.json()["state"] as? String == "firing")
+            #expect((try acknowledged.json()["acknowledged"] as? [String: Any])?["by"] as? String == "duty officer")
+            let noReason = try await client.post("/v1/alerts/\(id)/not-genuine", json: #"{"by":"ops"}"#, headers: bearer)
+            #expect(noReason.status == 400)
+            let unknown = try await client.post("/v1/alerts/9999/acknowledge", json: #"{"by":"ops"}"#, headers: bearer)
+            #expect(unknown.status == 404)
+            let marked = try await client.post(
+                "/v1/alerts/\(id)/not-genuine", json: #"{"by":"ops","reason":"level sensor fouled by seaweed"}"#,
+                headers: bearer)
+            #expect(try marked.json()["state"] as? String == "resolved")
+
+            // A client that saw event 2 resumes with what it missed, from the journal.
+            let resumed = try await client.events("/v1/alerts/stream", count: 3, headers: ["Last-Event-ID": "2"])
+            #expect(resumed.map(\.event) == ["acknowledged", "not_genuine", "resolved"])
+            #expect(resumed.map(\.id) == ["3", "4", "5"])
+
+            let history = try await client.get("/v1/alerts?state=all").json()["items"] as? [[String: Any]] ?? []
+            #expect(history.count == 2)
+            let detail = try await client.get("/v1/alerts/\(id)").json()
+            #expect((detail["transitions"] as? [[String: Any]])?.compactMap { $0["kind"] as? String }
+                == ["firing", "acknowledged", "not_genuine", "resolved"])
+            #expect(try await client.get("/v1/alerts?state=active").json()["items"] as? [Any] != nil)
+            #expect(try await client.get("/v1/alerts?state=sideways").status == 400)
+
+            // The mayor closes a beach, then lifts the order.
+            let closed = try await client.post(
+                "/v1/beaches/miramar/override", json: #"{"action":"close","reason":"jellyfish","author":"Mairie"}"#,
+                headers: bearer)
+            #expect(try closed.json()["status"] as? String == "closed")
+            #expect((try closed.json()["override"] as? [String: Any])?["reason"] as? String == "jellyfish")
+            let lifted = try await client.delete("/v1/beaches/miramar/override", headers: bearer)
+            #expect(try lifted.json()["status"] as? String != "closed")
+
+            // Retained statuses per beach, for a display that connects later.
+            let collector = Collector()
+            let consumer = try MQTTConsumer(
+                configuration: MQTTConsumerConfiguration(
+                    broker: broker.address, clientID: "status-reader", subscriptions: ["cityfeeds/status/beach/#"]),
+                handler: collector, logger: Logger(label: "status-reader"))
+            let reading = Task.detached { await consumer.run() }
+            defer {
+                consumer.stop()
+                reading.cancel()
+            }
+            let deadline = ContinuousClock.now + .seconds(10)
+            while collector.messages.withLock({ $0.count }) < 6, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            let statuses = collector.messages.withLock { $0 }
+            #expect(statuses.count == 6)
+            let grandePlage = try #require(statuses["cityfeeds/status/beach/grande-plage"])
+            let status = try #require(try JSONSerialization.jsonObject(with: Data(grandePlage.utf8)) as? [String: Any])
+            #expect(status["beach"] as? String == "grande-plage")
+            #expect(status["sewage"] as? String == "unknown" || status["sewage"] as? String == "clear")
+        }
+    }
+}
