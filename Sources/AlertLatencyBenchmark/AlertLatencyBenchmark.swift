@@ -115,7 +115,7 @@ struct AlertLatencyBenchmark: ParsableCommand {
         let size = (try? handle.seekToEnd()) ?? 0
         try? handle.seek(toOffset: size > 8_192 ? size - 8_192 : 0)
         let tail = String(decoding: (try? handle.readToEnd()) ?? Data(), as: UTF8.self)
-        return tail.contains("\"sequence\":\(sequence),")
+        return tail.contains("\"sequence\":\(sequence)}")
     }
 
     // MARK: Figures

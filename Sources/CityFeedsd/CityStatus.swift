@@ -253,7 +253,9 @@ struct CityStatus: Sendable {
     /// up to four years of samples from SQLite).
     func classification(of beach: BeachConfiguration, now: Timestamp) -> ClassificationDocument? {
         guard let probe = beach.probe else { return nil }
-        if let cached = classifications.value(for: beach.id, now: now) { return cached }
+        // A new sample (the newest time of either parameter moves) recomputes at once; a late one within the hour.
+        let version = [Metric.ecoli, .enterococci].map { store.latest(SeriesKey(sensor: probe, metric: $0))?.time.milliseconds ?? 0 }
+        if let cached = classifications.value(for: beach.id, version: version, now: now) { return cached }
         let seasons = lastSeasons(4, before: now)
         guard let oldest = seasons.first?.start else { return nil }
         var byTime: [Timestamp: ClassificationSample] = [:]
@@ -282,7 +284,7 @@ struct CityStatus: Sendable {
             minimumSamples: Classifier.minimumSamples(seasonDays: configuration.bathing.season.days))
         let document = ClassificationDocument(
             classifier.classify(seasons: grouped), from: seasons.first!.start, to: seasons.last!.end)
-        classifications.store(document, for: beach.id, now: now)
+        classifications.store(document, for: beach.id, version: version, now: now)
         return document
     }
 
@@ -309,18 +311,19 @@ struct CityStatus: Sendable {
     }
 }
 
-/// Classifications by beach, each kept for an hour.
+/// Classifications by beach, each kept for an hour or until the beach's samples change.
 final class ClassificationCache: Sendable {
-    private let entries = Mutex<[String: (time: Timestamp, document: ClassificationDocument)]>([:])
+    private let entries = Mutex<[String: (time: Timestamp, version: [Int64], document: ClassificationDocument)]>([:])
 
-    func value(for beach: String, now: Timestamp) -> ClassificationDocument? {
+    func value(for beach: String, version: [Int64], now: Timestamp) -> ClassificationDocument? {
         entries.withLock { entries in
-            guard let entry = entries[beach], abs(now.seconds(since: entry.time)) < 3_600 else { return nil }
+            guard let entry = entries[beach], entry.version == version, abs(now.seconds(since: entry.time)) < 3_600
+            else { return nil }
             return entry.document
         }
     }
 
-    func store(_ document: ClassificationDocument, for beach: String, now: Timestamp) {
-        entries.withLock { $0[beach] = (now, document) }
+    func store(_ document: ClassificationDocument, for beach: String, version: [Int64], now: Timestamp) {
+        entries.withLock { $0[beach] = (now, version, document) }
     }
 }

@@ -1,3 +1,4 @@
+import Alerts
 import FeedCore
 import Foundation
 import HTTPTypes
@@ -110,6 +111,18 @@ struct HTTPAPI: Sendable {
             .set(Int64(memory.samples))
         metrics.makeGauge(name: "cityfeeds_series_late_readings", help: "Readings too old for their raw series in memory; durable and in the rollups")
             .set(Int64(memory.late))
+        // Open alerts by rule and state, every combination present (0 included) so a dashboard sees them go.
+        let open = status.alerts.openAlerts
+        for rule in AlertRule.allCases {
+            for state in [AlertState.pending, .firing] {
+                metrics.makeGauge(
+                    name: "cityfeeds_alerts_open", labels: [("rule", rule.rawValue), ("state", state.rawValue)],
+                    help: "Open alerts by rule and state"
+                ).set(Int64(open.filter { $0.fingerprint.rule == rule && $0.state == state }.count))
+            }
+        }
+        metrics.makeGauge(name: "cityfeeds_alert_transitions", help: "Alert transitions journalled since the journal was created")
+            .set(status.alerts.lastSequence)
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))

@@ -55,6 +55,10 @@ import Testing
             #expect(lines.count == 2)
             #expect(lines.allSatisfy { $0.contains("\"kind\":\"firing\"") })
 
+            let metrics = String(decoding: try await client.get("/metrics").body, as: UTF8.self)
+            #expect(metrics.contains(#"cityfeeds_alerts_open{rule="sewage_discharge",state="firing"} 2"#))
+            #expect(metrics.contains(#"cityfeeds_alerts_open{rule="heavy_rain",state="firing"} 0"#))
+
             // Operator actions need the token; acknowledging never clears.
             let id = try #require(alert["id"] as? Int)
             let refused = try await client.post("/v1/alerts/\(id)/acknowledge", json: #"{"by":"ops"}"#)
@@ -116,6 +120,65 @@ import Testing
             let status = try #require(try JSONSerialization.jsonObject(with: Data(grandePlage.utf8)) as? [String: Any])
             #expect(status["beach"] as? String == "grande-plage")
             #expect(status["sewage"] as? String == "unknown" || status["sewage"] as? String == "clear")
+        }
+    }
+
+    @Test func aBeachShowsItsClassificationPlumeSignsAndHeavyRain() async throws {
+        let broker = try TestBroker()
+        defer { broker.stop() }
+        try await runningDaemon(brokerURL: broker.address.description, adjust: { configuration in
+            configuration.policy.maxAgeSeconds = 10 * 365 * 86_400
+        }) { client in
+            _ = try await client.waitFor("/healthz") { ($0["ready"] as? Bool) == true }
+            try await Task.sleep(for: .milliseconds(200))
+            let publisher = try MQTTPublisher(broker: broker.address)
+            defer { publisher.close() }
+            let now = Timestamp.now
+            let year = Calendar(identifier: .gregorian).component(.year, from: now.date)
+            // Five July samples in each of the last four complete seasons (15 June – 15 September).
+            let lastSeason = Calendar(identifier: .gregorian).component(.month, from: now.date) > 9 ? year : year - 1
+            for season in (lastSeason - 3)...lastSeason {
+                for day in [1, 8, 15, 22, 29] {
+                    let time = Timestamp(rfc3339: String(format: "%04d-07-%02dT08:00:00Z", season, day))!
+                    try publisher.publish(
+                        topic: "cityfeeds/beach/probe-grande-plage/sample",
+                        text: #"{"ts":"\#(time.iso8601)","ecoli":30,"enterococci":20}"#)
+                }
+            }
+            // Today: a good sample, the outfall reporting, and a turbidity jump after a calm day.
+            try publisher.publish(
+                topic: "cityfeeds/sewer/outfall-port-vieux/state",
+                text: #"{"ts":"\#(now.adding(seconds: -7_200).iso8601)","state":"stopped"}"#)
+            for hour in stride(from: 6.0, through: 1, by: -1) {
+                try publisher.publish(
+                    topic: "cityfeeds/beach/probe-grande-plage/sample",
+                    text: #"{"ts":"\#(now.adding(seconds: -hour * 3_600).iso8601)","turbidity":1.5,"salinity":35}"#)
+            }
+            try publisher.publish(
+                topic: "cityfeeds/beach/probe-grande-plage/sample",
+                text: #"{"ts":"\#(now.adding(seconds: -60).iso8601)","ecoli":40,"enterococci":20,"turbidity":12,"salinity":34.5}"#)
+            #expect(publisher.waitForAcknowledgements())
+
+            let beach = try await client.waitFor("/v1/beaches/grande-plage") {
+                (($0["probe"] as? [String: Any])?["turbidity"] as? Double) == 12
+            }
+            let classification = try #require(beach["classification"] as? [String: Any])
+            #expect(classification["class"] as? String == "excellent")
+            #expect(classification["samples"] as? Int == 20)
+            #expect(classification["seasons"] as? Int == 4)
+            let probe = try #require(beach["probe"] as? [String: Any])
+            #expect(probe["state"] as? String == "online")
+            #expect((probe["signs"] as? [[String: Any]])?.first?["kind"] as? String == "turbidity_jump")
+            #expect(beach["status"] as? String == "average", "a good sample with a plume sign is not good")
+
+            // 25 mm of rain: a preventive alert on every beach the gauge covers.
+            try publisher.publish(
+                topic: "cityfeeds/rain/rain-biarritz-parme/rain", text: #"{"ts":"\#(now.iso8601)","rain_mm":25}"#)
+            #expect(publisher.waitForAcknowledgements())
+            let rainy = try await client.waitFor("/v1/alerts?rule=heavy_rain") { ($0["items"] as? [Any])?.count == 6 }
+            #expect((rainy["items"] as? [[String: Any]])?.allSatisfy { ($0["value"] as? Double) == 25 } == true)
+            let after = try await client.get("/v1/beaches/grande-plage").json()
+            #expect((after["reasons"] as? [String])?.contains { $0.hasPrefix("Heavy rain") } == true)
         }
     }
 }

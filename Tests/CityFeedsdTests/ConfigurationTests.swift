@@ -1,3 +1,4 @@
+import Alerts
 import Beaches
 import FeedCore
 import Foundation
@@ -119,6 +120,70 @@ import Testing
         } throws: { error in
             let locations = Set((error as? ConfigurationError)?.problems.map(\.location) ?? [])
             return locations == ["storage.classes.parking.raw", "storage.classes.parking.rollups[0]", "storage.classes.boats"]
+        }
+    }
+
+    @Test func alertSettingsAndBeachPoliciesAreChecked() throws {
+        let good = try DaemonConfiguration.parse(
+            """
+            [city]
+            name = "T"
+            [beach_settings]
+            season_start = "05-01"
+            season_end = "06-15"
+            [alerts]
+            not_genuine = "flag"
+            status_topic = ""
+            [[beaches]]
+            id = "b"
+            name = "B"
+            latitude = 43.5
+            longitude = -1.5
+            probe = "p"
+            clearance = "clean_sample"
+            [[rain_gauges]]
+            id = "g"
+            name = "G"
+            beaches = ["b"]
+            alert_mm_24h = 25
+            """, file: "t.toml", overrides: .init(dataDirectory: "/tmp/t"))
+        #expect(good.bathing.season.days == 46)
+        #expect(Classifier.minimumSamples(seasonDays: good.bathing.season.days) == 8)
+        #expect(good.alerts.notGenuine == .flag)
+        #expect(good.alerts.statusTopic == nil)
+        #expect(good.alerts.logPath == "/tmp/t/alerts.jsonl")
+        let policy = good.alertPolicy
+        #expect(policy.beach("b")?.clearance == .cleanSample)
+        #expect(policy.rainGauges["g"]?.alertMillimetres == 25)
+
+        #expect {
+            try DaemonConfiguration.parse(
+                """
+                [city]
+                name = "T"
+                [beach_settings]
+                season_start = "June"
+                [alerts]
+                not_genuine = "ignore"
+                status_topic = "beaches/#"
+                [[beaches]]
+                id = "b"
+                name = "B"
+                latitude = 43.5
+                longitude = -1.5
+                clearance = "clean_sample"
+                [[rain_gauges]]
+                id = "g"
+                name = "G"
+                beaches = ["nowhere"]
+                alert_mm_24h = 0
+                """, file: "t.toml", overrides: .init())
+        } throws: { error in
+            let locations = Set((error as? ConfigurationError)?.problems.map(\.location) ?? [])
+            return locations == [
+                "beach_settings.season_start", "alerts.not_genuine", "alerts.status_topic", "beaches[0].clearance",
+                "rain_gauges[0].beaches[0]", "rain_gauges[0].alert_mm_24h",
+            ]
         }
     }
 
