@@ -69,6 +69,9 @@ cat <<MSG
     Parking:   curl -s http://127.0.0.1:$http_port/v1/parking
     Beaches:   curl -s http://127.0.0.1:$http_port/v1/beaches
     Ingest:    curl -s http://127.0.0.1:$http_port/v1/ingest
+    Alerts:    $binary alerts --url http://127.0.0.1:$http_port --follow
+               (the simulated storm starts about 5 minutes in: rain at 20:00, overflows 21:00-22:30)
+    Alert log: tail -f run/data/alerts.jsonl
 
   Broker: mqtt://127.0.0.1:$broker_port   Logs: run/logs/   Ctrl-C stops everything.
 
