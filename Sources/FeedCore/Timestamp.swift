@@ -42,7 +42,13 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
 
     /// RFC 3339 / ISO 8601 in UTC with millisecond precision, e.g. `2026-07-14T12:03:00.000Z`.
     public var iso8601: String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        // Whole seconds through the formatter, milliseconds by hand: formatting the Double would render
+        // …48.793 as …48.792 now and then.
+        let (seconds, remainder) = milliseconds.quotientAndRemainder(dividingBy: 1_000)
+        let (wholeSeconds, millis) = remainder < 0 ? (seconds - 1, remainder + 1_000) : (seconds, remainder)
+        let base = Date(timeIntervalSince1970: Double(wholeSeconds)).formatted(Date.ISO8601FormatStyle())
+        let digits = String(millis)
+        return base.dropLast() + "." + String(repeating: "0", count: 3 - digits.count) + digits + "Z"
     }
 
     public var description: String { iso8601 }
