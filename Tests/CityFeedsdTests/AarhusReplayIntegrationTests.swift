@@ -69,18 +69,7 @@ import TimeSeries
             toml, file: "aarhus.toml",
             overrides: .init(broker: broker.address.description, httpListen: "127.0.0.1:0", dataDirectory: dataDirectory.path))
         let clock = Mutex(Timestamp.now)
-        let port = Mutex<Int?>(nil)
-        let logger = Logger(label: "aarhus-test")
-        let daemon = try Daemon(
-            configuration: configuration, logger: logger, now: { clock.withLock { $0 } },
-            onListening: { value in port.withLock { $0 = value } })
-        let group = ServiceGroup(
-            configuration: .init(services: [daemon.application], gracefulShutdownSignals: [], logger: logger))
-        let running = Task { try await group.run() }
-        defer { daemon.store.close() }
-        do {
-            while port.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(10)) }
-            let client = HTTPClient(port: port.withLock { $0 }!)
+        try await runningDaemon(configuration, now: { clock.withLock { $0 } }) { client in
             _ = try await client.waitFor("/healthz") { ($0["ready"] as? Bool) == true }
             try await Task.sleep(for: .milliseconds(200))
 
@@ -141,12 +130,6 @@ import TimeSeries
             }
             #expect(checked > 20)
             #expect(flagged > 0, "the data set's dead and stuck counters must show up as such")
-        } catch {
-            await group.triggerGracefulShutdown()
-            try? await running.value
-            throw error
         }
-        await group.triggerGracefulShutdown()
-        try await running.value
     }
 }

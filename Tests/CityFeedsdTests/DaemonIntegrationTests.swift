@@ -21,11 +21,19 @@ func runningDaemon(
         path: repositoryRoot.appending(path: "config/biarritz.toml").path,
         overrides: .init(broker: brokerURL, httpListen: "127.0.0.1:0", dataDirectory: dataDirectory.path))
     adjust(&configuration)
+    try await runningDaemon(configuration, body)
+}
+
+/// Runs the daemon on `configuration` in process, with the clock `now`, for the duration of `body`, then shuts
+/// it down gracefully (also when `body` throws).
+func runningDaemon(
+    _ configuration: DaemonConfiguration, now: @escaping @Sendable () -> Timestamp = { .now },
+    _ body: (HTTPClient) async throws -> Void
+) async throws {
     let port = Mutex<Int?>(nil)
     let logger = Logger(label: "daemon-test")
-    let daemon = try Daemon(configuration: configuration, logger: logger, onListening: { value in
-        port.withLock { $0 = value }
-    })
+    let daemon = try Daemon(
+        configuration: configuration, logger: logger, now: now, onListening: { value in port.withLock { $0 = value } })
     let group = ServiceGroup(
         configuration: .init(services: [daemon.application], gracefulShutdownSignals: [], logger: logger))
     let running = Task { try await group.run() }

@@ -123,18 +123,7 @@ import TimeSeries
         // own times; at the end the clock moves past the last hold.
         let first = events.map(\.start).min()!
         let clock = Mutex(first)
-        let port = Mutex<Int?>(nil)
-        let logger = Logger(label: "sewage-test")
-        let daemon = try Daemon(
-            configuration: configuration, logger: logger, now: { clock.withLock { $0 } },
-            onListening: { value in port.withLock { $0 = value } })
-        let group = ServiceGroup(
-            configuration: .init(services: [daemon.application], gracefulShutdownSignals: [], logger: logger))
-        let running = Task { try await group.run() }
-        defer { daemon.store.close() }
-        do {
-            while port.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(10)) }
-            let client = HTTPClient(port: port.withLock { $0 }!)
+        try await runningDaemon(configuration, now: { clock.withLock { $0 } }) { client in
             _ = try await client.waitFor("/healthz") { ($0["ready"] as? Bool) == true }
             try await Task.sleep(for: .milliseconds(200))
 
@@ -180,12 +169,6 @@ import TimeSeries
                 total += windows.count
             }
             #expect(total > 3_000, "the archive implies some three thousand alerts")
-        } catch {
-            await group.triggerGracefulShutdown()
-            try? await running.value
-            throw error
         }
-        await group.triggerGracefulShutdown()
-        try await running.value
     }
 }
