@@ -33,6 +33,10 @@ let package = Package(
             providers: [.apt(["libmosquitto-dev"])]
         ),
         .systemLibrary(
+            name: "CZlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        .systemLibrary(
             name: "CSQLite",
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
@@ -80,7 +84,7 @@ let package = Package(
         .executableTarget(
             name: "CityFeedsd",
             dependencies: [
-                "FeedCore", "Ingest", "TimeSeries", "Parking", "Beaches", "Alerts", "EventStream",
+                "FeedCore", "Ingest", "TimeSeries", "Parking", "Beaches", "Alerts", "EventStream", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

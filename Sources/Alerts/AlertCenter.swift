@@ -22,6 +22,8 @@ public final class AlertCenter: Sendable {
         let log: AlertLog
         var overrides: [String: BeachOverride]
         var subscribers: [Int: AsyncStream<AlertTransition>.Continuation] = [:]
+        /// Bumped by every change anyone reading the center could see (steps, orders).
+        var revision: Int64 = 0
         var nextSubscriber = 0
     }
 
@@ -90,6 +92,7 @@ public final class AlertCenter: Sendable {
         try inner.withLock { inner in
             try inner.journal.setOverride(override, beach: beach, at: time)
             inner.overrides[beach] = override
+            inner.revision += 1
         }
         logger.notice(
             override.map { "beach \(beach): municipal order to \($0.action.rawValue)" } ?? "beach \(beach): order lifted",
@@ -127,6 +130,9 @@ public final class AlertCenter: Sendable {
     }
 
     public var lastSequence: Int64 { inner.withLock { $0.engine.state.lastSequence } }
+
+    /// Changes whenever alerts, the engine's view of outfalls and samples, or municipal orders change.
+    public var revision: Int64 { inner.withLock { $0.revision } }
 
     public func alerts(_ filter: AlertFilter) throws -> [Alert] {
         try inner.withLock { try $0.journal.alerts(filter) }
@@ -217,6 +223,7 @@ public final class AlertCenter: Sendable {
             unchanged.clock = inner.engine.state.clock
             let changed = unchanged != inner.engine.state
             guard changed || !transitions.isEmpty else { return [] }
+            inner.revision += 1
             do {
                 try inner.journal.record(transitions, state: inner.engine.state)
             } catch {

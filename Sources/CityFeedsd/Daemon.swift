@@ -60,6 +60,7 @@ struct Daemon: Sendable {
             logger: logger)
 
         let router = Router()
+        router.add(middleware: HTTPPolicyMiddleware())
         let cityStatus = CityStatus(configuration: configuration, store: store, alerts: alerts)
         HTTPAPI(
             status: cityStatus, consumer: consumer,
@@ -67,6 +68,13 @@ struct Daemon: Sendable {
         ).addRoutes(to: router)
         application = Application(
             router: router,
+            // Bounded requests: an idle connection is closed after 30 s; headers are capped in count and size
+            // (bodies are capped per endpoint, 4–8 KiB, where they are read).
+            server: .http1(
+                configuration: .init(
+                    idleTimeout: .seconds(30),
+                    httpDecoderConfiguration: .init(
+                        maxHeaderFieldSize: 16_384, maxHeaderListSize: 32_768, maxHeaderFieldCount: 64))),
             configuration: .init(
                 address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: "cityfeedsd"),
             services: [

@@ -25,18 +25,25 @@ extension HTTPAPI {
             return problem(.badRequest, error.message)
         }
         let time = now()
-        let matches = query.apply(to: status.availabilities(now: time)).map { match in
-            var document = CarParkDocument(carPark: match.carPark, availability: match.availability)
-            document.distance = match.distanceMetres.map { $0.rounded() }
-            document.outlook = status.outlook(match.carPark, availability: match.availability, now: time)
-            return document
+        func matches() -> [CarParkDocument] {
+            query.apply(to: status.availabilities(now: time)).map { match in
+                var document = CarParkDocument(carPark: match.carPark, availability: match.availability)
+                document.distance = match.distanceMetres.map { $0.rounded() }
+                document.outlook = status.outlook(match.carPark, availability: match.availability, now: time)
+                return document
+            }
         }
-        if geoJSON {
-            var response = json(FeatureCollection(features: matches.map(Feature.init)))
-            response.headers[.contentType] = "application/geo+json"
-            return response
+        // The whole list is what apps poll: from the snapshot cache. A filtered one is computed per request.
+        let unfiltered = request.uri.query?.isEmpty ?? true
+        var response: Response
+        switch (geoJSON, unfiltered) {
+        case (true, true): response = snapshot("parking.geojson", request) { FeatureCollection(features: matches().map(Feature.init)) }
+        case (true, false): response = json(FeatureCollection(features: matches().map(Feature.init)))
+        case (false, true): response = snapshot("parking", request) { ListDocument(generatedAt: time.iso8601, items: matches()) }
+        case (false, false): response = json(ListDocument(generatedAt: time.iso8601, items: matches()))
         }
-        return json(ListDocument(generatedAt: time.iso8601, items: matches))
+        if geoJSON { response.headers[.contentType] = "application/geo+json" }
+        return response
     }
 
     /// Reads the query parameters; every malformed one is a 400 with the reason.

@@ -20,6 +20,7 @@ struct HTTPAPI: Sendable {
     let now: @Sendable () -> Timestamp
     /// How often an idle alert stream sends a keep-alive comment (proxies drop silent connections).
     var heartbeatInterval: Duration = .seconds(15)
+    let snapshots = SnapshotCache()
 
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
@@ -34,7 +35,7 @@ struct HTTPAPI: Sendable {
             let document = healthDocument()
             return json(document, status: document.ready ? .ok : .serviceUnavailable)
         }
-        router.get("/v1/status") { _, _ in statusDocument() }
+        router.get("/v1/status") { request, _ in snapshot("status", request) { statusDocument() } }
         router.get("/metrics") { _, _ in prometheusText() }
         router.get("/v1/ingest") { _, _ in
             json(IngestDocument(status: consumer.status, statistics: statistics.snapshot))
@@ -51,8 +52,8 @@ struct HTTPAPI: Sendable {
                     history: status.freeHistory(carPark, seconds: 3_600, now: time),
                     counter: status.balancingState(carPark, now: time).map(CounterDocument.init)))
         }
-        router.get("/v1/beaches") { _, _ in
-            json(ListDocument(generatedAt: now().iso8601, items: status.beaches(now: now())))
+        router.get("/v1/beaches") { request, _ in
+            snapshot("beaches", request) { ListDocument(generatedAt: now().iso8601, items: status.beaches(now: now())) }
         }
         router.get("/v1/beaches/:id") { _, context in
             let id = try context.parameters.require("id")
@@ -79,18 +80,17 @@ struct HTTPAPI: Sendable {
         json(healthDocument())
     }
 
-    func statusDocument() -> Response {
+    func statusDocument() -> StatusDocument {
         let time = now()
         let carParks = status.carParks(now: time)
         let live = carParks.filter(\.hasRealtimeData)
-        return json(
-            StatusDocument(
+        return StatusDocument(
                 city: status.configuration.cityName, generatedAt: time.iso8601,
                 parking: .init(
                     carParks: carParks.count, withRealtimeData: live.count,
                     totalFree: live.compactMap(\.realtimeFreeCapacity).reduce(0, +)),
                 carParks: carParks, beaches: status.beaches(now: time), alerts: status.activeAlerts(),
-                mqtt: consumer.status))
+                mqtt: consumer.status)
     }
 
     /// The Prometheus text exposition; connection gauges are read at scrape time.
@@ -128,23 +128,33 @@ struct HTTPAPI: Sendable {
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
     }
 
+    /// A JSON response with its ETag; `no-cache`: clients may keep it but must revalidate (a 304 is cheap).
     func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
         do {
             let data = try Self.encoder.encode(value)
             return Response(
                 status: status,
-                headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-cache"],
+                headers: [
+                    .contentType: "application/json; charset=utf-8", .cacheControl: "no-cache",
+                    .eTag: Representation.tag(data),
+                ],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
         } catch {
             return problem(.internalServerError, "The response could not be encoded: \(error)")
         }
     }
 
+    /// A read endpoint's document from the snapshot cache: rendered once per change of the data (or of the
+    /// second, for the ages in it), whatever the number of pollers.
+    func snapshot(_ key: String, _ request: Request, render: () -> some Encodable) -> Response {
+        let version = [store.version, status.alerts.revision, now().milliseconds / 1_000]
+        let representation = snapshots.representation(key, version: version) {
+            Array((try? Self.encoder.encode(render())) ?? Data())
+        }
+        return representation.response(for: request, cacheControl: "public, max-age=1")
+    }
+
     func problem(_ status: HTTPResponse.Status, _ detail: String) -> Response {
-        let document = ProblemDocument(title: status.reasonPhrase, status: status.code, detail: detail)
-        let data = (try? Self.encoder.encode(document)) ?? Data()
-        return Response(
-            status: status, headers: [.contentType: "application/problem+json"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        HTTPPolicyMiddleware<BasicRequestContext>.problem(status, detail: detail)
     }
 }

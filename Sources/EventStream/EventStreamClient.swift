@@ -25,8 +25,8 @@ public final class EventStreamClient {
     private var chunkRemaining = 0
     private var finished = false
 
-    /// Connects and sends `GET path`; reads the status line and headers.
-    public init(host: String, port: Int, path: String, headers: [String: String] = [:]) throws {
+    /// Connects and sends `method path` (GET by default); reads the status line and headers.
+    public init(host: String, port: Int, path: String, method: String = "GET", headers: [String: String] = [:]) throws {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
@@ -52,7 +52,7 @@ public final class EventStreamClient {
         descriptor = connected
         var noDelay: Int32 = 1
         setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &noDelay, socklen_t(MemoryLayout<Int32>.size))
-        var request = "GET \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: close\r\n"
+        var request = "\(method) \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: close\r\n"
         for (name, value) in headers { request += "\(name): \(value)\r\n" }
         request += "\r\n"
         let bytes = Array(request.utf8)

@@ -49,6 +49,8 @@ public final class SeriesStore: Sendable {
     /// scan millions of rows while commits wait.)
     private let rowCount = Mutex<Int?>(nil)
     private let memory: Mutex<[SeriesKey: SeriesMemory]>
+    /// Readings added to memory since the store opened: a cheap "has anything changed?" for caches.
+    private let appended = Atomic<Int64>(0)
     private let configuration: SeriesStoreConfiguration
 
     /// Opens (or creates) the store and rebuilds the in-memory series from it: the newest raw samples, and
@@ -88,6 +90,7 @@ public final class SeriesStore: Sendable {
             return isNew
         }
         let new = zip(readings, isNew).compactMap { $1 ? $0 : nil }
+        defer { appended.add(Int64(new.count), ordering: .releasing) }
         let layout = configuration.layout
         memory.withLock { memory in
             for reading in new {
@@ -97,6 +100,9 @@ public final class SeriesStore: Sendable {
         }
         return AppendResult(new: new, duplicates: readings.count - new.count)
     }
+
+    /// Changes whenever new readings reach memory (and only then).
+    public var version: Int64 { appended.load(ordering: .acquiring) }
 
     /// The newest sample of a series (at the in-memory resolution).
     public func latest(_ key: SeriesKey) -> Sample? {

@@ -70,6 +70,24 @@ struct HTTPClient {
         }
     }
 
+    /// One request over a plain socket, bytes exactly as sent (no client-side cache, no decompression).
+    func raw(_ path: String, method: String = "GET", headers: [String: String] = [:]) async throws
+        -> (status: Int, headers: [String: String], body: Data)
+    {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                do {
+                    let client = try EventStreamClient(
+                        host: "127.0.0.1", port: port, path: path, method: method, headers: headers)
+                    let body = method == "HEAD" || client.status == 304 || client.status == 204 ? Data() : try client.body()
+                    continuation.resume(returning: (client.status, client.responseHeaders, body))
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+        }
+    }
+
     /// Polls `path` until `condition` holds on its JSON, or fails after `timeout`.
     func waitFor(
         _ path: String, timeout: Duration = .seconds(10), _ condition: ([String: Any]) -> Bool

@@ -1,0 +1,182 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import Synchronization
+
+/// What every response goes through (DESIGN §7): errors as RFC 9457 problem documents, CORS for reads,
+/// `If-None-Match` → 304 against the response's ETag, and gzip when the client asks for it.
+struct HTTPPolicyMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// Smaller bodies are not worth compressing.
+    let compressFrom = 1_024
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        let isRead = request.method == .get || request.method == .head
+        if request.method == .options {
+            // CORS preflight: reads only; the operator endpoints are not for browsers on other origins.
+            return Response(
+                status: .noContent,
+                headers: [
+                    .accessControlAllowOrigin: "*", .accessControlAllowMethods: "GET, HEAD, OPTIONS",
+                    .accessControlAllowHeaders: "If-None-Match, Last-Event-ID, Accept, Accept-Encoding",
+                    .accessControlMaxAge: "86400",
+                ])
+        }
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch let error as any HTTPResponseError {
+            response = Self.problem(error.status, detail: Self.detail(of: error))
+        } catch {
+            context.logger.error("request failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            response = Self.problem(.internalServerError, detail: "The request could not be answered.")
+        }
+        guard isRead else { return response }
+        response.headers[.accessControlAllowOrigin] = "*"
+        response.headers[.accessControlExposeHeaders] = "ETag"
+        if response.status == .ok, let etag = response.headers[.eTag],
+            let wanted = request.headers[.ifNoneMatch], Self.matches(wanted, etag)
+        {
+            var headers: HTTPFields = [.eTag: etag]
+            headers[.cacheControl] = response.headers[.cacheControl]
+            headers[.vary] = "Accept-Encoding"
+            headers[.accessControlAllowOrigin] = "*"
+            headers[.accessControlExposeHeaders] = "ETag"
+            return Response(status: .notModified, headers: headers)
+        }
+        return await compressed(response, request: request)
+    }
+
+    /// gzip when asked for, for a complete (not streamed) textual body large enough to gain.
+    func compressed(_ response: Response, request: Request) async -> Response {
+        guard response.headers[.contentEncoding] == nil,
+            Self.accepts(gzip: request.headers[.acceptEncoding]),
+            let length = response.body.contentLength, length >= compressFrom,
+            let type = response.headers[.contentType], type.contains("json") || type.hasPrefix("text/plain") || type.hasPrefix("text/csv")
+        else { return response }
+        var collector = CollectingWriter()
+        let body = response.body
+        guard (try? await body.write(collector.erased)) != nil, let bytes = collector.erasedBytes,
+            let zipped = gzip(bytes)
+        else { return response }
+        var copy = response
+        copy.headers[.contentEncoding] = "gzip"
+        copy.headers[.vary] = "Accept-Encoding"
+        copy.headers[.contentLength] = nil
+        copy.body = ResponseBody(byteBuffer: ByteBuffer(bytes: zipped))
+        return copy
+    }
+
+    static func accepts(gzip header: String?) -> Bool {
+        guard let header else { return false }
+        return header.split(separator: ",").contains { part in
+            let pieces = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard pieces.first?.lowercased() == "gzip" || pieces.first == "*" else { return false }
+            return !pieces.dropFirst().contains { $0.replacingOccurrences(of: " ", with: "") == "q=0" }
+        }
+    }
+
+    /// `If-None-Match` holds `*` or one of its tags is the response's (weak comparison, RFC 9110 §13.1.2).
+    static func matches(_ header: String, _ etag: String) -> Bool {
+        let strip = { (tag: Substring) in tag.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "W/", with: "") }
+        return header.split(separator: ",").contains { strip($0) == "*" || strip($0) == strip(Substring(etag)) }
+    }
+
+    static func detail(of error: any HTTPResponseError) -> String {
+        if let error = error as? HTTPError, let message = error.body { return message }
+        switch error.status {
+        case .notFound: return "Nothing is served at this path. GET /openapi.json lists what is."
+        case .contentTooLarge: return "The request body is too large."
+        case .methodNotAllowed: return "This method is not allowed here."
+        default: return error.status.reasonPhrase
+        }
+    }
+
+    static func problem(_ status: HTTPResponse.Status, detail: String) -> Response {
+        let document = ProblemDocument(title: status.reasonPhrase, status: status.code, detail: detail)
+        let data = (try? HTTPAPI.encoder.encode(document)) ?? Data()
+        return Response(
+            status: status, headers: [.contentType: "application/problem+json", .cacheControl: "no-store"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// Gathers a complete response body (used only for bodies of known, bounded length).
+struct CollectingWriter: ResponseBodyWriter {
+    final class Storage: @unchecked Sendable {
+        // Written by the one task that writes the body, read by that same task afterwards.
+        var bytes: [UInt8] = []
+        var finished = false
+    }
+
+    let storage = Storage()
+
+    var erased: any ResponseBodyWriter { self }
+    var erasedBytes: [UInt8]? { storage.finished ? storage.bytes : nil }
+
+    mutating func write(_ buffer: ByteBuffer) async throws {
+        storage.bytes.append(contentsOf: buffer.readableBytesView)
+    }
+
+    consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
+        storage.finished = true
+    }
+}
+
+/// A JSON body rendered once and served to every poller: the bytes, their gzip, and an ETag.
+struct Representation: Sendable {
+    let bytes: ByteBuffer
+    let gzipped: ByteBuffer?
+    let etag: String
+
+    init(_ data: [UInt8]) {
+        bytes = ByteBuffer(bytes: data)
+        gzipped = data.count >= 1_024 ? gzip(data).map { ByteBuffer(bytes: $0) } : nil
+        etag = Self.tag(data)
+    }
+
+    /// A strong ETag: FNV-1a (64 bits) of the body. Not a security measure; identical state gives identical
+    /// bytes (sorted keys), so identical tags.
+    static func tag(_ data: some Sequence<UInt8>) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in data {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        return "\"" + String(hash, radix: 16) + "\""
+    }
+
+    func response(for request: Request, cacheControl: String) -> Response {
+        var headers: HTTPFields = [
+            .contentType: "application/json; charset=utf-8", .cacheControl: cacheControl, .eTag: etag,
+            .vary: "Accept-Encoding",
+        ]
+        if let gzipped, HTTPPolicyMiddleware<BasicRequestContext>.accepts(gzip: request.headers[.acceptEncoding]) {
+            headers[.contentEncoding] = "gzip"
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: gzipped))
+        }
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: bytes))
+    }
+}
+
+/// The read endpoints' documents, rendered at most once per data change and second: thousands of phones
+/// polling `/v1/status` share one rendering, one gzip and one ETag.
+final class SnapshotCache: Sendable {
+    private struct Entry {
+        var version: [Int64]
+        var representation: Representation
+    }
+
+    private let entries = Mutex<[String: Entry]>([:])
+
+    /// The cached representation of `key` if made for `version`; otherwise `render()`'s, cached.
+    func representation(_ key: String, version: [Int64], render: () -> [UInt8]) -> Representation {
+        if let entry = entries.withLock({ $0[key] }), entry.version == version { return entry.representation }
+        let representation = Representation(render())
+        entries.withLock { $0[key] = Entry(version: version, representation: representation) }
+        return representation
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import Ingest
+import TestSupport
+import Testing
+
+@testable import CityFeedsd
+
+/// What every response goes through: ETags and 304s, caching headers, CORS, gzip, problem documents.
+@Suite(.serialized) struct HTTPPolicyIntegrationTests {
+    @Test func pollingIsCheapCompressedCorsEnabledAndErrorsAreProblems() async throws {
+        let broker = try TestBroker()
+        defer { broker.stop() }
+        try await runningDaemon(brokerURL: broker.address.description) { client in
+            let first = try await client.raw("/v1/status")
+            #expect(first.status == 200)
+            let etag = try #require(first.headers["etag"])
+            #expect(first.headers["cache-control"] == "public, max-age=1")
+            #expect(first.headers["access-control-allow-origin"] == "*")
+            #expect(first.headers["content-encoding"] == nil, "not asked for")
+
+            // Revalidation: nothing changed, so 304 without a body.
+            let again = try await client.raw("/v1/status", headers: ["If-None-Match": etag])
+            #expect(again.status == 304)
+            #expect(again.body.isEmpty)
+            #expect(again.headers["etag"] == etag)
+            let other = try await client.raw("/v1/status", headers: ["If-None-Match": "\"not-it\""])
+            #expect(other.status == 200)
+
+            // gzip when asked, decompressing to the same document.
+            let zipped = try await client.raw("/v1/status", headers: ["Accept-Encoding": "gzip"])
+            #expect(zipped.headers["content-encoding"] == "gzip")
+            #expect(zipped.body.prefix(2) == Data([0x1f, 0x8b]))
+            #expect(zipped.body.count < first.body.count)
+            let refused = try await client.raw("/v1/status", headers: ["Accept-Encoding": "gzip;q=0"])
+            #expect(refused.headers["content-encoding"] == nil)
+            // Responses that are not snapshots get their ETag and compression from the middleware.
+            let series = try await client.raw("/v1/ingest", headers: ["Accept-Encoding": "gzip"])
+            let seriesTag = try #require(series.headers["etag"])
+            #expect(try await client.raw("/v1/ingest", headers: ["If-None-Match": seriesTag]).status == 304)
+
+            // CORS preflight for reads.
+            let preflight = try await client.raw("/v1/parking", method: "OPTIONS")
+            #expect(preflight.status == 204)
+            #expect(preflight.headers["access-control-allow-methods"] == "GET, HEAD, OPTIONS")
+
+            // Errors, the framework's included, are RFC 9457 problem documents.
+            let missing = try await client.raw("/v1/nothing-here")
+            #expect(missing.status == 404)
+            #expect(missing.headers["content-type"] == "application/problem+json")
+            let problem = try #require(try JSONSerialization.jsonObject(with: missing.body) as? [String: Any])
+            #expect(problem["status"] as? Int == 404)
+            #expect((problem["detail"] as? String)?.isEmpty == false)
+            let wrongMethod = try await client.raw("/v1/status", method: "DELETE")
+            #expect(wrongMethod.headers["content-type"] == "application/problem+json")
+        }
+    }
+}
