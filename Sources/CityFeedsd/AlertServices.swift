@@ -32,9 +32,10 @@ struct AlertClockService: Service {
     }
 }
 
-/// SIGHUP: reopens the alert log (after logrotate moved it).
+/// SIGHUP: reopens the alert log (after logrotate moved it) and reloads the configuration file.
 struct HangupService: Service {
     let alerts: AlertCenter
+    let reloader: ConfigurationReloader?
     let logger: Logger
 
     func run() async throws {
@@ -47,6 +48,7 @@ struct HangupService: Service {
                 } catch {
                     logger.error("SIGHUP: the alert log could not be reopened", metadata: ["error": "\(error)"])
                 }
+                reloader?.reload()
             }
         }
     }
@@ -56,14 +58,14 @@ struct HangupService: Service {
 /// changes, checking every `interval` (a second: cheap for a city's beaches, and far inside the hour UK law
 /// allows). Connects with its own client id; retries while the broker is away.
 struct BeachStatusPublisher: Service {
-    let status: CityStatus
+    let source: Reloadable<CityStatus>
     let topic: String
     let now: @Sendable () -> Timestamp
     let interval: Duration
     let logger: Logger
 
     func run() async throws {
-        let configuration = status.configuration
+        let configuration = source.value.configuration
         try? await cancelWhenGracefulShutdown {
             var publisher: MQTTPublisher?
             var published: [String: Data] = [:]
@@ -82,7 +84,8 @@ struct BeachStatusPublisher: Service {
                 }
                 if let publisher {
                     let time = now()
-                    for beach in configuration.beaches {
+                    let status = source.value
+                    for beach in status.configuration.beaches {
                         let message = BeachStatusMessage(status.beach(beach, now: time))
                         guard let body = try? HTTPAPI.encoder.encode(message), published[beach.id] != body else { continue }
                         do {

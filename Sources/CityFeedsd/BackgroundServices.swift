@@ -43,7 +43,7 @@ struct MaintenanceService: Service {
 /// operators expect to find them there; checked every `interval`. After a restart the day's events may be
 /// written again once: the log is for people, `/v1/parking/{id}` is the record.
 struct CalibrationLogService: Service {
-    let status: CityStatus
+    let source: Reloadable<CityStatus>
     let interval: Duration
     let logger: Logger
 
@@ -52,6 +52,7 @@ struct CalibrationLogService: Service {
             var logged: [String: Timestamp] = [:]
             while !Task.isCancelled {
                 let now = Timestamp.now
+                let status = source.value
                 for carPark in status.configuration.carParks where carPark.balancing != nil {
                     guard let state = status.balancingState(carPark, now: now) else { continue }
                     for event in state.calibrations where event.time > logged[carPark.id] ?? .init(milliseconds: 0) {

@@ -59,7 +59,7 @@ struct Run: AsyncParsableCommand {
             throw ExitCode(78)  // EX_CONFIG
         }
         let daemon = try Daemon(
-            configuration: configuration, logger: logger,
+            configuration: configuration, source: (config, overrides), logger: logger,
             onListening: { port in
                 logger.info(
                     "HTTP API listening", metadata: ["http.url": "http://\(configuration.httpHost):\(port)/v1/status"])

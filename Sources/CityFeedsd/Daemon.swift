@@ -22,10 +22,15 @@ struct Daemon: Sendable {
     /// The daemon's own metrics registry, served at `/metrics`; nothing global, so tests can run several.
     let metrics: PrometheusCollectorRegistry
     let application: Application<RouterResponder<BasicRequestContext>>
+    /// Reloads the configuration file (SIGHUP); `nil` when the daemon was not started from a file.
+    let reloader: ConfigurationReloader?
 
-    /// - Parameter onListening: called with the HTTP port once the server listens (useful with port 0).
+    /// - Parameters:
+    ///   - source: the file and overrides the configuration came from, reloaded on SIGHUP (`nil`: no reload).
+    ///   - onListening: called with the HTTP port once the server listens (useful with port 0).
     init(
-        configuration: DaemonConfiguration, logger: Logger,
+        configuration: DaemonConfiguration, source: (path: String, overrides: ConfigurationOverrides)? = nil,
+        logger: Logger,
         now: @escaping @Sendable () -> Timestamp = { .now },
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws {
@@ -43,12 +48,13 @@ struct Daemon: Sendable {
         let metricsFactory = PrometheusMetricsFactory(registry: metrics)
         statistics = IngestStatistics(
             logger: logger, metrics: metricsFactory, sensors: Set(configuration.sensorSpecs.map(\.id)))
-        let pipeline = IngestPipeline(
-            routes: configuration.routes, sensors: configuration.sensorSpecs, aliases: configuration.aliases,
-            policy: configuration.policy)
+        let pipeline = Reloadable(
+            IngestPipeline(
+                routes: configuration.routes, sensors: configuration.sensorSpecs, aliases: configuration.aliases,
+                policy: configuration.policy))
         var mqtt = MQTTConsumerConfiguration(
             broker: configuration.broker, clientID: configuration.clientID,
-            subscriptions: pipeline.subscriptionFilters, username: configuration.username,
+            subscriptions: pipeline.value.subscriptionFilters, username: configuration.username,
             password: configuration.password)
         mqtt.maxBurstCount = configuration.maxBurst
         mqtt.tls = configuration.tls
@@ -61,9 +67,15 @@ struct Daemon: Sendable {
 
         let router = Router()
         router.add(middleware: HTTPPolicyMiddleware())
-        let cityStatus = CityStatus(configuration: configuration, store: store, alerts: alerts)
+        let cityStatus = Reloadable(CityStatus(configuration: configuration, store: store, alerts: alerts))
+        let reloads = Reloadable(ReloadRecord(loadedAt: Timestamp.now.iso8601))
+        let reloader = source.map {
+            ConfigurationReloader(
+                path: $0.path, overrides: $0.overrides, status: cityStatus, pipeline: pipeline, record: reloads, logger: logger)
+        }
+        self.reloader = reloader
         HTTPAPI(
-            status: cityStatus, consumer: consumer,
+            statusSource: cityStatus, reloads: reloads, consumer: consumer,
             statistics: statistics, store: store, metrics: metrics, now: now
         ).addRoutes(to: router)
         application = Application(
@@ -80,11 +92,11 @@ struct Daemon: Sendable {
             services: [
                 IngestService(consumer: consumer),
                 MaintenanceService(store: store, policy: configuration.retention, interval: .seconds(3_600), logger: logger),
-                CalibrationLogService(status: cityStatus, interval: .seconds(60), logger: logger),
+                CalibrationLogService(source: cityStatus, interval: .seconds(60), logger: logger),
                 AlertClockService(alerts: alerts, now: now, interval: .seconds(1), logger: logger),
-                HangupService(alerts: alerts, logger: logger),
+                HangupService(alerts: alerts, reloader: reloader, logger: logger),
             ] + (configuration.alerts.statusTopic.map {
-                [BeachStatusPublisher(status: cityStatus, topic: $0, now: now, interval: .seconds(1), logger: logger)]
+                [BeachStatusPublisher(source: cityStatus, topic: $0, now: now, interval: .seconds(1), logger: logger)]
             } ?? []),
             onServerRunning: { channel in
                 await onListening(channel.localAddress?.port ?? 0)

@@ -465,9 +465,10 @@ struct HealthDocument: Encodable, Sendable {
     var ready: Bool
     var mqtt: ConnectionStatus
     var storedReadings: Int?
+    var configuration: ReloadRecord
 
     enum CodingKeys: String, CodingKey {
-        case status, ready, mqtt
+        case status, ready, mqtt, configuration
         case storedReadings = "stored_readings"
     }
 }

@@ -11,7 +11,10 @@ import TimeSeries
 
 /// The read-only HTTP JSON API (DESIGN §7).
 struct HTTPAPI: Sendable {
-    let status: CityStatus
+    /// Replaced as a whole on configuration reload; each request reads the current one.
+    let statusSource: Reloadable<CityStatus>
+    var status: CityStatus { statusSource.value }
+    let reloads: Reloadable<ReloadRecord>
     let consumer: MQTTConsumer
     let statistics: IngestStatistics
     let store: SeriesStore
@@ -72,7 +75,7 @@ struct HTTPAPI: Sendable {
         let mqtt = consumer.status
         let stored = try? store.storedCount()
         let ready = mqtt.state == .connected && stored != nil
-        return HealthDocument(status: "ok", ready: ready, mqtt: mqtt, storedReadings: stored)
+        return HealthDocument(status: "ok", ready: ready, mqtt: mqtt, storedReadings: stored, configuration: reloads.value)
     }
 
     /// Alive as long as it answers; whether it is ready is in the body (and `/readyz`).
@@ -147,7 +150,7 @@ struct HTTPAPI: Sendable {
     /// A read endpoint's document from the snapshot cache: rendered once per change of the data (or of the
     /// second, for the ages in it), whatever the number of pollers.
     func snapshot(_ key: String, _ request: Request, render: () -> some Encodable) -> Response {
-        let version = [store.version, status.alerts.revision, now().milliseconds / 1_000]
+        let version = [store.version, status.alerts.revision, Int64(reloads.value.reloads), now().milliseconds / 1_000]
         let representation = snapshots.representation(key, version: version) {
             Array((try? Self.encoder.encode(render())) ?? Data())
         }

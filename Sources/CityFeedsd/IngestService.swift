@@ -11,7 +11,8 @@ import TimeSeries
 /// The statistics are recorded after the commit, so a burst whose commit fails (and which the broker will
 /// redeliver) is not counted twice.
 struct ReadingRecorder: MessageBurstHandler {
-    let pipeline: IngestPipeline
+    /// Replaced on configuration reload; each burst uses the one current when it starts.
+    let pipeline: Reloadable<IngestPipeline>
     let store: SeriesStore
     let statistics: IngestStatistics
     let uplinks: UplinkDeduplicator
@@ -21,6 +22,7 @@ struct ReadingRecorder: MessageBurstHandler {
 
     func handle(burst: [InboundMessage]) throws {
         guard let last = burst.last else { return }
+        let pipeline = self.pipeline.value
         var outcomes = burst.map(pipeline.process)
         uplinks.markRepeats(in: &outcomes, at: last.received)
         let started = ContinuousClock.now

@@ -54,7 +54,7 @@ final class RecordingLogHandler: LogHandler, Sendable {
         defer { alerts.close() }
         let handler = RecordingLogHandler()
         let service = CalibrationLogService(
-            status: CityStatus(configuration: configuration, store: store, alerts: alerts), interval: .milliseconds(20),
+            source: Reloadable(CityStatus(configuration: configuration, store: store, alerts: alerts)), interval: .milliseconds(20),
             logger: Logger(label: "test", factory: { _ in handler }))
         let running = Task { try await service.run() }
         try await Task.sleep(for: .milliseconds(300))

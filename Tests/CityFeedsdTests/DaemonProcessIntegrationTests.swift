@@ -133,4 +133,64 @@ import TimeSeries
         #expect(daemon.wait(timeout: 1) != nil)
         try expectStoredExactlyOnce(count: count, start: start, in: dataDirectory)
     }
+
+    /// SIGHUP (DESIGN §8): a broken file leaves the daemon running on the configuration it has; a valid one is
+    /// applied without a restart and without losing state.
+    @Test func sighupKeepsTheOldConfigurationWhenTheNewOneIsBrokenAndAppliesAValidOne() async throws {
+        let broker = try TestBroker()
+        defer { broker.stop() }
+        let dataDirectory = try makeTemporaryDirectory(prefix: "cityfeeds-reload")
+        let configPath = dataDirectory.appending(path: "city.toml").path
+        let original = try String(contentsOf: repositoryRoot.appending(path: "config/biarritz.toml"), encoding: .utf8)
+        try original.write(toFile: configPath, atomically: true, encoding: .utf8)
+        let port = try freeLoopbackPort()
+        let client = HTTPClient(port: port)
+        let daemon = try ChildProcess(
+            executable: Self.binary,
+            arguments: [
+                "run", "--config", configPath, "--broker", broker.address.description, "--http", "127.0.0.1:\(port)",
+                "--data-dir", dataDirectory.appending(path: "data").path, "--log-level", "notice",
+            ],
+            output: dataDirectory.appending(path: "daemon.log").path)
+        defer {
+            daemon.send(SIGKILL)
+            _ = daemon.wait(timeout: 10)
+        }
+        try await waitUntilReady(client)
+        // State that must survive the reload: a reading, and an alert.
+        let publisher = try MQTTPublisher(broker: broker.address)
+        defer { publisher.close() }
+        try publisher.publish(
+            topic: "cityfeeds/sewer/outfall-port-vieux/state", text: #"{"ts":"\#(Timestamp.now.iso8601)","state":"discharging"}"#)
+        #expect(publisher.waitForAcknowledgements())
+        _ = try await client.waitFor("/v1/alerts") { ($0["items"] as? [Any])?.count == 2 }
+
+        // Broken: an invalid beach id and an outfall linked to a beach that does not exist.
+        try (original + "\n[[beaches]]\nid = \"Not An Id\"\nname = \"x\"\nlatitude = 43.4\nlongitude = -1.5\n")
+            .write(toFile: configPath, atomically: true, encoding: .utf8)
+        daemon.send(SIGHUP)
+        let refused = try await client.waitFor("/healthz") {
+            (($0["configuration"] as? [String: Any])?["last_error"] as? String)?.contains("Not An Id") == true
+        }
+        #expect((refused["configuration"] as? [String: Any])?["reloads"] as? Int == 0)
+        #expect((try await client.get("/v1/beaches").json()["items"] as? [Any])?.count == 6)
+
+        // Valid: a seventh beach, linked to an existing outfall.
+        let added = original.replacingOccurrences(
+            of: "beaches = [\"port-vieux\", \"grande-plage\"]", with: "beaches = [\"port-vieux\", \"grande-plage\", \"lac-marion\"]")
+            + "\n[[beaches]]\nid = \"lac-marion\"\nname = \"Lac Marion\"\nwater = \"inland\"\nlatitude = 43.468\nlongitude = -1.551\n"
+        try added.write(toFile: configPath, atomically: true, encoding: .utf8)
+        daemon.send(SIGHUP)
+        let applied = try await client.waitFor("/healthz") {
+            (($0["configuration"] as? [String: Any])?["reloads"] as? Int) == 1
+        }
+        #expect((applied["configuration"] as? [String: Any])?["last_error"] == nil)
+        let beaches = try await client.get("/v1/beaches").json()["items"] as? [[String: Any]] ?? []
+        #expect(beaches.count == 7)
+        // The running discharge now reaches the new beach too; the earlier alerts are still there.
+        let lake = try await client.waitFor("/v1/beaches/lac-marion") { $0["sewage"] as? String == "alert" }
+        #expect(lake["water_type"] as? String == "inland")
+        #expect((try await client.get("/v1/alerts").json()["items"] as? [Any])?.count == 2)
+        #expect(try await client.get("/healthz").status == 200)
+    }
 }

@@ -1,0 +1,119 @@
+import Alerts
+import FeedCore
+import Foundation
+import Ingest
+import Logging
+import Synchronization
+import TimeSeries
+
+/// A value replaced as a whole when the configuration is reloaded, read by many.
+final class Reloadable<Value: Sendable>: Sendable {
+    private let storage: Mutex<Value>
+
+    init(_ value: Value) {
+        storage = Mutex(value)
+    }
+
+    var value: Value { storage.withLock { $0 } }
+
+    func replace(_ value: Value) {
+        storage.withLock { $0 = value }
+    }
+}
+
+/// When the configuration was last loaded, and why the last reload was refused, if it was.
+struct ReloadRecord: Sendable, Encodable {
+    var loadedAt: String
+    var reloads = 0
+    var lastError: String?
+
+    enum CodingKeys: String, CodingKey {
+        case reloads
+        case loadedAt = "loaded_at"
+        case lastError = "last_error"
+    }
+}
+
+extension DaemonConfiguration {
+    /// `next` as it can be applied to a running daemon: what only a restart can change (the broker and its
+    /// session, the HTTP listener, storage, the alert log and the status topic) is kept from `self`, and
+    /// named in the second result.
+    func reloaded(with next: DaemonConfiguration) -> (applied: DaemonConfiguration, needsRestart: [String]) {
+        var applied = next
+        var needsRestart: [String] = []
+        func keep<T>(_ key: String, _ path: WritableKeyPath<DaemonConfiguration, T>) {
+            if String(describing: self[keyPath: path]) != String(describing: next[keyPath: path]) {
+                needsRestart.append(key)
+            }
+            applied[keyPath: path] = self[keyPath: path]
+        }
+        keep("mqtt.broker", \.broker)
+        keep("mqtt.client_id", \.clientID)
+        keep("mqtt.username", \.username)
+        keep("mqtt.password", \.password)
+        keep("mqtt.tls", \.tls)
+        keep("mqtt.max_burst", \.maxBurst)
+        keep("http.listen", \.httpHost)
+        keep("http.listen", \.httpPort)
+        keep("storage.data_dir", \.dataDirectory)
+        keep("storage.durability", \.durability)
+        keep("storage.classes", \.seriesLayout)
+        keep("storage retention", \.retention)
+        keep("alerts.log_file", \.alerts.logPath)
+        keep("alerts.status_topic", \.alerts.statusTopic)
+        let subscribed = Set(IngestPipeline(routes: routes, sensors: [], aliases: [:], policy: policy).subscriptionFilters)
+        let wanted = Set(IngestPipeline(routes: next.routes, sensors: [], aliases: [:], policy: next.policy).subscriptionFilters)
+        if subscribed != wanted { needsRestart.append("topic subscriptions (routes)") }
+        var seen = Set<String>()
+        return (applied, needsRestart.filter { seen.insert($0).inserted })
+    }
+}
+
+/// Applies a configuration file again (SIGHUP): sensors, car parks, beaches, outfalls, thresholds, routes and
+/// alert rules change in place, without losing any state; an invalid file changes nothing.
+struct ConfigurationReloader: Sendable {
+    let path: String
+    let overrides: ConfigurationOverrides
+    let status: Reloadable<CityStatus>
+    let pipeline: Reloadable<IngestPipeline>
+    let record: Reloadable<ReloadRecord>
+    let logger: Logger
+
+    /// `true` if the new configuration was applied.
+    @discardableResult
+    func reload() -> Bool {
+        let next: DaemonConfiguration
+        do {
+            next = try DaemonConfiguration.load(path: path, overrides: overrides)
+        } catch {
+            logger.error(
+                "configuration reload refused; still running on the previous configuration",
+                metadata: ["config.path": "\(path)", "config.problems": "\(error)"])
+            var record = self.record.value
+            record.lastError = "\(error)"
+            self.record.replace(record)
+            return false
+        }
+        let current = status.value
+        let (applied, needsRestart) = current.configuration.reloaded(with: next)
+        for key in needsRestart {
+            logger.warning("configuration reload: \(key) changed; it takes effect at the next restart")
+        }
+        pipeline.replace(
+            IngestPipeline(routes: applied.routes, sensors: applied.sensorSpecs, aliases: applied.aliases, policy: applied.policy))
+        current.alerts.replacePolicy(applied.alertPolicy)
+        status.replace(CityStatus(configuration: applied, store: current.store, alerts: current.alerts))
+        var record = self.record.value
+        record.loadedAt = Timestamp.now.iso8601
+        record.reloads += 1
+        record.lastError = nil
+        self.record.replace(record)
+        logger.notice(
+            "configuration reloaded",
+            metadata: [
+                "config.path": "\(path)", "car_parks": "\(applied.carParks.count)", "beaches": "\(applied.beaches.count)",
+                "outfalls": "\(applied.outfalls.count)",
+            ])
+        return true
+    }
+}
