@@ -40,6 +40,8 @@ struct HTTPAPI: Sendable {
         }
         router.get("/v1/status") { request, _ in snapshot("status", request) { statusDocument() } }
         router.get("/metrics") { _, _ in prometheusText() }
+        let openAPI = Representation(Array(OpenAPI.document.utf8))
+        router.get("/openapi.json") { request, _ in openAPI.response(for: request, cacheControl: "public, max-age=3600") }
         router.get("/v1/ingest") { _, _ in
             json(IngestDocument(status: consumer.status, statistics: statistics.snapshot))
         }
