@@ -66,7 +66,7 @@ struct Daemon: Sendable {
             logger: logger)
 
         let router = Router()
-        router.add(middleware: HTTPPolicyMiddleware())
+        router.add(middleware: HTTPPolicyMiddleware(routes: RouteTable(openAPI: OpenAPI.document)))
         let cityStatus = Reloadable(CityStatus(configuration: configuration, store: store, alerts: alerts))
         let reloads = Reloadable(ReloadRecord(loadedAt: Timestamp.now.iso8601))
         let reloader = source.map {

@@ -59,7 +59,7 @@ extension HTTPAPI {
                 return problem(.notFound, "No beach has the id '\(id)'.")
             }
             let buffer = try await request.body.collect(upTo: 8_192)
-            guard let body = try? JSONDecoder().decode(OverrideBody.self, from: Data(buffer.readableBytesView)),
+            guard let body = Self.decodeStrictly(OverrideBody.self, Data(buffer.readableBytesView), keys: OverrideBody.keys),
                 let action = BeachOverride.Action(rawValue: body.action), !body.reason.isEmpty, !body.author.isEmpty
             else {
                 return problem(
@@ -69,8 +69,9 @@ extension HTTPAPI {
             let time = now()
             var until: Timestamp?
             if let text = body.until {
-                guard let parsed = Timestamp(rfc3339: text), parsed > time else {
-                    return problem(.badRequest, "\"until\" must be a future RFC 3339 time.")
+                // An order that has already lapsed is recorded as such (an operator entering it afterwards).
+                guard let parsed = Timestamp(rfc3339: text) else {
+                    return problem(.badRequest, "\"until\" must be an RFC 3339 time.")
                 }
                 until = parsed
             }
@@ -128,6 +129,7 @@ extension HTTPAPI {
         var by: String
         var reason: String?
         var minutes: Double?
+        static let keys: Set<String> = ["by", "reason", "minutes"]
     }
 
     struct OverrideBody: Decodable {
@@ -135,6 +137,16 @@ extension HTTPAPI {
         var reason: String
         var author: String
         var until: String?
+        static let keys: Set<String> = ["action", "reason", "author", "until"]
+    }
+
+    /// A JSON object with only the known keys, decoded; `nil` otherwise. An operator's typo (`"untill"`) is a
+    /// 400 with the expected shape, never silently ignored.
+    static func decodeStrictly<T: Decodable>(_ type: T.Type, _ data: Data, keys: Set<String>) -> T? {
+        guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
+            Set(object.keys).isSubset(of: keys)
+        else { return nil }
+        return try? JSONDecoder().decode(type, from: data)
     }
 
     /// Authorises, parses `{"by": …}`, runs `body` and answers with the alert as it now stands.
@@ -146,7 +158,7 @@ extension HTTPAPI {
         let text = try context.parameters.require("id")
         guard let id = Int64(text) else { return problem(.notFound, "No alert has the id '\(text)'.") }
         let buffer = try await request.body.collect(upTo: 8_192)
-        guard let parsed = try? JSONDecoder().decode(ActionBody.self, from: Data(buffer.readableBytesView)),
+        guard let parsed = Self.decodeStrictly(ActionBody.self, Data(buffer.readableBytesView), keys: ActionBody.keys),
             !parsed.by.trimmingCharacters(in: .whitespaces).isEmpty
         else {
             return problem(.badRequest, "Expected a JSON object with \"by\" (who acts) and optionally \"reason\".")

@@ -159,7 +159,7 @@ extension HTTPAPI {
                     .conflict, "'\(id)' reports absolute counts; only entry/exit counted car parks take an operator's count.")
             }
             let buffer = try await request.body.collect(upTo: 4_096)
-            guard let body = try? JSONDecoder().decode(OccupancyBody.self, from: Data(buffer.readableBytesView)),
+            guard let body = Self.decodeStrictly(OccupancyBody.self, Data(buffer.readableBytesView), keys: ["occupied"]),
                 (0...carPark.capacity).contains(body.occupied)
             else {
                 return problem(.badRequest, "Expected {\"occupied\": N} with N from 0 to \(carPark.capacity).")

@@ -82,11 +82,19 @@ extension HTTPAPI {
     }
 
     /// RFC 3339 or Unix seconds; `nil` when absent.
+    /// A query time: RFC 3339 or Unix seconds, from 1970 to 9999 (no sensor data is older, and earlier
+    /// dates would be written in the Julian calendar by the formatter).
     func parseTime(_ text: String?, name: String) throws(BadParameter) -> Timestamp? {
         guard let text else { return nil }
-        if let seconds = Double(text), seconds.isFinite, abs(seconds) < 1e11 { return Timestamp(seconds: seconds) }
-        if let time = Timestamp(rfc3339: text) { return time }
-        throw BadParameter(message: "\(name) must be RFC 3339 or Unix seconds, not '\(text.prefix(40))'.")
+        var time = Timestamp(rfc3339: text)
+        if time == nil, let seconds = Double(text), seconds.isFinite { time = Timestamp(seconds: min(max(seconds, -1), 1e12)) }
+        guard let time else {
+            throw BadParameter(message: "\(name) must be RFC 3339 or Unix seconds, not '\(text.prefix(40))'.")
+        }
+        guard time.milliseconds >= 0, time.milliseconds < 253_402_300_800_000 else {
+            throw BadParameter(message: "\(name) must lie between 1970 and 9999.")
+        }
+        return time
     }
 
     func format(_ value: Double?) -> String {

@@ -10,6 +10,9 @@ import Synchronization
 struct HTTPPolicyMiddleware<Context: RequestContext>: RouterMiddleware {
     /// Smaller bodies are not worth compressing.
     let compressFrom = 1_024
+    /// The documented paths and their methods, to answer 405 (with `Allow`) rather than 404 when the path
+    /// exists but the method does not.
+    let routes: RouteTable
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
@@ -29,6 +32,12 @@ struct HTTPPolicyMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             response = try await next(request, context)
         } catch let error as any HTTPResponseError {
+            if error.status == .notFound, let allowed = routes.methods(for: request.uri.path) {
+                response = Self.problem(
+                    .methodNotAllowed, detail: "\(request.method.rawValue) is not served here; \(allowed) are.")
+                response.headers[.allow] = allowed
+                return response
+            }
             response = Self.problem(error.status, detail: Self.detail(of: error))
         } catch {
             context.logger.error("request failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
@@ -101,6 +110,33 @@ struct HTTPPolicyMiddleware<Context: RequestContext>: RouterMiddleware {
         return Response(
             status: status, headers: [.contentType: "application/problem+json", .cacheControl: "no-store"],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// Paths (templates such as `/v1/beaches/{id}`) and the methods served on them, from the OpenAPI document.
+struct RouteTable: Sendable {
+    private let entries: [(segments: [Substring], methods: [String])]
+
+    init(openAPI: String) {
+        let object = (try? JSONSerialization.jsonObject(with: Data(openAPI.utf8))) as? [String: Any]
+        let paths = object?["paths"] as? [String: [String: Any]] ?? [:]
+        entries = paths.map { path, operations in
+            var methods = operations.keys.map { $0.uppercased() }
+            if methods.contains("GET") { methods.append("HEAD") }
+            methods.append("OPTIONS")
+            return (path.split(separator: "/"), methods.sorted())
+        }
+    }
+
+    /// The methods served at `path`, as an `Allow` header value; `nil` if no documented path matches.
+    func methods(for path: String) -> String? {
+        let segments = path.split(separator: "/")
+        let matching = entries.filter { entry in
+            entry.segments.count == segments.count
+                && zip(entry.segments, segments).allSatisfy { template, actual in template.hasPrefix("{") || template == actual }
+        }
+        guard !matching.isEmpty else { return nil }
+        return Set(matching.flatMap(\.methods)).sorted().joined(separator: ", ")
     }
 }
 

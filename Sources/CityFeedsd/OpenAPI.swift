@@ -1524,11 +1524,19 @@ enum OpenAPI {
       }
      },
      {
-      "description": "RFC 3339 or Unix seconds: alerts open at or after",
+      "description": "RFC 3339 (or Unix seconds): alerts open at or after",
       "in": "query",
       "name": "since",
       "required": false,
       "schema": {
+       "anyOf": [
+        {
+         "format": "date-time"
+        },
+        {
+         "pattern": "^-?[0-9]{1,10}(\\.[0-9]{1,3})?$"
+        }
+       ],
        "type": "string"
       }
      },
@@ -1687,11 +1695,9 @@ enum OpenAPI {
         "additionalProperties": false,
         "properties": {
          "by": {
-          "minLength": 1,
+          "description": "who acts",
+          "pattern": "\\S",
           "type": "string"
-         },
-         "minutes": {
-          "type": "number"
          },
          "reason": {
           "type": "string"
@@ -1789,18 +1795,18 @@ enum OpenAPI {
         "additionalProperties": false,
         "properties": {
          "by": {
-          "minLength": 1,
+          "description": "who acts",
+          "pattern": "\\S",
           "type": "string"
          },
-         "minutes": {
-          "type": "number"
-         },
          "reason": {
+          "pattern": "\\S",
           "type": "string"
          }
         },
         "required": [
-         "by"
+         "by",
+         "reason"
         ],
         "type": "object"
        }
@@ -1891,10 +1897,13 @@ enum OpenAPI {
         "additionalProperties": false,
         "properties": {
          "by": {
-          "minLength": 1,
+          "description": "who acts",
+          "pattern": "\\S",
           "type": "string"
          },
          "minutes": {
+          "maximum": 10080,
+          "minimum": 1,
           "type": "number"
          },
          "reason": {
@@ -1902,7 +1911,8 @@ enum OpenAPI {
          }
         },
         "required": [
-         "by"
+         "by",
+         "minutes"
         ],
         "type": "object"
        }
@@ -2131,16 +2141,20 @@ enum OpenAPI {
           "type": "string"
          },
          "author": {
-          "minLength": 1,
+          "pattern": "\\S",
           "type": "string"
          },
          "reason": {
-          "minLength": 1,
+          "pattern": "\\S",
           "type": "string"
          },
          "until": {
+          "description": "when the order lapses (null or absent: until lifted); an order already lapsed is recorded as such",
           "format": "date-time",
-          "type": "string"
+          "type": [
+           "string",
+           "null"
+          ]
          }
         },
         "required": [
@@ -2244,30 +2258,35 @@ enum OpenAPI {
    "get": {
     "parameters": [
      {
-      "description": "with lon and radius: distance filter, nearest first",
+      "description": "with lon (and radius): distance filter, nearest first",
       "in": "query",
       "name": "lat",
       "required": false,
       "schema": {
+       "maximum": 90,
+       "minimum": -90,
        "type": "number"
       }
      },
      {
-      "description": "",
+      "description": "with lat",
       "in": "query",
       "name": "lon",
       "required": false,
       "schema": {
+       "maximum": 180,
+       "minimum": -180,
        "type": "number"
       }
      },
      {
-      "description": "metres",
+      "description": "metres; needs lat and lon",
       "in": "query",
       "name": "radius",
       "required": false,
       "schema": {
-       "minimum": 0,
+       "exclusiveMinimum": 0,
+       "maximum": 100000,
        "type": "number"
       }
      },
@@ -2277,6 +2296,7 @@ enum OpenAPI {
       "name": "bbox",
       "required": false,
       "schema": {
+       "pattern": "^-?[0-9.]+,-?[0-9.]+,-?[0-9.]+,-?[0-9.]+$",
        "type": "string"
       }
      },
@@ -2295,6 +2315,8 @@ enum OpenAPI {
       "name": "vehicle_height",
       "required": false,
       "schema": {
+       "exclusiveMinimum": 0,
+       "maximum": 1000,
        "type": "number"
       }
      },
@@ -2304,6 +2326,8 @@ enum OpenAPI {
       "name": "max_height",
       "required": false,
       "schema": {
+       "exclusiveMinimum": 0,
+       "maximum": 1000,
        "type": "number"
       }
      },
@@ -2323,6 +2347,12 @@ enum OpenAPI {
       "name": "type",
       "required": false,
       "schema": {
+       "enum": [
+        "UNDERGROUND",
+        "CAR_PARK",
+        "OFF_STREET_PARKING_GROUND",
+        "ON_STREET"
+       ],
        "type": "string"
       }
      }
@@ -2576,29 +2606,46 @@ enum OpenAPI {
       }
      },
      {
-      "description": "RFC 3339 or Unix seconds",
+      "description": "RFC 3339 (or Unix seconds); default: a day before to",
       "in": "query",
       "name": "from",
       "required": false,
       "schema": {
+       "anyOf": [
+        {
+         "format": "date-time"
+        },
+        {
+         "pattern": "^-?[0-9]{1,10}(\\.[0-9]{1,3})?$"
+        }
+       ],
        "type": "string"
       }
      },
      {
-      "description": "",
+      "description": "default: now",
       "in": "query",
       "name": "to",
       "required": false,
       "schema": {
+       "anyOf": [
+        {
+         "format": "date-time"
+        },
+        {
+         "pattern": "^-?[0-9]{1,10}(\\.[0-9]{1,3})?$"
+        }
+       ],
        "type": "string"
       }
      },
      {
-      "description": "seconds or 15m, 1h…",
+      "description": "seconds, or 15m, 1h, 1d",
       "in": "query",
       "name": "step",
       "required": false,
       "schema": {
+       "pattern": "^[1-9][0-9]{0,6}[smhd]?$",
        "type": "string"
       }
      }
