@@ -66,7 +66,8 @@ struct Daemon: Sendable {
             logger: logger)
 
         let router = Router()
-        router.add(middleware: HTTPPolicyMiddleware(routes: RouteTable(openAPI: OpenAPI.document)))
+        let httpStatistics = HTTPStatistics()
+        router.add(middleware: HTTPPolicyMiddleware(routes: RouteTable(openAPI: OpenAPI.document), statistics: httpStatistics))
         let cityStatus = Reloadable(CityStatus(configuration: configuration, store: store, alerts: alerts))
         let reloads = Reloadable(ReloadRecord(loadedAt: Timestamp.now.iso8601))
         let reloader = source.map {
@@ -76,7 +77,7 @@ struct Daemon: Sendable {
         self.reloader = reloader
         HTTPAPI(
             statusSource: cityStatus, reloads: reloads, consumer: consumer,
-            statistics: statistics, store: store, metrics: metrics, now: now
+            statistics: statistics, store: store, metrics: metrics, httpStatistics: httpStatistics, now: now
         ).addRoutes(to: router)
         application = Application(
             router: router,

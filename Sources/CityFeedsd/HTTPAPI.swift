@@ -19,6 +19,7 @@ struct HTTPAPI: Sendable {
     let statistics: IngestStatistics
     let store: SeriesStore
     let metrics: PrometheusCollectorRegistry
+    let httpStatistics: HTTPStatistics
     /// The clock, injectable for tests.
     let now: @Sendable () -> Timestamp
     /// How often an idle alert stream sends a keep-alive comment (proxies drop silent connections).
@@ -128,9 +129,24 @@ struct HTTPAPI: Sendable {
         }
         metrics.makeGauge(name: "cityfeeds_alert_transitions", help: "Alert transitions journalled since the journal was created")
             .set(status.alerts.lastSequence)
+        // Data age per sensor class: how long since the newest reading of the class, the first sign of a
+        // network server or a gateway gone quiet.
+        let time = now()
+        var newest: [String: Timestamp] = [:]
+        for key in store.keys {
+            guard let latest = store.latest(key) else { continue }
+            let name = SeriesLayout.className(of: key.metric)
+            newest[name] = max(newest[name] ?? latest.time, latest.time)
+        }
+        for name in ["parking", "water", "sewer", "rain"] {
+            metrics.makeGauge(
+                name: "cityfeeds_data_age_seconds", labels: [("class", name)],
+                help: "Seconds since the newest reading of each sensor class (-1: none yet)"
+            ).set(Int64(newest[name].map { max(0, time.seconds(since: $0)) } ?? -1))
+        }
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer() + Array(httpStatistics.exposition.utf8))))
     }
 
     /// A JSON response with its ETag; `no-cache`: clients may keep it but must revalidate (a 304 is cheap).

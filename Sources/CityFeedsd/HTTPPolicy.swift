@@ -13,9 +13,20 @@ struct HTTPPolicyMiddleware<Context: RequestContext>: RouterMiddleware {
     /// The documented paths and their methods, to answer 405 (with `Allow`) rather than 404 when the path
     /// exists but the method does not.
     let routes: RouteTable
+    let statistics: HTTPStatistics
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
+    {
+        let started = ContinuousClock.now
+        let response = try await respond(request, context: context, next: next)
+        let (seconds, attoseconds) = (ContinuousClock.now - started).components
+        statistics.record(status: response.status.code, seconds: Double(seconds) + Double(attoseconds) / 1e18)
+        return response
+    }
+
+    private func respond(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
+        async throws -> Response
     {
         let isRead = request.method == .get || request.method == .head
         if request.method == .options {
@@ -214,5 +225,54 @@ final class SnapshotCache: Sendable {
         let representation = Representation(render())
         entries.withLock { $0[key] = Entry(version: version, representation: representation) }
         return representation
+    }
+}
+
+/// HTTP responses by status class and how long they took, counted by the middleware and written into
+/// `/metrics` as a Prometheus counter and histogram. One short lock per request; nothing is allocated.
+final class HTTPStatistics: Sendable {
+    static let bounds: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1]
+
+    private struct State {
+        var byClass = [0, 0, 0, 0, 0]  // 1xx … 5xx
+        var buckets = [Int](repeating: 0, count: HTTPStatistics.bounds.count)
+        var count = 0
+        var sum = 0.0
+    }
+
+    private let state = Mutex(State())
+
+    func record(status: Int, seconds: Double) {
+        state.withLock { state in
+            state.byClass[min(max(status / 100, 1), 5) - 1] += 1
+            if let bucket = Self.bounds.firstIndex(where: { seconds <= $0 }) { state.buckets[bucket] += 1 }
+            state.count += 1
+            state.sum += seconds
+        }
+    }
+
+    /// The Prometheus text exposition of both metrics.
+    var exposition: String {
+        let state = state.withLock { $0 }
+        var lines = [
+            "# HELP cityfeeds_http_responses_total HTTP responses by status class",
+            "# TYPE cityfeeds_http_responses_total counter",
+        ]
+        for (index, count) in state.byClass.enumerated() {
+            lines.append("cityfeeds_http_responses_total{class=\"\(index + 1)xx\"} \(count)")
+        }
+        lines += [
+            "# HELP cityfeeds_http_request_duration_seconds Time from the request to the response's head",
+            "# TYPE cityfeeds_http_request_duration_seconds histogram",
+        ]
+        var cumulative = 0
+        for (bound, count) in zip(Self.bounds, state.buckets) {
+            cumulative += count
+            lines.append("cityfeeds_http_request_duration_seconds_bucket{le=\"\(bound)\"} \(cumulative)")
+        }
+        lines.append("cityfeeds_http_request_duration_seconds_bucket{le=\"+Inf\"} \(state.count)")
+        lines.append("cityfeeds_http_request_duration_seconds_sum \(state.sum)")
+        lines.append("cityfeeds_http_request_duration_seconds_count \(state.count)")
+        return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -58,6 +58,10 @@ import Testing
             let metrics = String(decoding: try await client.get("/metrics").body, as: UTF8.self)
             #expect(metrics.contains(#"cityfeeds_alerts_open{rule="sewage_discharge",state="firing"} 2"#))
             #expect(metrics.contains(#"cityfeeds_alerts_open{rule="heavy_rain",state="firing"} 0"#))
+            #expect(metrics.contains(#"cityfeeds_data_age_seconds{class="sewer"}"#))
+            #expect(metrics.contains(#"cityfeeds_data_age_seconds{class="parking"} -1"#))
+            #expect(metrics.contains(#"cityfeeds_http_responses_total{class="2xx"}"#))
+            #expect(metrics.contains("cityfeeds_http_request_duration_seconds_bucket{le=\"+Inf\"}"))
 
             // Operator actions need the token; acknowledging never clears.
             let id = try #require(alert["id"] as? Int)

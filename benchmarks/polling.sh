@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Polling benchmark (issue #7, DESIGN §9): wrk against GET /v1/status of cityfeedsd (release build, Biarritz
+# config with simulated traffic) and against nginx serving the same bytes as a static file, in one run:
+# plain GETs, then GETs that revalidate with the last ETag seen (If-None-Match, as polling apps do).
+# Prints requests/s and p99 for each and the ratios cityfeedsd / nginx. Loopback only.
+#   benchmarks/polling.sh [--connections 256] [--duration 10] [--threads 2]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+connections=256; duration=10; threads=2
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --connections) connections="$2"; shift 2 ;;
+    --duration) duration="$2"; shift 2 ;;
+    --threads) threads="$2"; shift 2 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+scripts/install-deps.sh
+for tool in wrk nginx; do
+  command -v "$tool" >/dev/null || { sudo=""; [ "$(id -u)" -ne 0 ] && sudo=sudo
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends wrk nginx-light; }
+done
+swift build -c release --product cityfeedsd >/dev/null
+bin="$(swift build -c release --show-bin-path)"
+
+work="$(mktemp -d /tmp/cityfeeds-polling.XXXXXX)"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+broker_port="$(free_port)"; http_port="$(free_port)"; nginx_port="$(free_port)"
+
+mkdir -p "$work/broker" "$work/www" "$work/nginx"
+sed "s/^listener 1883 127.0.0.1/listener $broker_port 127.0.0.1/" deploy/mosquitto.conf > "$work/broker/mosquitto.conf"
+printf '\npersistence_location %s/\nuser %s\n' "$work/broker" "$(id -un)" >> "$work/broker/mosquitto.conf"
+"$(command -v mosquitto || echo /usr/sbin/mosquitto)" -c "$work/broker/mosquitto.conf" >"$work/mosquitto.log" 2>&1 &
+pids+=($!)
+"$bin/cityfeedsd" run --config config/biarritz.toml --broker "mqtt://127.0.0.1:$broker_port" \
+  --http "127.0.0.1:$http_port" --data-dir "$work/data" --log-level warning >"$work/cityfeedsd.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 200); do curl -fs "http://127.0.0.1:$http_port/readyz" >/dev/null 2>&1 && break; sleep 0.05; done
+# Realistic content: a few seconds of simulated Biarritz traffic, then a quiet city (the documents stay
+# the same apart from their ages and generation time, which change each second).
+"$bin/cityfeedsd" simulate --config config/biarritz.toml --broker "mqtt://127.0.0.1:$broker_port" \
+  --interval 0.1 --duration 5 >"$work/simulator.log" 2>&1 || true
+curl -fs "http://127.0.0.1:$http_port/v1/status" -o "$work/www/status.json"
+
+# nginx, as a city would run it in front of static files: two workers (one per core), no access log.
+cat > "$work/nginx/nginx.conf" <<CONF
+worker_processes 2;
+daemon off;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log warn;
+user $(id -un);
+events { worker_connections 4096; }
+http {
+  access_log off;
+  etag on;
+  types { application/json json; }
+  client_body_temp_path $work/nginx; proxy_temp_path $work/nginx; fastcgi_temp_path $work/nginx;
+  uwsgi_temp_path $work/nginx; scgi_temp_path $work/nginx;
+  server { listen 127.0.0.1:$nginx_port; root $work/www; location / { add_header Cache-Control "public, max-age=1"; } }
+}
+CONF
+nginx -c "$work/nginx/nginx.conf" &
+pids+=($!)
+for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$nginx_port/status.json" >/dev/null 2>&1 && break; sleep 0.05; done
+echo "document: $(wc -c < "$work/www/status.json") bytes; wrk -t$threads -c$connections -d${duration}s"
+
+run() {  # run NAME URL [wrk args…]: prints NAME req/s p99
+  local name="$1" url="$2"; shift 2
+  local out; out="$(wrk -t"$threads" -c"$connections" -d"${duration}s" --latency "$@" "$url")"
+  local rps p99 non2xx
+  rps="$(awk '/^Requests\/sec/ {print $2}' <<<"$out")"
+  p99="$(awk '$1 == "99%" {print $2}' <<<"$out")"
+  non2xx="$(awk '/Non-2xx or 3xx/ {print $5}' <<<"$out")"
+  printf '%-44s %12s req/s   p99 %9s   %s\n' "$name" "$rps" "$p99" "${non2xx:+non-2xx/3xx: $non2xx}" >&2
+  echo "$rps"
+}
+to_ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) print v/1000; else if (v ~ /ms$/) print v+0; else print v*1000 }'; }
+
+nginx_plain="$(run "nginx, static file" "http://127.0.0.1:$nginx_port/status.json")"
+daemon_plain="$(run "cityfeedsd GET /v1/status" "http://127.0.0.1:$http_port/v1/status")"
+nginx_revalidate="$(run "nginx, revalidating (If-None-Match)" "http://127.0.0.1:$nginx_port/status.json" -s benchmarks/revalidate.lua)"
+daemon_revalidate="$(run "cityfeedsd, revalidating (If-None-Match)" "http://127.0.0.1:$http_port/v1/status" -s benchmarks/revalidate.lua)"
+awk -v a="$daemon_plain" -v b="$nginx_plain" -v c="$daemon_revalidate" -v d="$nginx_revalidate" 'BEGIN {
+  printf "ratio cityfeedsd / nginx: plain %.2f, revalidating %.2f (goal: at least 0.5)\n", a / b, c / d }'
