@@ -23,26 +23,14 @@ done
 swift build -c release --product cityfeedsd >/dev/null
 bin="$(swift build -c release --show-bin-path)"
 
-work="$(mktemp -d /tmp/cityfeeds-polling.XXXXXX)"
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source scripts/lib/local-stack.sh
 broker_port="$(free_port)"; http_port="$(free_port)"; nginx_port="$(free_port)"
-
-mkdir -p "$work/broker" "$work/www" "$work/nginx"
-sed "s/^listener 1883 127.0.0.1/listener $broker_port 127.0.0.1/" deploy/mosquitto.conf > "$work/broker/mosquitto.conf"
-printf '\npersistence_location %s/\nuser %s\n' "$work/broker" "$(id -un)" >> "$work/broker/mosquitto.conf"
-"$(command -v mosquitto || echo /usr/sbin/mosquitto)" -c "$work/broker/mosquitto.conf" >"$work/mosquitto.log" 2>&1 &
-pids+=($!)
+mkdir -p "$work/www" "$work/nginx"
+start_broker "$broker_port"
 "$bin/cityfeedsd" run --config config/biarritz.toml --broker "mqtt://127.0.0.1:$broker_port" \
   --http "127.0.0.1:$http_port" --data-dir "$work/data" --log-level warning >"$work/cityfeedsd.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 1 200); do curl -fs "http://127.0.0.1:$http_port/readyz" >/dev/null 2>&1 && break; sleep 0.05; done
+wait_ready "http://127.0.0.1:$http_port/readyz" || { cat "$work/cityfeedsd.log"; exit 1; }
 # Realistic content: a few seconds of simulated Biarritz traffic, then a quiet city (the documents stay
 # the same apart from their ages and generation time, which change each second).
 "$bin/cityfeedsd" simulate --config config/biarritz.toml --broker "mqtt://127.0.0.1:$broker_port" \
@@ -68,7 +56,7 @@ http {
 CONF
 nginx -c "$work/nginx/nginx.conf" &
 pids+=($!)
-for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$nginx_port/status.json" >/dev/null 2>&1 && break; sleep 0.05; done
+wait_ready "http://127.0.0.1:$nginx_port/status.json"
 echo "document: $(wc -c < "$work/www/status.json") bytes; wrk -t$threads -c$connections -d${duration}s"
 
 run() {  # run NAME URL [wrk args…]: prints NAME req/s p99

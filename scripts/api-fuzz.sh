@@ -15,24 +15,11 @@ venv="${CITYFEEDS_VENV:-$root/.venv-api}"
 swift build --product cityfeedsd >/dev/null
 binary="$(swift build --show-bin-path)/cityfeedsd"
 
-work="$(mktemp -d /tmp/cityfeeds-api-fuzz.XXXXXX)"
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source scripts/lib/local-stack.sh
 broker_port="$(free_port)"
 http_port="$(free_port)"
 token="$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
-
-mkdir -p "$work/broker"
-sed "s/^listener 1883 127.0.0.1/listener $broker_port 127.0.0.1/" deploy/mosquitto.conf > "$work/broker/mosquitto.conf"
-printf '\npersistence_location %s/\nuser %s\n' "$work/broker" "$(id -un)" >> "$work/broker/mosquitto.conf"
-"$(command -v mosquitto || echo /usr/sbin/mosquitto)" -c "$work/broker/mosquitto.conf" >"$work/mosquitto.log" 2>&1 &
-pids+=($!)
+start_broker "$broker_port"
 
 # The sample configuration with an operator token, so the write endpoints are exercised too.
 printf '%s\n' "$token" > "$work/token"
@@ -41,7 +28,7 @@ grep -q operator_token_file "$work/city.toml" || printf '\n[http]\noperator_toke
 "$binary" run --config "$work/city.toml" --broker "mqtt://127.0.0.1:$broker_port" --http "127.0.0.1:$http_port" \
   --data-dir "$work/data" --log-level warning >"$work/cityfeedsd.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 1 200); do curl -fs "http://127.0.0.1:$http_port/readyz" >/dev/null 2>&1 && break; sleep 0.05; done
+wait_ready "http://127.0.0.1:$http_port/readyz" || { cat "$work/cityfeedsd.log"; exit 1; }
 
 # Some traffic, so documents have content: a short burst of the simulator.
 "$binary" simulate --config config/biarritz.toml --broker "mqtt://127.0.0.1:$broker_port" --interval 0.2 \

@@ -1,0 +1,30 @@
+# Shared by the benchmarks and scripts that run a private stack on loopback: a work folder removed at exit,
+# free ports, a mosquitto from deploy/mosquitto.conf, and every process started stopped at exit.
+# Source it from the repository root; it sets `work` and keeps the started pids in `pids`.
+
+work="$(mktemp -d /tmp/cityfeeds-stack.XXXXXX)"
+pids=()
+stack_cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap stack_cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# start_broker PORT: mosquitto on 127.0.0.1:PORT with the project's queue settings, persistence under $work.
+start_broker() {
+  mkdir -p "$work/broker"
+  sed "s/^listener 1883 127.0.0.1/listener $1 127.0.0.1/" deploy/mosquitto.conf > "$work/broker/mosquitto.conf"
+  printf '\npersistence_location %s/\nuser %s\n' "$work/broker" "$(id -un)" >> "$work/broker/mosquitto.conf"
+  "$(command -v mosquitto || echo /usr/sbin/mosquitto)" -c "$work/broker/mosquitto.conf" >"$work/mosquitto.log" 2>&1 &
+  pids+=($!)
+}
+
+# wait_ready URL: until URL answers 2xx (10 s at most).
+wait_ready() {
+  for _ in $(seq 1 200); do curl -fs "$1" >/dev/null 2>&1 && return 0; sleep 0.05; done
+  echo "no answer from $1" >&2
+  return 1
+}
