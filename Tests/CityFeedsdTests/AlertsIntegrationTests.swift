@@ -108,6 +108,11 @@ import Testing
                 headers: bearer)
             #expect(try closed.json()["status"] as? String == "closed")
             #expect((try closed.json()["override"] as? [String: Any])?["reason"] as? String == "jellyfish")
+            let typo = try await client.post(
+                "/v1/beaches/miramar/override",
+                json: #"{"action":"close","reason":"jellyfish","author":"Mairie","untill":"2026-12-01T00:00:00Z"}"#,
+                headers: bearer)
+            #expect(typo.status == 400, "an unknown key is refused, not ignored")
             let lifted = try await client.delete("/v1/beaches/miramar/override", headers: bearer)
             #expect(try lifted.json()["status"] as? String != "closed")
 

@@ -51,7 +51,11 @@ import Testing
             #expect(problem["status"] as? Int == 404)
             #expect((problem["detail"] as? String)?.isEmpty == false)
             let wrongMethod = try await client.raw("/v1/status", method: "DELETE")
+            #expect(wrongMethod.status == 405)
+            #expect(wrongMethod.headers["allow"] == "GET, HEAD, OPTIONS")
             #expect(wrongMethod.headers["content-type"] == "application/problem+json")
+            let badTime = try await client.raw("/v1/series/casino/occupied?from=1066-10-14T09:00:00Z")
+            #expect(badTime.status == 400)
         }
     }
 }
