@@ -99,8 +99,9 @@ public final class AlertCenter: Sendable {
             metadata: ["beach": "\(beach)", "author": "\(override?.author ?? "")", "reason": "\(override?.reason ?? "")"])
     }
 
-    public func replacePolicy(_ policy: AlertPolicy) {
-        inner.withLock { $0.engine.replacePolicy(policy) }
+    /// Applies a reloaded configuration's rules; beaches newly linked to a discharge are warned at once.
+    public func replacePolicy(_ policy: AlertPolicy) throws {
+        try step { engine in engine.replacePolicy(policy) }
     }
 
     /// Reopens the log file (SIGHUP, after logrotate moved it).

@@ -20,9 +20,42 @@ public struct AlertEngine: Sendable {
     }
 
     /// Applies a new policy (a configuration reload), keeping alerts and tracks. Links that no longer exist
-    /// stop feeding alerts; open alerts run their course.
-    public mutating func replacePolicy(_ policy: AlertPolicy) {
+    /// stop feeding alerts; open alerts run their course. A beach newly linked to an outfall that is
+    /// discharging, or within its hold, is warned at once: its alert starts with the discharge and fires now.
+    public mutating func replacePolicy(_ policy: AlertPolicy) -> [AlertTransition] {
+        let previous = self.policy
         self.policy = policy
+        for (outfall, beaches) in policy.outfalls.sorted(by: { $0.key < $1.key }) {
+            guard let track = state.outfalls[outfall] else { continue }
+            let known = Set(previous.outfalls[outfall] ?? [])
+            for beach in beaches where !known.contains(beach) {
+                let fingerprint = AlertFingerprint(.sewageDischarge, beach)
+                let active = track.state == .discharging || (track.state == .offline && track.dischargingWhenLost)
+                if active, state.open[fingerprint] == nil {
+                    let alert = newAlert(
+                        fingerprint, beaches: [beach], at: track.since, causes: [outfall.rawValue],
+                        summary: "Sewage discharge: outfall \(outfall) discharging since \(track.since.iso8601)")
+                    fire(alert, at: max(state.clock, track.since), note: "beach newly linked to outfall \(outfall), which is discharging")
+                } else if active, var alert = state.open[fingerprint] {
+                    guard !alert.causes.contains(outfall.rawValue) else { continue }
+                    alert.causes.append(outfall.rawValue)
+                    alert.endsAt = nil
+                    alert.stoppedAt = nil
+                    store(alert)
+                    emit(.updated, alert, at: state.clock, note: "beach newly linked to outfall \(outfall), which is discharging")
+                } else if track.state == .stopped, let stop = track.lastStop, state.open[fingerprint] == nil,
+                    policy.beach(beach)?.clearance != .cleanSample, stop.adding(seconds: policy.holdSeconds) > state.clock
+                {
+                    var alert = newAlert(
+                        fingerprint, beaches: [beach], at: stop, causes: [outfall.rawValue],
+                        summary: "Sewage discharge stopped at \(stop.iso8601); warning holds until \(stop.adding(seconds: policy.holdSeconds).iso8601)")
+                    alert.stoppedAt = stop
+                    alert.endsAt = stop.adding(seconds: policy.holdSeconds)
+                    fire(alert, at: state.clock, note: "beach newly linked to outfall \(outfall), within its hold")
+                }
+            }
+        }
+        return takeOutput()
     }
 
     public var openAlerts: [Alert] { state.open.values.sorted { $0.id < $1.id } }

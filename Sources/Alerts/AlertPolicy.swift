@@ -46,10 +46,11 @@ public struct AlertPolicy: Sendable {
         }
     }
 
-    public var beaches: [Beach]
+    // Constants: the lookup tables below are derived from them once, in `init`.
+    public let beaches: [Beach]
     /// Each outfall and the beaches it can reach.
-    public var outfalls: [SensorID: [String]]
-    public var rainGauges: [SensorID: RainGauge]
+    public let outfalls: [SensorID: [String]]
+    public let rainGauges: [SensorID: RainGauge]
     /// How long a discharge alert holds after the stop (48 h by default, DESIGN §6).
     public var holdSeconds: Double
     /// How long an outfall must stay offline before its monitoring alert fires (one missed report is not an

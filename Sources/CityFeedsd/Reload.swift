@@ -99,9 +99,20 @@ struct ConfigurationReloader: Sendable {
         for key in needsRestart {
             logger.warning("configuration reload: \(key) changed; it takes effect at the next restart")
         }
+        // The alert rules first: if the journal refuses the alerts a new link raises, nothing is applied.
+        do {
+            try current.alerts.replacePolicy(applied.alertPolicy)
+        } catch {
+            logger.error(
+                "configuration reload refused: the alert journal could not record it; still running on the previous configuration",
+                metadata: ["error": "\(error)"])
+            var record = self.record.value
+            record.lastError = "alert journal: \(error)"
+            self.record.replace(record)
+            return false
+        }
         pipeline.replace(
             IngestPipeline(routes: applied.routes, sensors: applied.sensorSpecs, aliases: applied.aliases, policy: applied.policy))
-        current.alerts.replacePolicy(applied.alertPolicy)
         status.replace(CityStatus(configuration: applied, store: current.store, alerts: current.alerts))
         var record = self.record.value
         record.loadedAt = Timestamp.now.iso8601

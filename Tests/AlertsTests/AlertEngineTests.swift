@@ -239,3 +239,31 @@ struct Timeline {
         #expect(engine.openAlerts.isEmpty)
     }
 }
+
+@Suite struct PolicyReloadTests {
+    let t = Timeline()
+
+    @Test func aBeachNewlyLinkedToARunningDischargeIsWarnedAtOnce() {
+        var engine = AlertEngine(policy: t.policy())
+        _ = engine.apply([t.outfall("o2", .discharging, 0), t.outfall("o1", .discharging, 1), t.outfall("o1", .stopped, 2)])
+        _ = engine.advance(to: t.at(3))
+        let current = t.policy()
+        let wider = AlertPolicy(
+            beaches: current.beaches + [.init(id: "c", probe: nil, thresholds: .defaults(for: .coastal))],
+            // o2 (discharging) now also reaches a; o1 (in its hold) now also reaches c.
+            outfalls: ["o1": ["a", "b", "c"], "o2": ["b", "a"]], rainGauges: current.rainGauges)
+        let transitions = engine.replacePolicy(wider)
+        // a already had o1's alert (in its hold): o2 joins it and the hold is off; c gets o1's hold.
+        let onA = engine.openAlert(AlertFingerprint(.sewageDischarge, "a"))
+        #expect(onA?.causes == ["o1", "o2"])
+        #expect(onA?.endsAt == nil)
+        let onC = engine.openAlert(AlertFingerprint(.sewageDischarge, "c"))
+        #expect(onC?.state == .firing)
+        #expect(onC?.startedAt == t.at(2))
+        #expect(onC?.endsAt == t.at(50))
+        #expect(onC?.firedAt == t.at(3))
+        #expect(transitions.map(\.kind).sorted { $0.rawValue < $1.rawValue } == [.firing, .updated])
+        // Reloading the same rules again changes nothing.
+        #expect(engine.replacePolicy(wider).isEmpty)
+    }
+}

@@ -187,10 +187,11 @@ import TimeSeries
         #expect((applied["configuration"] as? [String: Any])?["last_error"] == nil)
         let beaches = try await client.get("/v1/beaches").json()["items"] as? [[String: Any]] ?? []
         #expect(beaches.count == 7)
-        // The running discharge now reaches the new beach too; the earlier alerts are still there.
+        // The running discharge now reaches the new beach too: it is warned at once; the earlier alerts stay.
         let lake = try await client.waitFor("/v1/beaches/lac-marion") { $0["sewage"] as? String == "alert" }
         #expect(lake["water_type"] as? String == "inland")
-        #expect((try await client.get("/v1/alerts").json()["items"] as? [Any])?.count == 2)
+        #expect((lake["alerts"] as? [[String: Any]])?.first?["rule"] as? String == "sewage_discharge")
+        #expect((try await client.get("/v1/alerts").json()["items"] as? [Any])?.count == 3)
         #expect(try await client.get("/healthz").status == 200)
     }
 }
