@@ -70,9 +70,11 @@ struct Daemon: Sendable {
         router.add(middleware: HTTPPolicyMiddleware(routes: RouteTable(openAPI: OpenAPI.document), statistics: httpStatistics))
         let cityStatus = Reloadable(CityStatus(configuration: configuration, store: store, alerts: alerts))
         let reloads = Reloadable(ReloadRecord(loadedAt: Timestamp.now.iso8601))
+        let ingestStatistics = statistics
         let reloader = source.map {
             ConfigurationReloader(
-                path: $0.path, overrides: $0.overrides, status: cityStatus, pipeline: pipeline, record: reloads, logger: logger)
+                path: $0.path, overrides: $0.overrides, status: cityStatus, pipeline: pipeline, statistics: ingestStatistics,
+                record: reloads, logger: logger)
         }
         self.reloader = reloader
         HTTPAPI(

@@ -76,6 +76,7 @@ struct ConfigurationReloader: Sendable {
     let overrides: ConfigurationOverrides
     let status: Reloadable<CityStatus>
     let pipeline: Reloadable<IngestPipeline>
+    let statistics: IngestStatistics
     let record: Reloadable<ReloadRecord>
     let logger: Logger
 
@@ -113,6 +114,7 @@ struct ConfigurationReloader: Sendable {
         }
         pipeline.replace(
             IngestPipeline(routes: applied.routes, sensors: applied.sensorSpecs, aliases: applied.aliases, policy: applied.policy))
+        statistics.labelSensors(Set(applied.sensorSpecs.map(\.id)))
         status.replace(CityStatus(configuration: applied, store: current.store, alerts: current.alerts))
         var record = self.record.value
         record.loadedAt = Timestamp.now.iso8601

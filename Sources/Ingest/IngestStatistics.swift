@@ -48,6 +48,9 @@ public final class IngestStatistics: Sendable {
         var snapshot = Snapshot()
         var lastLogged: [RejectionReason: (time: ContinuousClock.Instant, suppressed: Int)] = [:]
         var rejectionCounters: [String: Counter] = [:]
+        /// Sensor ids that may appear as metric labels; anything else is labelled `unconfigured`, so that
+        /// whatever a misbehaving client sends cannot multiply the metric series.
+        var labelledSensors: Set<SensorID> = []
     }
 
     private let state = Mutex(State())
@@ -55,9 +58,6 @@ public final class IngestStatistics: Sendable {
     private let recentLimit: Int
     private let logInterval: Duration
     private let metrics: any MetricsFactory
-    /// Sensor ids that may appear as metric labels; anything else is labelled `unconfigured`, so that
-    /// whatever a misbehaving client sends cannot multiply the metric series.
-    private let labelledSensors: Set<SensorID>
     private let messagesAccepted: Counter
     private let messagesRejected: Counter
     private let messagesRepeated: Counter
@@ -70,7 +70,7 @@ public final class IngestStatistics: Sendable {
     ) {
         self.logger = logger
         self.metrics = metrics
-        self.labelledSensors = sensors
+        state.withLock { $0.labelledSensors = sensors }
         self.recentLimit = recentLimit
         self.logInterval = logInterval
         let messages = "cityfeeds_mqtt_messages_total"
@@ -160,9 +160,14 @@ public final class IngestStatistics: Sendable {
         readingsDuplicate.increment(by: Int64(duplicates))
     }
 
+    /// Replaces the sensors that may label metrics (a configuration reload); counters already made stay.
+    public func labelSensors(_ sensors: Set<SensorID>) {
+        state.withLock { $0.labelledSensors = sensors }
+    }
+
     /// `cityfeeds_ingest_rejections_total{reason, sensor}`, made on first use.
     private func rejectionCounter(_ rejection: Rejection, in state: inout State) -> Counter {
-        let sensor = rejection.sensor.flatMap { labelledSensors.contains($0) ? $0.rawValue : nil } ?? "unconfigured"
+        let sensor = rejection.sensor.flatMap { state.labelledSensors.contains($0) ? $0.rawValue : nil } ?? "unconfigured"
         let key = "\(rejection.reason.rawValue)|\(sensor)"
         if let counter = state.rejectionCounters[key] { return counter }
         let counter = Counter(

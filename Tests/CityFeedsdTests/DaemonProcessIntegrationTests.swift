@@ -179,6 +179,7 @@ import TimeSeries
         let added = original.replacingOccurrences(
             of: "beaches = [\"port-vieux\", \"grande-plage\"]", with: "beaches = [\"port-vieux\", \"grande-plage\", \"lac-marion\"]")
             + "\n[[beaches]]\nid = \"lac-marion\"\nname = \"Lac Marion\"\nwater = \"inland\"\nlatitude = 43.468\nlongitude = -1.551\n"
+            + "probe = \"probe-lac-marion\"\n"
         try added.write(toFile: configPath, atomically: true, encoding: .utf8)
         daemon.send(SIGHUP)
         let applied = try await client.waitFor("/healthz") {
@@ -193,5 +194,14 @@ import TimeSeries
         #expect((lake["alerts"] as? [[String: Any]])?.first?["rule"] as? String == "sewage_discharge")
         #expect((try await client.get("/v1/alerts").json()["items"] as? [Any])?.count == 3)
         #expect(try await client.get("/healthz").status == 200)
+        // The new probe is a known sensor now: its readings are taken, its bad ones labelled with its id.
+        try publisher.publish(
+            topic: "cityfeeds/beach/probe-lac-marion/sample", text: #"{"ts":"\#(Timestamp.now.iso8601)","ecoli":-5}"#)
+        #expect(publisher.waitForAcknowledgements())
+        _ = try await client.waitFor("/v1/ingest") {
+            (($0["rejections_by_sensor"] as? [String: Int])?["probe-lac-marion"]) == 1
+        }
+        let metrics = String(decoding: try await client.get("/metrics").body, as: UTF8.self)
+        #expect(metrics.contains(#"sensor="probe-lac-marion""#))
     }
 }
