@@ -169,10 +169,10 @@ public final class AlertCenter: Sendable {
             }
             let id = inner.nextSubscriber
             inner.nextSubscriber += 1
+            // No `onTermination` taking our lock: it runs inside the consumer task's cancellation, under that
+            // task's status lock, while a step yielding to the same task under our lock waits for that status
+            // lock: a deadlock. A subscriber gone is dropped at the next yield instead (`.terminated`).
             inner.subscribers[id] = continuation
-            continuation.onTermination = { [weak self] _ in
-                self?.inner.withLock { _ = $0.subscribers.removeValue(forKey: id) }
-            }
         }
         return stream
     }
@@ -239,9 +239,14 @@ public final class AlertCenter: Sendable {
             }
             for transition in transitions {
                 for (id, continuation) in inner.subscribers {
-                    if case .dropped = continuation.yield(transition) {
+                    switch continuation.yield(transition) {
+                    case .enqueued: break
+                    case .dropped:
                         continuation.finish()
                         inner.subscribers[id] = nil
+                    case .terminated:
+                        inner.subscribers[id] = nil
+                    @unknown default: break
                     }
                 }
             }

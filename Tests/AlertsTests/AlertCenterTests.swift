@@ -108,4 +108,30 @@ import Testing
         }
         #expect(try String(contentsOfFile: foreign, encoding: .utf8).hasPrefix("this is not"))
     }
+
+    /// Subscribers that go away (a client closing its stream) while transitions are being streamed: this
+    /// deadlocked when the stream's termination handler took the center's lock.
+    @Test(.timeLimit(.minutes(1))) func subscribersLeavingWhileAlertsFireNeverDeadlock() async throws {
+        let center = try open()
+        defer { center.close() }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for index in 0..<400 {
+                    let state: OverflowState = index % 2 == 0 ? .discharging : .stopped
+                    try center.ingest([t.outfall("o1", state, Double(index) / 100)])
+                }
+            }
+            for _ in 0..<200 {
+                let stream = try center.subscribe(after: nil)
+                let reader = Task { for await _ in stream { break } }
+                group.addTask {
+                    try await Task.sleep(for: .microseconds(50))
+                    reader.cancel()
+                    _ = await reader.value
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(center.lastSequence >= 400)
+    }
 }
