@@ -4,7 +4,6 @@ import FeedCore
 import Foundation
 import Ingest
 import Parking
-import Synchronization
 import TimeSeries
 
 /// Computes the public status documents from the configuration, the store and the time. Read-only and
@@ -15,7 +14,7 @@ struct CityStatus: Sendable {
     let calculator: AvailabilityCalculator
     let dynamics = ParkingDynamics()
     let alerts: AlertCenter
-    let classifications = ClassificationCache()
+    let classifications = VersionedCache<ClassificationDocument?>()
 
     init(configuration: DaemonConfiguration, store: SeriesStore, alerts: AlertCenter) {
         self.configuration = configuration
@@ -249,13 +248,17 @@ struct CityStatus: Sendable {
         )
     }
 
-    /// The seasonal classification over the last four complete seasons, recomputed at most hourly (it reads
-    /// up to four years of samples from SQLite).
+    /// The seasonal classification over the last four complete seasons. It reads up to four years of samples
+    /// from SQLite, so it is cached: a new sample (the newest time of either parameter moves) recomputes it at
+    /// once, a late one within the hour.
     func classification(of beach: BeachConfiguration, now: Timestamp) -> ClassificationDocument? {
         guard let probe = beach.probe else { return nil }
-        // A new sample (the newest time of either parameter moves) recomputes at once; a late one within the hour.
         let version = [Metric.ecoli, .enterococci].map { store.latest(SeriesKey(sensor: probe, metric: $0))?.time.milliseconds ?? 0 }
-        if let cached = classifications.value(for: beach.id, version: version, now: now) { return cached }
+            + [now.milliseconds / 3_600_000]
+        return classifications.value(beach.id, version: version) { computeClassification(of: beach, probe: probe, now: now) }
+    }
+
+    private func computeClassification(of beach: BeachConfiguration, probe: SensorID, now: Timestamp) -> ClassificationDocument? {
         let seasons = lastSeasons(4, before: now)
         guard let oldest = seasons.first?.start else { return nil }
         var byTime: [Timestamp: ClassificationSample] = [:]
@@ -282,10 +285,7 @@ struct CityStatus: Sendable {
         let classifier = Classifier(
             water: beach.water, detectionLimit: configuration.bathing.detectionLimit,
             minimumSamples: Classifier.minimumSamples(seasonDays: configuration.bathing.season.days))
-        let document = ClassificationDocument(
-            classifier.classify(seasons: grouped), from: seasons.first!.start, to: seasons.last!.end)
-        classifications.store(document, for: beach.id, version: version, now: now)
-        return document
+        return ClassificationDocument(classifier.classify(seasons: grouped), from: seasons.first!.start, to: seasons.last!.end)
     }
 
     /// The last `count` complete bathing seasons before `time`, oldest first.
@@ -308,22 +308,5 @@ struct CityStatus: Sendable {
     /// Alerts open now, oldest first.
     func activeAlerts() -> [AlertRecord] {
         alerts.openAlerts.map(AlertRecord.init)
-    }
-}
-
-/// Classifications by beach, each kept for an hour or until the beach's samples change.
-final class ClassificationCache: Sendable {
-    private let entries = Mutex<[String: (time: Timestamp, version: [Int64], document: ClassificationDocument)]>([:])
-
-    func value(for beach: String, version: [Int64], now: Timestamp) -> ClassificationDocument? {
-        entries.withLock { entries in
-            guard let entry = entries[beach], entry.version == version, abs(now.seconds(since: entry.time)) < 3_600
-            else { return nil }
-            return entry.document
-        }
-    }
-
-    func store(_ document: ClassificationDocument, for beach: String, version: [Int64], now: Timestamp) {
-        entries.withLock { $0[beach] = (now, version, document) }
     }
 }

@@ -24,7 +24,7 @@ struct HTTPAPI: Sendable {
     let now: @Sendable () -> Timestamp
     /// How often an idle alert stream sends a keep-alive comment (proxies drop silent connections).
     var heartbeatInterval: Duration = .seconds(15)
-    let snapshots = SnapshotCache()
+    let snapshots = VersionedCache<Representation>()
 
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
@@ -169,13 +169,13 @@ struct HTTPAPI: Sendable {
     /// second, for the ages in it), whatever the number of pollers.
     func snapshot(_ key: String, _ request: Request, render: () -> some Encodable) -> Response {
         let version = [store.version, status.alerts.revision, Int64(reloads.value.reloads), now().milliseconds / 1_000]
-        let representation = snapshots.representation(key, version: version) {
-            Array((try? Self.encoder.encode(render())) ?? Data())
+        let representation = snapshots.value(key, version: version) {
+            Representation(Array((try? Self.encoder.encode(render())) ?? Data()))
         }
         return representation.response(for: request, cacheControl: "public, max-age=1")
     }
 
     func problem(_ status: HTTPResponse.Status, _ detail: String) -> Response {
-        HTTPPolicyMiddleware<BasicRequestContext>.problem(status, detail: detail)
+        problemResponse(status, detail: detail)
     }
 }

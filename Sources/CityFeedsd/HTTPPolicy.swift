@@ -44,15 +44,15 @@ struct HTTPPolicyMiddleware<Context: RequestContext>: RouterMiddleware {
             response = try await next(request, context)
         } catch let error as any HTTPResponseError {
             if error.status == .notFound, let allowed = routes.methods(for: request.uri.path) {
-                response = Self.problem(
+                response = problemResponse(
                     .methodNotAllowed, detail: "\(request.method.rawValue) is not served here; \(allowed) are.")
                 response.headers[.allow] = allowed
                 return response
             }
-            response = Self.problem(error.status, detail: Self.detail(of: error))
+            response = problemResponse(error.status, detail: Self.detail(of: error))
         } catch {
             context.logger.error("request failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
-            response = Self.problem(.internalServerError, detail: "The request could not be answered.")
+            response = problemResponse(.internalServerError, detail: "The request could not be answered.")
         }
         guard isRead else { return response }
         response.headers[.accessControlAllowOrigin] = "*"
@@ -73,11 +73,11 @@ struct HTTPPolicyMiddleware<Context: RequestContext>: RouterMiddleware {
     /// gzip when asked for, for a complete (not streamed) textual body large enough to gain.
     func compressed(_ response: Response, request: Request) async -> Response {
         guard response.headers[.contentEncoding] == nil,
-            Self.accepts(gzip: request.headers[.acceptEncoding]),
+            acceptsGzip(request.headers[.acceptEncoding]),
             let length = response.body.contentLength, length >= compressFrom,
             let type = response.headers[.contentType], type.contains("json") || type.hasPrefix("text/plain") || type.hasPrefix("text/csv")
         else { return response }
-        var collector = CollectingWriter()
+        let collector = CollectingWriter()
         let body = response.body
         guard (try? await body.write(collector.erased)) != nil, let bytes = collector.erasedBytes,
             let zipped = gzip(bytes)
@@ -88,15 +88,6 @@ struct HTTPPolicyMiddleware<Context: RequestContext>: RouterMiddleware {
         copy.headers[.contentLength] = nil
         copy.body = ResponseBody(byteBuffer: ByteBuffer(bytes: zipped))
         return copy
-    }
-
-    static func accepts(gzip header: String?) -> Bool {
-        guard let header else { return false }
-        return header.split(separator: ",").contains { part in
-            let pieces = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
-            guard pieces.first?.lowercased() == "gzip" || pieces.first == "*" else { return false }
-            return !pieces.dropFirst().contains { $0.replacingOccurrences(of: " ", with: "") == "q=0" }
-        }
     }
 
     /// `If-None-Match` holds `*` or one of its tags is the response's (weak comparison, RFC 9110 §13.1.2).
@@ -114,14 +105,25 @@ struct HTTPPolicyMiddleware<Context: RequestContext>: RouterMiddleware {
         default: return error.status.reasonPhrase
         }
     }
+}
 
-    static func problem(_ status: HTTPResponse.Status, detail: String) -> Response {
-        let document = ProblemDocument(title: status.reasonPhrase, status: status.code, detail: detail)
-        let data = (try? HTTPAPI.encoder.encode(document)) ?? Data()
-        return Response(
-            status: status, headers: [.contentType: "application/problem+json", .cacheControl: "no-store"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+/// Whether an `Accept-Encoding` header admits gzip (a `q=0` refuses it).
+func acceptsGzip(_ header: String?) -> Bool {
+    guard let header else { return false }
+    return header.split(separator: ",").contains { part in
+        let pieces = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard pieces.first?.lowercased() == "gzip" || pieces.first == "*" else { return false }
+        return !pieces.dropFirst().contains { $0.replacingOccurrences(of: " ", with: "") == "q=0" }
     }
+}
+
+/// An RFC 9457 problem document as a response; never cached.
+func problemResponse(_ status: HTTPResponse.Status, detail: String) -> Response {
+    let document = ProblemDocument(title: status.reasonPhrase, status: status.code, detail: detail)
+    let data = (try? HTTPAPI.encoder.encode(document)) ?? Data()
+    return Response(
+        status: status, headers: [.contentType: "application/problem+json", .cacheControl: "no-store"],
+        body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
 }
 
 /// Paths (templates such as `/v1/beaches/{id}`) and the methods served on them, from the OpenAPI document.
@@ -201,30 +203,11 @@ struct Representation: Sendable {
             .contentType: "application/json; charset=utf-8", .cacheControl: cacheControl, .eTag: etag,
             .vary: "Accept-Encoding",
         ]
-        if let gzipped, HTTPPolicyMiddleware<BasicRequestContext>.accepts(gzip: request.headers[.acceptEncoding]) {
+        if let gzipped, acceptsGzip(request.headers[.acceptEncoding]) {
             headers[.contentEncoding] = "gzip"
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: gzipped))
         }
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: bytes))
-    }
-}
-
-/// The read endpoints' documents, rendered at most once per data change and second: thousands of phones
-/// polling `/v1/status` share one rendering, one gzip and one ETag.
-final class SnapshotCache: Sendable {
-    private struct Entry {
-        var version: [Int64]
-        var representation: Representation
-    }
-
-    private let entries = Mutex<[String: Entry]>([:])
-
-    /// The cached representation of `key` if made for `version`; otherwise `render()`'s, cached.
-    func representation(_ key: String, version: [Int64], render: () -> [UInt8]) -> Representation {
-        if let entry = entries.withLock({ $0[key] }), entry.version == version { return entry.representation }
-        let representation = Representation(render())
-        entries.withLock { $0[key] = Entry(version: version, representation: representation) }
-        return representation
     }
 }
 

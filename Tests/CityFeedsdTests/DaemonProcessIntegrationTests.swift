@@ -181,6 +181,9 @@ import TimeSeries
             + "\n[[beaches]]\nid = \"lac-marion\"\nname = \"Lac Marion\"\nwater = \"inland\"\nlatitude = 43.468\nlongitude = -1.551\n"
             + "probe = \"probe-lac-marion\"\n"
         try added.write(toFile: configPath, atomically: true, encoding: .utf8)
+        // logrotate's move before its SIGHUP: the daemon must write on to a new file at the path.
+        let log = dataDirectory.appending(path: "data/alerts.jsonl").path
+        try FileManager.default.moveItem(atPath: log, toPath: log + ".1")
         daemon.send(SIGHUP)
         let applied = try await client.waitFor("/healthz") {
             (($0["configuration"] as? [String: Any])?["reloads"] as? Int) == 1
@@ -193,6 +196,8 @@ import TimeSeries
         #expect(lake["water_type"] as? String == "inland")
         #expect((lake["alerts"] as? [[String: Any]])?.first?["rule"] as? String == "sewage_discharge")
         #expect((try await client.get("/v1/alerts").json()["items"] as? [Any])?.count == 3)
+        #expect(try String(contentsOfFile: log, encoding: .utf8).contains("sewage_discharge:lac-marion"))
+        #expect(try String(contentsOfFile: log + ".1", encoding: .utf8).split(separator: "\n").count == 2)
         #expect(try await client.get("/healthz").status == 200)
         // The new probe is a known sensor now: its readings are taken, its bad ones labelled with its id.
         try publisher.publish(
