@@ -22,12 +22,14 @@ public final class AlertCenter: Sendable {
         let log: AlertLog
         var overrides: [String: BeachOverride]
         var subscribers: [Int: AsyncStream<AlertTransition>.Continuation] = [:]
-        /// Bumped by every change anyone reading the center could see (steps, orders).
-        var revision: Int64 = 0
         var nextSubscriber = 0
     }
 
     private let inner: Mutex<Inner>
+    /// Bumped (under `inner`'s lock, once the change is journalled) by every change anyone reading the center
+    /// could see: steps and orders. Read without the lock, so that pollers checking their snapshot's version
+    /// never wait for a step's fsync.
+    private let changes = Atomic<Int64>(0)
     private let logger: Logger
     /// How many transitions a subscriber may fall behind before its stream ends (it then resumes from the
     /// journal with `Last-Event-ID`).
@@ -92,7 +94,7 @@ public final class AlertCenter: Sendable {
         try inner.withLock { inner in
             try inner.journal.setOverride(override, beach: beach, at: time)
             inner.overrides[beach] = override
-            inner.revision += 1
+            changes.add(1, ordering: .releasing)
         }
         logger.notice(
             override.map { "beach \(beach): municipal order to \($0.action.rawValue)" } ?? "beach \(beach): order lifted",
@@ -133,7 +135,7 @@ public final class AlertCenter: Sendable {
     public var lastSequence: Int64 { inner.withLock { $0.engine.state.lastSequence } }
 
     /// Changes whenever alerts, the engine's view of outfalls and samples, or municipal orders change.
-    public var revision: Int64 { inner.withLock { $0.revision } }
+    public var revision: Int64 { changes.load(ordering: .acquiring) }
 
     public func alerts(_ filter: AlertFilter) throws -> [Alert] {
         try inner.withLock { try $0.journal.alerts(filter) }
@@ -224,13 +226,13 @@ public final class AlertCenter: Sendable {
             unchanged.clock = inner.engine.state.clock
             let changed = unchanged != inner.engine.state
             guard changed || !transitions.isEmpty else { return [] }
-            inner.revision += 1
             do {
                 try inner.journal.record(transitions, state: inner.engine.state)
             } catch {
                 inner.engine = before
                 throw error
             }
+            changes.add(1, ordering: .releasing)
             do {
                 try inner.log.append(transitions.map { TransitionRecord($0).jsonLine })
             } catch {

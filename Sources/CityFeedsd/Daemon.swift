@@ -21,7 +21,7 @@ struct Daemon: Sendable {
     let alerts: AlertCenter
     /// The daemon's own metrics registry, served at `/metrics`; nothing global, so tests can run several.
     let metrics: PrometheusCollectorRegistry
-    let application: Application<RouterResponder<BasicRequestContext>>
+    let application: Application<HeadAsGetResponder<RouterResponder<BasicRequestContext>>>
     /// Reloads the configuration file (SIGHUP); `nil` when the daemon was not started from a file.
     let reloader: ConfigurationReloader?
 
@@ -77,21 +77,24 @@ struct Daemon: Sendable {
                 record: reloads, logger: logger)
         }
         self.reloader = reloader
-        HTTPAPI(
+        let api = HTTPAPI(
             statusSource: cityStatus, reloads: reloads, consumer: consumer,
-            statistics: statistics, store: store, metrics: metrics, httpStatistics: httpStatistics, now: now
-        ).addRoutes(to: router)
+            statistics: statistics, store: store, metrics: metrics, httpStatistics: httpStatistics, now: now)
+        api.addRoutes(to: router)
+        let serverName = "cityfeedsd"
         application = Application(
-            router: router,
+            responder: HeadAsGetResponder(wrapped: router.buildResponder()),
             // Bounded requests: an idle connection is closed after 30 s; headers are capped in count and size
             // (bodies are capped per endpoint, 4–8 KiB, where they are read).
+            // The polled documents are answered on the event loop, ahead of the router (PolledReadHandler).
             server: .http1(
                 configuration: .init(
                     idleTimeout: .seconds(30),
                     httpDecoderConfiguration: .init(
-                        maxHeaderFieldSize: 16_384, maxHeaderListSize: 32_768, maxHeaderFieldCount: 64))),
+                        maxHeaderFieldSize: 16_384, maxHeaderListSize: 32_768, maxHeaderFieldCount: 64)),
+                polledReads: { PolledReadHandler(api: api, statistics: httpStatistics, serverName: serverName) }),
             configuration: .init(
-                address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: "cityfeedsd"),
+                address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: serverName),
             services: [
                 IngestService(consumer: consumer),
                 MaintenanceService(store: store, policy: configuration.retention, interval: .seconds(3_600), logger: logger),

@@ -24,26 +24,28 @@ extension HTTPAPI {
         } catch {
             return problem(.badRequest, error.message)
         }
-        let time = now()
-        func matches() -> [CarParkDocument] {
-            query.apply(to: status.availabilities(now: time)).map { match in
-                var document = CarParkDocument(carPark: match.carPark, availability: match.availability)
-                document.distance = match.distanceMetres.map { $0.rounded() }
-                document.outlook = status.outlook(match.carPark, availability: match.availability, now: time)
-                return document
-            }
-        }
-        // The whole list is what apps poll: from the snapshot cache. A filtered one is computed per request.
         let unfiltered = request.uri.query?.isEmpty ?? true
-        var response: Response
-        switch (geoJSON, unfiltered) {
-        case (true, true): response = snapshot("parking.geojson", request) { FeatureCollection(features: matches().map(Feature.init)) }
-        case (true, false): response = json(FeatureCollection(features: matches().map(Feature.init)))
-        case (false, true): response = snapshot("parking", request) { ListDocument(generatedAt: time.iso8601, items: matches()) }
-        case (false, false): response = json(ListDocument(generatedAt: time.iso8601, items: matches()))
+        if unfiltered {
+            // The whole list is what apps poll: from the snapshot cache.
+            return representation(of: geoJSON ? .parkingGeoJSON : .parking).response(for: request)
         }
-        if geoJSON { response.headers[.contentType] = "application/geo+json" }
+        let time = now()
+        var response =
+            geoJSON
+            ? json(FeatureCollection(features: carParkDocuments(query, now: time).map(Feature.init)))
+            : json(ListDocument(generatedAt: time.iso8601, items: carParkDocuments(query, now: time)))
+        if geoJSON { response.headers[.contentType] = PolledDocument.parkingGeoJSON.contentType }
         return response
+    }
+
+    /// The car parks `query` selects, nearest first when it has a position, with their outlooks.
+    func carParkDocuments(_ query: ParkingQuery, now time: Timestamp) -> [CarParkDocument] {
+        query.apply(to: status.availabilities(now: time)).map { match in
+            var document = CarParkDocument(carPark: match.carPark, availability: match.availability)
+            document.distance = match.distanceMetres.map { $0.rounded() }
+            document.outlook = status.outlook(match.carPark, availability: match.availability, now: time)
+            return document
+        }
     }
 
     /// Reads the query parameters; every malformed one is a 400 with the reason.

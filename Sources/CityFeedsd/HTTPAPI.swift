@@ -9,6 +9,29 @@ import NIOCore
 import Prometheus
 import TimeSeries
 
+/// The documents apps poll (DESIGN §7): whole, unfiltered, the same for everyone.
+enum PolledDocument: String, Sendable {
+    case status, beaches, parking
+    case parkingGeoJSON = "parking.geojson"
+
+    /// The polled document a GET of `path` asks for, or `nil` when it asks for something else (a filtered
+    /// list is computed per request). `/v1/parking` gives GeoJSON to clients that accept it.
+    init?(path: Substring, query: Substring?, accept: String?) {
+        switch path {
+        case "/v1/status": self = .status
+        case "/v1/beaches": self = .beaches
+        case "/v1/parking" where query?.isEmpty ?? true:
+            self = accept?.contains("application/geo+json") == true ? .parkingGeoJSON : .parking
+        case "/v1/parking.geojson" where query?.isEmpty ?? true: self = .parkingGeoJSON
+        default: return nil
+        }
+    }
+
+    var contentType: String {
+        self == .parkingGeoJSON ? "application/geo+json" : "application/json; charset=utf-8"
+    }
+}
+
 /// The read-only HTTP JSON API (DESIGN §7).
 struct HTTPAPI: Sendable {
     /// Replaced as a whole on configuration reload; each request reads the current one.
@@ -39,10 +62,10 @@ struct HTTPAPI: Sendable {
             let document = healthDocument()
             return json(document, status: document.ready ? .ok : .serviceUnavailable)
         }
-        router.get("/v1/status") { request, _ in snapshot("status", request) { statusDocument() } }
+        router.get("/v1/status") { request, _ in representation(of: .status).response(for: request) }
         router.get("/metrics") { _, _ in prometheusText() }
-        let openAPI = Representation(Array(OpenAPI.document.utf8))
-        router.get("/openapi.json") { request, _ in openAPI.response(for: request, cacheControl: "public, max-age=3600") }
+        let openAPI = Representation(Array(OpenAPI.document.utf8), cacheControl: "public, max-age=3600")
+        router.get("/openapi.json") { request, _ in openAPI.response(for: request) }
         router.get("/v1/ingest") { _, _ in
             json(IngestDocument(status: consumer.status, statistics: statistics.snapshot))
         }
@@ -58,9 +81,7 @@ struct HTTPAPI: Sendable {
                     history: status.freeHistory(carPark, seconds: 3_600, now: time),
                     counter: status.balancingState(carPark, now: time).map(CounterDocument.init)))
         }
-        router.get("/v1/beaches") { request, _ in
-            snapshot("beaches", request) { ListDocument(generatedAt: now().iso8601, items: status.beaches(now: now())) }
-        }
+        router.get("/v1/beaches") { request, _ in representation(of: .beaches).response(for: request) }
         router.get("/v1/beaches/:id") { _, context in
             let id = try context.parameters.require("id")
             guard let beach = status.configuration.beaches.first(where: { $0.id == id }) else {
@@ -165,14 +186,24 @@ struct HTTPAPI: Sendable {
         }
     }
 
-    /// A read endpoint's document from the snapshot cache: rendered once per change of the data (or of the
-    /// second, for the ages in it), whatever the number of pollers.
-    func snapshot(_ key: String, _ request: Request, render: () -> some Encodable) -> Response {
+    /// A polled document from the snapshot cache: rendered once per change of the data (or of the second, for
+    /// the ages in it), whatever the number of pollers. The router and `PolledReadHandler` both serve it.
+    func representation(of document: PolledDocument) -> Representation {
+        let status = status
         let version = [store.version, status.alerts.revision, Int64(reloads.value.reloads), now().milliseconds / 1_000]
-        let representation = snapshots.value(key, version: version) {
-            Representation(Array((try? Self.encoder.encode(render())) ?? Data()))
+        return snapshots.value(document.rawValue, version: version) {
+            let time = now()
+            let data: Data? =
+                switch document {
+                case .status: try? Self.encoder.encode(statusDocument())
+                case .beaches: try? Self.encoder.encode(ListDocument(generatedAt: time.iso8601, items: status.beaches(now: time)))
+                case .parking:
+                    try? Self.encoder.encode(ListDocument(generatedAt: time.iso8601, items: carParkDocuments(ParkingQuery(), now: time)))
+                case .parkingGeoJSON:
+                    try? Self.encoder.encode(FeatureCollection(features: carParkDocuments(ParkingQuery(), now: time).map(Feature.init)))
+                }
+            return Representation(Array(data ?? Data()), contentType: document.contentType, cacheControl: "public, max-age=1")
         }
-        return representation.response(for: request, cacheControl: "public, max-age=1")
     }
 
     func problem(_ status: HTTPResponse.Status, _ detail: String) -> Response {

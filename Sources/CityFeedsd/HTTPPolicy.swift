@@ -55,17 +55,11 @@ struct HTTPPolicyMiddleware<Context: RequestContext>: RouterMiddleware {
             response = problemResponse(.internalServerError, detail: "The request could not be answered.")
         }
         guard isRead else { return response }
-        response.headers[.accessControlAllowOrigin] = "*"
-        response.headers[.accessControlExposeHeaders] = "ETag"
+        for field in readFields { response.headers[field.name] = field.value }
         if response.status == .ok, let etag = response.headers[.eTag],
-            let wanted = request.headers[.ifNoneMatch], Self.matches(wanted, etag)
+            let wanted = request.headers[.ifNoneMatch], etagMatches(wanted, etag)
         {
-            var headers: HTTPFields = [.eTag: etag]
-            headers[.cacheControl] = response.headers[.cacheControl]
-            headers[.vary] = "Accept-Encoding"
-            headers[.accessControlAllowOrigin] = "*"
-            headers[.accessControlExposeHeaders] = "ETag"
-            return Response(status: .notModified, headers: headers)
+            return Response(status: .notModified, headers: notModified(etag: etag, cacheControl: response.headers[.cacheControl]))
         }
         return await compressed(response, request: request)
     }
@@ -90,12 +84,6 @@ struct HTTPPolicyMiddleware<Context: RequestContext>: RouterMiddleware {
         return copy
     }
 
-    /// `If-None-Match` holds `*` or one of its tags is the response's (weak comparison, RFC 9110 §13.1.2).
-    static func matches(_ header: String, _ etag: String) -> Bool {
-        let strip = { (tag: Substring) in tag.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "W/", with: "") }
-        return header.split(separator: ",").contains { strip($0) == "*" || strip($0) == strip(Substring(etag)) }
-    }
-
     static func detail(of error: any HTTPResponseError) -> String {
         if let error = error as? HTTPError, let message = error.body { return message }
         switch error.status {
@@ -104,6 +92,23 @@ struct HTTPPolicyMiddleware<Context: RequestContext>: RouterMiddleware {
         case .methodNotAllowed: return "This method is not allowed here."
         default: return error.status.reasonPhrase
         }
+    }
+}
+
+/// HEAD is GET without the body (RFC 9110 §9.3.2): routed as GET, answered with the same status and headers,
+/// `Content-Length` included. (Hummingbird's router matches HEAD only on routes declared for it.)
+struct HeadAsGetResponder<Wrapped: HTTPResponder>: HTTPResponder {
+    let wrapped: Wrapped
+
+    func respond(to request: Request, context: Wrapped.Context) async throws -> Response {
+        guard request.method == .head else { return try await wrapped.respond(to: request, context: context) }
+        var head = request.head
+        head.method = .get
+        var response = try await wrapped.respond(to: Request(head: head, body: request.body), context: context)
+        let length = response.headers[.contentLength]
+        response.body = ResponseBody()
+        response.headers[.contentLength] = length
+        return response
     }
 }
 
@@ -175,16 +180,37 @@ struct CollectingWriter: ResponseBodyWriter {
     }
 }
 
-/// A JSON body rendered once and served to every poller: the bytes, their gzip, and an ETag.
+/// A document rendered once and served to every poller: the bytes, their gzip, an ETag, and the header
+/// fields of each answer, built here once rather than per request (the router and the event-loop fast path
+/// both answer from it, with the same headers).
 struct Representation: Sendable {
     let bytes: ByteBuffer
     let gzipped: ByteBuffer?
     let etag: String
+    private let plainFields: HTTPFields
+    private let gzipFields: HTTPFields?
+    private let notModifiedFields: HTTPFields
 
-    init(_ data: [UInt8]) {
+    init(_ data: [UInt8], contentType: String = "application/json; charset=utf-8", cacheControl: String) {
         bytes = ByteBuffer(bytes: data)
         gzipped = data.count >= 1_024 ? gzip(data).map { ByteBuffer(bytes: $0) } : nil
         etag = Self.tag(data)
+        var fields = readFields
+        fields[.contentType] = contentType
+        fields[.cacheControl] = cacheControl
+        fields[.eTag] = etag
+        fields[.vary] = "Accept-Encoding"
+        notModifiedFields = notModified(etag: etag, cacheControl: cacheControl)
+        if let gzipped {
+            var zipped = fields
+            zipped[.contentEncoding] = "gzip"
+            zipped[.contentLength] = String(gzipped.readableBytes)
+            gzipFields = zipped
+        } else {
+            gzipFields = nil
+        }
+        fields[.contentLength] = String(data.count)
+        plainFields = fields
     }
 
     /// A strong ETag: FNV-1a (64 bits) of the body. Not a security measure; identical state gives identical
@@ -198,17 +224,69 @@ struct Representation: Sendable {
         return "\"" + String(hash, radix: 16) + "\""
     }
 
-    func response(for request: Request, cacheControl: String) -> Response {
-        var headers: HTTPFields = [
-            .contentType: "application/json; charset=utf-8", .cacheControl: cacheControl, .eTag: etag,
-            .vary: "Accept-Encoding",
-        ]
-        if let gzipped, acceptsGzip(request.headers[.acceptEncoding]) {
-            headers[.contentEncoding] = "gzip"
-            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: gzipped))
-        }
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: bytes))
+    /// The three answers to a read.
+    enum Variant: Sendable {
+        case plain, gzipped, notModified
     }
+
+    /// What a read with these request headers gets: 304 when the client holds this version, else 200, gzipped
+    /// when asked for.
+    func variant(ifNoneMatch: String?, acceptEncoding: String?) -> Variant {
+        if let ifNoneMatch, etagMatches(ifNoneMatch, etag) { return .notModified }
+        if gzipped != nil, acceptsGzip(acceptEncoding) { return .gzipped }
+        return .plain
+    }
+
+    func status(_ variant: Variant) -> HTTPResponse.Status {
+        variant == .notModified ? .notModified : .ok
+    }
+
+    func fields(_ variant: Variant) -> HTTPFields {
+        switch variant {
+        case .plain: plainFields
+        case .gzipped: gzipFields ?? plainFields
+        case .notModified: notModifiedFields
+        }
+    }
+
+    func body(_ variant: Variant) -> ByteBuffer? {
+        switch variant {
+        case .plain: bytes
+        case .gzipped: gzipped ?? bytes
+        case .notModified: nil
+        }
+    }
+
+    func response(for request: Request) -> Response {
+        let variant = variant(ifNoneMatch: request.headers[.ifNoneMatch], acceptEncoding: request.headers[.acceptEncoding])
+        return Response(
+            status: status(variant), headers: fields(variant), body: body(variant).map(ResponseBody.init(byteBuffer:)) ?? ResponseBody())
+    }
+}
+
+/// Header fields every read response carries: any origin may read, and see the ETag.
+let readFields: HTTPFields = [.accessControlAllowOrigin: "*", .accessControlExposeHeaders: "ETag"]
+
+/// The header fields of a 304: what a cache needs to refresh its copy (RFC 9110 §15.4.5).
+func notModified(etag: String, cacheControl: String?) -> HTTPFields {
+    var fields = readFields
+    fields[.eTag] = etag
+    fields[.cacheControl] = cacheControl
+    fields[.vary] = "Accept-Encoding"
+    return fields
+}
+
+/// `If-None-Match` holds `*` or one of its tags is `etag` (weak comparison, RFC 9110 §13.1.2). The common
+/// case, the one tag the client was given, is compared without splitting.
+func etagMatches(_ header: String, _ etag: String) -> Bool {
+    if header == etag { return true }
+    let opaque = { (tag: Substring) -> Substring in
+        let trimmed = tag.drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed()
+        let text = Substring(trimmed)
+        return text.hasPrefix("W/") ? text.dropFirst(2) : text
+    }
+    let wanted = opaque(Substring(etag))
+    return header.split(separator: ",").contains { opaque($0) == "*" || opaque($0) == wanted }
 }
 
 /// HTTP responses by status class and how long they took, counted by the middleware and written into

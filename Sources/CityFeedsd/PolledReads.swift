@@ -1,0 +1,191 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import HTTPTypes
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOHTTPTypes
+import NIOHTTPTypesHTTP1
+
+/// Answers the polled documents (`PolledDocument`) on the connection's event loop, ahead of the router.
+///
+/// Thousands of apps poll the same few documents (DESIGN §7, §9). Through the router, each poll costs a
+/// conversion of the request to HTTPTypes, a hop into Swift concurrency, the router and the middleware, and a
+/// conversion of the response back: more than half of what the request costs in all (docs/benchmarks.md). The
+/// answer is the same either way: the same `Representation` from the same snapshot cache, with the same
+/// headers and status (200 or 304), counted in `/metrics` the same way. Everything else is passed on.
+///
+/// HTTP/1.1 lets a client send its next request before the previous answer: while a request passed on to the
+/// router is unanswered, every request is passed on too, so answers leave in the order requests came.
+final class PolledReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private struct HeadKey: Hashable {
+        var etag: String
+        var variant: Representation.Variant
+        var minorVersion: Int
+    }
+
+    private let api: HTTPAPI
+    private let statistics: HTTPStatistics
+    private let serverName: String
+    /// Requests passed on whose answer has not ended yet.
+    private var passedOn = 0
+    /// The polled read being received; a body, if it has one, is read and dropped.
+    private var current: (document: PolledDocument, head: HTTPRequestHead, started: ContinuousClock.Instant)?
+    /// Response heads of this second (their `Date` is the second's), built once rather than per request.
+    private var heads: [HeadKey: HTTPResponseHead] = [:]
+    private var headsSecond = -1
+
+    init(api: HTTPAPI, statistics: HTTPStatistics, serverName: String) {
+        self.api = api
+        self.statistics = statistics
+        self.serverName = serverName
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            if passedOn == 0, let document = Self.polledDocument(head) {
+                current = (document, head, .now)
+            } else {
+                passedOn += 1
+                context.fireChannelRead(data)
+            }
+        case .body:
+            if current == nil { context.fireChannelRead(data) }
+        case .end:
+            guard let (document, head, started) = current else {
+                context.fireChannelRead(data)
+                return
+            }
+            current = nil
+            answer(document, to: head, started: started, context: context)
+        }
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if case .end = unwrapOutboundIn(data) { passedOn = max(0, passedOn - 1) }
+        context.write(data, promise: promise)
+    }
+
+    /// GET or HEAD of a polled document; anything else is the router's.
+    static func polledDocument(_ head: HTTPRequestHead) -> PolledDocument? {
+        guard head.method == .GET || head.method == .HEAD else { return nil }
+        let uri = head.uri
+        let mark = uri.firstIndex(of: "?")
+        let accept = head.headers.contains(name: "accept") ? head.headers["accept"].joined(separator: ", ") : nil
+        return PolledDocument(
+            path: uri[..<(mark ?? uri.endIndex)], query: mark.map { uri[uri.index(after: $0)...] }, accept: accept)
+    }
+
+    private func answer(
+        _ document: PolledDocument, to request: HTTPRequestHead, started: ContinuousClock.Instant,
+        context: ChannelHandlerContext
+    ) {
+        let representation = api.representation(of: document)
+        let variant = representation.variant(
+            ifNoneMatch: request.headers.first(name: "if-none-match"),
+            acceptEncoding: request.headers.first(name: "accept-encoding"))
+        var head = responseHead(representation, variant, version: request.version)
+        let keepAlive = request.isKeepAlive
+        if !keepAlive { head.headers.replaceOrAdd(name: "Connection", value: "close") }
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        if request.method == .GET, let body = representation.body(variant) {
+            context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        }
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        let (seconds, attoseconds) = (ContinuousClock.now - started).components
+        statistics.record(
+            status: representation.status(variant).code, seconds: Double(seconds) + Double(attoseconds) / 1e18)
+        if !keepAlive { context.close(promise: nil) }
+    }
+
+    /// The response head for this representation's variant, with this second's `Date` and the server's name.
+    private func responseHead(_ representation: Representation, _ variant: Representation.Variant, version: HTTPVersion)
+        -> HTTPResponseHead
+    {
+        let second = time(nil)
+        if second != headsSecond {
+            heads.removeAll(keepingCapacity: true)
+            headsSecond = second
+        }
+        let key = HeadKey(etag: representation.etag, variant: variant, minorVersion: version.minor)
+        if let head = heads[key] { return head }
+        var headers = HTTPHeaders(representation.fields(variant).map { ($0.name.rawName, $0.value) })
+        headers.add(name: "Date", value: HTTPDate.format(second))
+        headers.add(name: "Server", value: serverName)
+        let head = HTTPResponseHead(
+            version: version,
+            status: HTTPResponseStatus(statusCode: representation.status(variant).code), headers: headers)
+        heads[key] = head
+        return head
+    }
+}
+
+/// The `Date` header's value (RFC 9110 §5.6.7).
+enum HTTPDate {
+    static func format(_ seconds: Int) -> String {
+        var clock = time_t(seconds)
+        var parts = tm()
+        gmtime_r(&clock, &parts)
+        let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900) "
+            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
+    }
+}
+
+/// Hummingbird's HTTP/1 child channel, with `HTTPConnectionLifecycle` and `PolledReadHandler` between the
+/// HTTP/1 codec and the conversion to HTTPTypes for the router's async channel.
+struct PolledHTTP1Channel: HTTPChannelHandler {
+    typealias Value = NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
+
+    let responder: HTTPChannelHandler.Responder
+    let configuration: HTTP1Channel.Configuration
+    let polledReads: @Sendable () -> PolledReadHandler
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        channel.eventLoop.makeCompletedFuture {
+            var limits = NIOHTTPDecoderLimitConfiguration()
+            limits.maxHeaderFieldSize = configuration.httpDecoder.maxHeaderFieldSize
+            limits.maxHeaderListSize = configuration.httpDecoder.maxHeaderListSize
+            limits.maxHeaderFieldCount = configuration.httpDecoder.maxHeaderFieldCount
+            let pipeline = channel.pipeline.syncOperations
+            try pipeline.configureHTTPServerPipeline(
+                withPipeliningAssistance: false,  // the async channel takes one request at a time
+                withErrorHandling: false,  // parse errors are answered by the HTTP loop (400, then close)
+                withOutboundHeaderValidation: false,  // HTTPTypes validated the router's fields already
+                withEncoderConfiguration: .init(),
+                withDecoderLimitConfiguration: limits)
+            try pipeline.addHandler(HTTPConnectionLifecycle(idleTimeout: configuration.idleTimeout))
+            try pipeline.addHandler(polledReads())
+            try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+            return try NIOAsyncChannel(
+                wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
+        }
+    }
+
+    func handle(value asyncChannel: Value, logger: Logger) async {
+        await handleHTTP(asyncChannel: asyncChannel, logger: logger)
+    }
+}
+
+extension HTTPServerBuilder {
+    /// HTTP/1 with the polled documents answered ahead of the router.
+    static func http1(
+        configuration: HTTP1Channel.Configuration, polledReads: @escaping @Sendable () -> PolledReadHandler
+    ) -> HTTPServerBuilder {
+        HTTPServerBuilder { responder in
+            PolledHTTP1Channel(responder: responder, configuration: configuration, polledReads: polledReads)
+        }
+    }
+}

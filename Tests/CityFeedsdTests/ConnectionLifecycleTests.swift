@@ -1,0 +1,84 @@
+import NIOCore
+import NIOEmbedded
+import NIOHTTP1
+import Testing
+
+@testable import CityFeedsd
+
+/// `HTTPConnectionLifecycle` on an embedded channel with a virtual clock: idle connections close after the
+/// timeout, busy ones never do, and graceful shutdown closes each connection once its answer is out.
+@Suite struct ConnectionLifecycleTests {
+    let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/v1/status")
+
+    func channel(idleTimeout: TimeAmount = .seconds(30)) throws -> EmbeddedChannel {
+        let channel = EmbeddedChannel()
+        try channel.pipeline.syncOperations.addHandler(HTTPConnectionLifecycle(idleTimeout: idleTimeout))
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 8080)).wait()
+        return channel
+    }
+
+    func request(_ channel: EmbeddedChannel) throws {
+        try channel.writeInbound(HTTPServerRequestPart.head(head))
+        try channel.writeInbound(HTTPServerRequestPart.end(nil))
+    }
+
+    func answer(_ channel: EmbeddedChannel) throws {
+        try channel.writeOutbound(HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: .ok)))
+        try channel.writeOutbound(HTTPServerResponsePart.end(nil))
+    }
+
+    @Test func anIdleConnectionIsClosedAfterTheTimeout() throws {
+        let channel = try channel()
+        channel.embeddedEventLoop.advanceTime(by: .seconds(29))
+        #expect(channel.isActive)
+        channel.embeddedEventLoop.advanceTime(by: .seconds(1))
+        #expect(!channel.isActive)
+    }
+
+    @Test func aPollingConnectionStaysOpenAndClosesOnceItFallsSilent() throws {
+        let channel = try channel()
+        for _ in 0..<10 {
+            channel.embeddedEventLoop.advanceTime(by: .seconds(20))
+            try request(channel)
+            try answer(channel)
+        }
+        #expect(channel.isActive, "200 s of polling every 20 s")
+        channel.embeddedEventLoop.advanceTime(by: .seconds(29))
+        #expect(channel.isActive)
+        channel.embeddedEventLoop.advanceTime(by: .seconds(1))
+        #expect(!channel.isActive)
+    }
+
+    @Test func aRequestInProgressIsNeverCutByTheTimeout() throws {
+        let channel = try channel()
+        try request(channel)
+        channel.embeddedEventLoop.advanceTime(by: .seconds(300))
+        #expect(channel.isActive, "an answer still being made (a stream, a slow query)")
+        try answer(channel)
+        channel.embeddedEventLoop.advanceTime(by: .seconds(30))
+        #expect(!channel.isActive)
+    }
+
+    @Test func gracefulShutdownClosesIdleConnectionsAtOnceAndBusyOnesAfterTheirAnswer() throws {
+        let idle = try channel()
+        idle.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        #expect(!idle.isActive)
+
+        let busy = try channel()
+        try request(busy)
+        busy.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        #expect(busy.isActive)
+        try busy.writeOutbound(HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: .ok)))
+        #expect(busy.isActive)
+        try busy.writeOutbound(HTTPServerResponsePart.end(nil))
+        #expect(!busy.isActive)
+    }
+
+    @Test func withoutATimeoutOnlyShutdownCloses() throws {
+        let channel = EmbeddedChannel()
+        try channel.pipeline.syncOperations.addHandler(HTTPConnectionLifecycle(idleTimeout: nil))
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 8080)).wait()
+        channel.embeddedEventLoop.advanceTime(by: .hours(24))
+        #expect(channel.isActive)
+    }
+}
