@@ -59,7 +59,7 @@ pids+=($!)
 wait_ready "http://127.0.0.1:$nginx_port/status.json"
 echo "document: $(wc -c < "$work/www/status.json") bytes; wrk -t$threads -c$connections -d${duration}s"
 
-run() {  # run NAME URL [wrk args…]: prints NAME req/s p99
+run() {  # run NAME URL [wrk args…]: prints NAME req/s p99 to stderr, "req/s p99-in-ms" to stdout
   local name="$1" url="$2"; shift 2
   local out; out="$(wrk -t"$threads" -c"$connections" -d"${duration}s" --latency "$@" "$url")"
   local rps p99 non2xx
@@ -67,13 +67,15 @@ run() {  # run NAME URL [wrk args…]: prints NAME req/s p99
   p99="$(awk '$1 == "99%" {print $2}' <<<"$out")"
   non2xx="$(awk '/Non-2xx or 3xx/ {print $5}' <<<"$out")"
   printf '%-44s %12s req/s   p99 %9s   %s\n' "$name" "$rps" "$p99" "${non2xx:+non-2xx/3xx: $non2xx}" >&2
-  echo "$rps"
+  echo "$rps $(to_ms "$p99")"
 }
 to_ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) print v/1000; else if (v ~ /ms$/) print v+0; else print v*1000 }'; }
 
-nginx_plain="$(run "nginx, static file" "http://127.0.0.1:$nginx_port/status.json")"
-daemon_plain="$(run "cityfeedsd GET /v1/status" "http://127.0.0.1:$http_port/v1/status")"
-nginx_revalidate="$(run "nginx, revalidating (If-None-Match)" "http://127.0.0.1:$nginx_port/status.json" -s benchmarks/revalidate.lua)"
-daemon_revalidate="$(run "cityfeedsd, revalidating (If-None-Match)" "http://127.0.0.1:$http_port/v1/status" -s benchmarks/revalidate.lua)"
-awk -v a="$daemon_plain" -v b="$nginx_plain" -v c="$daemon_revalidate" -v d="$nginx_revalidate" 'BEGIN {
-  printf "ratio cityfeedsd / nginx: plain %.2f, revalidating %.2f (goal: at least 0.5)\n", a / b, c / d }'
+read -r nginx_plain _ <<<"$(run "nginx, static file" "http://127.0.0.1:$nginx_port/status.json")"
+read -r daemon_plain daemon_plain_p99 <<<"$(run "cityfeedsd GET /v1/status" "http://127.0.0.1:$http_port/v1/status")"
+read -r nginx_revalidate _ <<<"$(run "nginx, revalidating (If-None-Match)" "http://127.0.0.1:$nginx_port/status.json" -s benchmarks/revalidate.lua)"
+read -r daemon_revalidate daemon_revalidate_p99 <<<"$(run "cityfeedsd, revalidating (If-None-Match)" "http://127.0.0.1:$http_port/v1/status" -s benchmarks/revalidate.lua)"
+awk -v a="$daemon_plain" -v b="$nginx_plain" -v c="$daemon_revalidate" -v d="$nginx_revalidate" \
+    -v p="$daemon_plain_p99" -v q="$daemon_revalidate_p99" -v n="$connections" 'BEGIN {
+  printf "ratio cityfeedsd / nginx: plain %.2f, revalidating %.2f (goal: at least 0.5)\n", a / b, c / d
+  printf "cityfeedsd p99: plain %.2f ms, revalidating %.2f ms at %d connections (goal: under 10 ms)\n", p, q, n }'

@@ -14,7 +14,7 @@ struct CityStatus: Sendable {
     let calculator: AvailabilityCalculator
     let dynamics = ParkingDynamics()
     let alerts: AlertCenter
-    let classifications = VersionedCache<ClassificationDocument?>()
+    let classifications = VersionedCache<[Int64], ClassificationDocument?>()
 
     init(configuration: DaemonConfiguration, store: SeriesStore, alerts: AlertCenter) {
         self.configuration = configuration

@@ -79,7 +79,7 @@ struct Daemon: Sendable {
         self.reloader = reloader
         let api = HTTPAPI(
             statusSource: cityStatus, reloads: reloads, consumer: consumer,
-            statistics: statistics, store: store, metrics: metrics, httpStatistics: httpStatistics, now: now)
+            statistics: statistics, store: store, metrics: metrics, httpStatistics: httpStatistics, alerts: alerts, now: now)
         api.addRoutes(to: router)
         let serverName = "cityfeedsd"
         application = Application(

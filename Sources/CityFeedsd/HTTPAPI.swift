@@ -32,6 +32,15 @@ enum PolledDocument: String, Sendable {
     }
 }
 
+/// What the polled documents depend on: a rendering made for one version is served until another.
+struct SnapshotVersion: Equatable, Sendable {
+    var readings: Int64
+    var alerts: Int64
+    var configuration: Int64
+    /// The documents' ages and generation time change with the second.
+    var second: Int64
+}
+
 /// The read-only HTTP JSON API (DESIGN §7).
 struct HTTPAPI: Sendable {
     /// Replaced as a whole on configuration reload; each request reads the current one.
@@ -43,11 +52,13 @@ struct HTTPAPI: Sendable {
     let store: SeriesStore
     let metrics: PrometheusCollectorRegistry
     let httpStatistics: HTTPStatistics
+    /// The same center as `status.alerts` (it outlives reloads), reachable without copying the status.
+    let alerts: AlertCenter
     /// The clock, injectable for tests.
     let now: @Sendable () -> Timestamp
     /// How often an idle alert stream sends a keep-alive comment (proxies drop silent connections).
     var heartbeatInterval: Duration = .seconds(15)
-    let snapshots = VersionedCache<Representation>()
+    let snapshots = VersionedCache<SnapshotVersion, Representation>()
 
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
@@ -189,9 +200,11 @@ struct HTTPAPI: Sendable {
     /// A polled document from the snapshot cache: rendered once per change of the data (or of the second, for
     /// the ages in it), whatever the number of pollers. The router and `PolledReadHandler` both serve it.
     func representation(of document: PolledDocument) -> Representation {
-        let status = status
-        let version = [store.version, status.alerts.revision, Int64(reloads.value.reloads), now().milliseconds / 1_000]
+        let version = SnapshotVersion(
+            readings: store.version, alerts: alerts.revision, configuration: statusSource.generation,
+            second: now().milliseconds / 1_000)
         return snapshots.value(document.rawValue, version: version) {
+            let status = status
             let time = now()
             let data: Data? =
                 switch document {

@@ -9,6 +9,7 @@ import TimeSeries
 /// A value replaced as a whole when the configuration is reloaded, read by many.
 final class Reloadable<Value: Sendable>: Sendable {
     private let storage: Mutex<Value>
+    private let replacements = Atomic<Int64>(0)
 
     init(_ value: Value) {
         storage = Mutex(value)
@@ -16,8 +17,13 @@ final class Reloadable<Value: Sendable>: Sendable {
 
     var value: Value { storage.withLock { $0 } }
 
+    /// How many times the value was replaced: what was derived from an earlier one is out of date. Read
+    /// without copying the value (pollers check it on every request).
+    var generation: Int64 { replacements.load(ordering: .acquiring) }
+
     func replace(_ value: Value) {
         storage.withLock { $0 = value }
+        replacements.add(1, ordering: .releasing)
     }
 }
 
