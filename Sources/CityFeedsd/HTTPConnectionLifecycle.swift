@@ -1,9 +1,14 @@
 import NIOCore
 import NIOHTTP1
 
-/// Keeps HTTP/1 connections bounded in time: a connection with no request in progress is closed after
-/// `idleTimeout`, and on graceful shutdown each connection is closed as soon as it has no request in progress
-/// (at once if idle, else after its answer). Sees every request, whichever handler answers it.
+/// Keeps each HTTP/1 connection bounded, whichever handler answers its requests (it sees them all):
+/// - in time: a connection with no request in progress is closed after `idleTimeout`, and one whose request
+///   has not fully arrived `requestTimeout` after its head (a body trickled byte by byte) is closed too;
+///   a request being answered is never cut (an answer may take long: the alert stream never ends);
+/// - in memory: while the client does not read its answers (the channel is not writable), nothing more is
+///   read from it, so a client pipelining requests without reading cannot pile up answers;
+/// - at shutdown: on graceful shutdown each connection is closed as soon as it has no request in progress
+///   (at once if idle, else after its answer).
 final class HTTPConnectionLifecycle: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
@@ -11,13 +16,19 @@ final class HTTPConnectionLifecycle: ChannelDuplexHandler, RemovableChannelHandl
     typealias OutboundOut = HTTPServerResponsePart
 
     private let idleTimeout: TimeAmount?
+    private let requestTimeout: TimeAmount?
+    /// Requests whose head has arrived and whose answer has not ended.
     private var inProgress = 0
+    /// When the head of the request still arriving came (`nil` between requests).
+    private var receivingSince: NIODeadline?
     private var lastActive = NIODeadline.uptimeNanoseconds(0)
     private var closeWhenDone = false
-    private var idleCheck: Scheduled<Void>?
+    private var readHeldBack = false
+    private var check: (task: Scheduled<Void>, deadline: NIODeadline)?
 
-    init(idleTimeout: TimeAmount?) {
+    init(idleTimeout: TimeAmount?, requestTimeout: TimeAmount?) {
         self.idleTimeout = idleTimeout
+        self.requestTimeout = requestTimeout
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -25,8 +36,7 @@ final class HTTPConnectionLifecycle: ChannelDuplexHandler, RemovableChannelHandl
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        idleCheck?.cancel()
-        idleCheck = nil
+        stop()
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -34,21 +44,22 @@ final class HTTPConnectionLifecycle: ChannelDuplexHandler, RemovableChannelHandl
         context.fireChannelActive()
     }
 
-    private func start(_ context: ChannelHandlerContext) {
-        guard let idleTimeout else { return }
-        lastActive = context.eventLoop.now
-        scheduleIdleCheck(context, at: lastActive + idleTimeout)
-    }
-
     func channelInactive(context: ChannelHandlerContext) {
-        idleCheck?.cancel()
-        idleCheck = nil
+        stop()
         context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .head = unwrapInboundIn(data) { inProgress += 1 }
-        lastActive = context.eventLoop.now
+        let now = context.eventLoop.now
+        switch unwrapInboundIn(data) {
+        case .head:
+            inProgress += 1
+            receivingSince = now
+            if let requestTimeout { scheduleCheck(context, at: now + requestTimeout) }
+        case .body: break
+        case .end: receivingSince = nil
+        }
+        lastActive = now
         context.fireChannelRead(data)
     }
 
@@ -67,6 +78,22 @@ final class HTTPConnectionLifecycle: ChannelDuplexHandler, RemovableChannelHandl
         }
     }
 
+    func read(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            context.read()
+        } else {
+            readHeldBack = true
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable && readHeldBack {
+            readHeldBack = false
+            context.read()
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         guard event is ChannelShouldQuiesceEvent else {
             context.fireUserInboundEventTriggered(event)
@@ -79,19 +106,44 @@ final class HTTPConnectionLifecycle: ChannelDuplexHandler, RemovableChannelHandl
         }
     }
 
-    private func scheduleIdleCheck(_ context: ChannelHandlerContext, at deadline: NIODeadline) {
-        guard idleTimeout != nil, idleCheck == nil else { return }
-        idleCheck = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
-            idleCheck = nil
-            guard let idleTimeout, context.channel.isActive else { return }
-            let due = lastActive + idleTimeout
-            let now = context.eventLoop.now
-            if inProgress == 0 && due <= now {
-                context.close(promise: nil)
-            } else {
-                // Busy or recently active: look again when it could next be idle for the whole timeout.
-                scheduleIdleCheck(context, at: inProgress == 0 ? due : now + idleTimeout)
+    private func start(_ context: ChannelHandlerContext) {
+        lastActive = context.eventLoop.now
+        if let idleTimeout { scheduleCheck(context, at: lastActive + idleTimeout) }
+    }
+
+    private func stop() {
+        check?.task.cancel()
+        check = nil
+    }
+
+    /// When the connection would next be over one of its bounds, if nothing happens until then.
+    private var nextDeadline: NIODeadline? {
+        if let receivingSince, let requestTimeout { return receivingSince + requestTimeout }
+        if inProgress == 0, let idleTimeout { return lastActive + idleTimeout }
+        return nil
+    }
+
+    /// One check pending at a time, at the earliest deadline asked for; a check that comes early (activity
+    /// moved the deadline) schedules the next.
+    private func scheduleCheck(_ context: ChannelHandlerContext, at deadline: NIODeadline) {
+        if let check {
+            guard deadline < check.deadline else { return }
+            check.task.cancel()
+        }
+        let task = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
+            check = nil
+            guard context.channel.isActive else { return }
+            if let due = nextDeadline {
+                if due <= context.eventLoop.now {
+                    context.close(promise: nil)
+                } else {
+                    scheduleCheck(context, at: due)
+                }
+            } else if let idleTimeout {
+                // An answer in progress: look again later; the idle time counts from its end.
+                scheduleCheck(context, at: context.eventLoop.now + idleTimeout)
             }
         }
+        check = (task, deadline)
     }
 }

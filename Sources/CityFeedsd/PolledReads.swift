@@ -166,7 +166,9 @@ struct PolledHTTP1Channel: HTTPChannelHandler {
                 withOutboundHeaderValidation: false,  // HTTPTypes validated the router's fields already
                 withEncoderConfiguration: .init(),
                 withDecoderLimitConfiguration: limits)
-            try pipeline.addHandler(HTTPConnectionLifecycle(idleTimeout: configuration.idleTimeout))
+            // One bound for both: 30 s idle between requests, 30 s to send a request once begun.
+            try pipeline.addHandler(
+                HTTPConnectionLifecycle(idleTimeout: configuration.idleTimeout, requestTimeout: configuration.idleTimeout))
             try pipeline.addHandler(polledReads())
             try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
             return try NIOAsyncChannel(

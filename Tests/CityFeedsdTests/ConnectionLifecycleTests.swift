@@ -5,14 +5,17 @@ import Testing
 
 @testable import CityFeedsd
 
-/// `HTTPConnectionLifecycle` on an embedded channel with a virtual clock: idle connections close after the
-/// timeout, busy ones never do, and graceful shutdown closes each connection once its answer is out.
+/// `HTTPConnectionLifecycle` on an embedded channel with a virtual clock: idle connections and requests that
+/// take too long to arrive are closed, answers in progress never are, a client that does not read its
+/// answers is not read from, and graceful shutdown closes each connection once its answer is out.
 @Suite struct ConnectionLifecycleTests {
     let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/v1/status")
 
-    func channel(idleTimeout: TimeAmount = .seconds(30)) throws -> EmbeddedChannel {
+    func channel(idleTimeout: TimeAmount = .seconds(30), before: (any ChannelHandler)? = nil) throws -> EmbeddedChannel {
         let channel = EmbeddedChannel()
-        try channel.pipeline.syncOperations.addHandler(HTTPConnectionLifecycle(idleTimeout: idleTimeout))
+        if let before { try channel.pipeline.syncOperations.addHandler(before) }
+        try channel.pipeline.syncOperations.addHandler(
+            HTTPConnectionLifecycle(idleTimeout: idleTimeout, requestTimeout: .seconds(30)))
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 8080)).wait()
         return channel
     }
@@ -59,6 +62,43 @@ import Testing
         #expect(!channel.isActive)
     }
 
+    @Test func aRequestTrickledTooSlowlyIsCut() throws {
+        let channel = try channel()
+        try channel.writeInbound(HTTPServerRequestPart.head(head))
+        for _ in 0..<2 {
+            channel.embeddedEventLoop.advanceTime(by: .seconds(10))
+            try channel.writeInbound(HTTPServerRequestPart.body(ByteBuffer(string: "x")))
+        }
+        #expect(channel.isActive, "20 s into its request, still sending")
+        channel.embeddedEventLoop.advanceTime(by: .seconds(10))
+        #expect(!channel.isActive, "30 s after its head, the request has not arrived")
+    }
+
+    /// Counts the reads that reach the socket.
+    final class ReadCounter: ChannelOutboundHandler {
+        typealias OutboundIn = Any
+        var reads = 0
+        func read(context: ChannelHandlerContext) {
+            reads += 1
+            context.read()
+        }
+    }
+
+    @Test func aClientThatDoesNotReadItsAnswersIsNotReadFrom() throws {
+        let counter = ReadCounter()
+        let channel = try channel(before: counter)
+        channel.read()
+        #expect(counter.reads == 1)
+        channel.isWritable = false
+        channel.pipeline.fireChannelWritabilityChanged()
+        channel.read()
+        channel.read()
+        #expect(counter.reads == 1, "held back while answers wait to be written")
+        channel.isWritable = true
+        channel.pipeline.fireChannelWritabilityChanged()
+        #expect(counter.reads == 2, "one read once the answers have gone")
+    }
+
     @Test func gracefulShutdownClosesIdleConnectionsAtOnceAndBusyOnesAfterTheirAnswer() throws {
         let idle = try channel()
         idle.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
@@ -76,7 +116,7 @@ import Testing
 
     @Test func withoutATimeoutOnlyShutdownCloses() throws {
         let channel = EmbeddedChannel()
-        try channel.pipeline.syncOperations.addHandler(HTTPConnectionLifecycle(idleTimeout: nil))
+        try channel.pipeline.syncOperations.addHandler(HTTPConnectionLifecycle(idleTimeout: nil, requestTimeout: nil))
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 8080)).wait()
         channel.embeddedEventLoop.advanceTime(by: .hours(24))
         #expect(channel.isActive)
