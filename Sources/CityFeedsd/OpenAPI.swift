@@ -5,6 +5,90 @@ enum OpenAPI {
     static let document = #"""
 {
  "components": {
+  "parameters": {
+   "AlertId": {
+    "description": "alert id",
+    "in": "path",
+    "name": "id",
+    "required": true,
+    "schema": {
+     "type": "string"
+    }
+   },
+   "BeachId": {
+    "description": "beach id",
+    "in": "path",
+    "name": "id",
+    "required": true,
+    "schema": {
+     "type": "string"
+    }
+   },
+   "CarParkId": {
+    "description": "car park id",
+    "in": "path",
+    "name": "id",
+    "required": true,
+    "schema": {
+     "type": "string"
+    }
+   }
+  },
+  "responses": {
+   "MalformedBody": {
+    "content": {
+     "application/problem+json": {
+      "schema": {
+       "$ref": "#/components/schemas/Problem"
+      }
+     }
+    },
+    "description": "Malformed body"
+   },
+   "MalformedParameter": {
+    "content": {
+     "application/problem+json": {
+      "schema": {
+       "$ref": "#/components/schemas/Problem"
+      }
+     }
+    },
+    "description": "A malformed parameter"
+   },
+   "NotModified": {
+    "description": "Not Modified: the If-None-Match tag is current"
+   },
+   "OperatorsDisabled": {
+    "content": {
+     "application/problem+json": {
+      "schema": {
+       "$ref": "#/components/schemas/Problem"
+      }
+     }
+    },
+    "description": "Operator endpoints disabled"
+   },
+   "Unauthorized": {
+    "content": {
+     "application/problem+json": {
+      "schema": {
+       "$ref": "#/components/schemas/Problem"
+      }
+     }
+    },
+    "description": "No valid bearer token"
+   },
+   "UnknownId": {
+    "content": {
+     "application/problem+json": {
+      "schema": {
+       "$ref": "#/components/schemas/Problem"
+      }
+     }
+    },
+    "description": "Unknown id"
+   }
+  },
   "schemas": {
    "Alert": {
     "additionalProperties": false,
@@ -1573,17 +1657,10 @@ enum OpenAPI {
       "description": "OK"
      },
      "304": {
-      "description": "Not Modified: the If-None-Match tag is current"
+      "$ref": "#/components/responses/NotModified"
      },
      "400": {
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      },
-      "description": "A malformed parameter"
+      "$ref": "#/components/responses/MalformedParameter"
      }
     },
     "summary": "Alerts from the journal, newest first",
@@ -1635,13 +1712,7 @@ enum OpenAPI {
    "get": {
     "parameters": [
      {
-      "description": "alert id",
-      "in": "path",
-      "name": "id",
-      "required": true,
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/AlertId"
      }
     ],
     "responses": {
@@ -1656,7 +1727,7 @@ enum OpenAPI {
       "description": "OK"
      },
      "304": {
-      "description": "Not Modified: the If-None-Match tag is current"
+      "$ref": "#/components/responses/NotModified"
      },
      "404": {
       "content": {
@@ -1679,13 +1750,7 @@ enum OpenAPI {
    "post": {
     "parameters": [
      {
-      "description": "alert id",
-      "in": "path",
-      "name": "id",
-      "required": true,
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/AlertId"
      }
     ],
     "requestBody": {
@@ -1724,44 +1789,16 @@ enum OpenAPI {
       "description": "OK"
      },
      "400": {
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      },
-      "description": "Malformed body"
+      "$ref": "#/components/responses/MalformedBody"
      },
      "401": {
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      },
-      "description": "No valid bearer token"
+      "$ref": "#/components/responses/Unauthorized"
      },
      "403": {
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      },
-      "description": "Operator endpoints disabled"
+      "$ref": "#/components/responses/OperatorsDisabled"
      },
      "404": {
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      },
-      "description": "Unknown id"
+      "$ref": "#/components/responses/UnknownId"
      }
     },
     "security": [
@@ -1779,13 +1816,7 @@ enum OpenAPI {
    "post": {
     "parameters": [
      {
-      "description": "alert id",
-      "in": "path",
-      "name": "id",
-      "required": true,
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/AlertId"
      }
     ],
     "requestBody": {
@@ -1826,44 +1857,16 @@ enum OpenAPI {
       "description": "OK"
      },
      "400": {
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      },
-      "description": "Malformed body"
+      "$ref": "#/components/responses/MalformedBody"
      },
      "401": {
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      },
-      "description": "No valid bearer token"
+      "$ref": "#/components/responses/Unauthorized"
      },
      "403": {
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      },
-      "description": "Operator endpoints disabled"
+      "$ref": "#/components/responses/OperatorsDisabled"
      },
      "404": {
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      },
-      "description": "Unknown id"
+      "$ref": "#/components/responses/UnknownId"
      }
     },
     "security": [
@@ -1881,13 +1884,7 @@ enum OpenAPI {
    "post": {
     "parameters": [
      {
-      "description": "alert id",
-      "in": "path",
-      "name": "id",
-      "required": true,
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/AlertId"
      }
     ],
     "requestBody": {
@@ -1932,44 +1929,16 @@ enum OpenAPI {
       "description": "OK"
      },
      "400": {
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      },
-      "description": "Malformed body"
+      "$ref": "#/components/responses/MalformedBody"
      },
      "401": {
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      },
-      "description": "No valid bearer token"
+      "$ref": "#/components/responses/Unauthorized"
      },
      "403": {
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      },
-      "description": "Operator endpoints disabled"
+      "$ref": "#/components/responses/OperatorsDisabled"
      },
      "404": {
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      },
-      "description": "Unknown id"
+      "$ref": "#/components/responses/UnknownId"
      }
     },
     "security": [
@@ -1997,7 +1966,7 @@ enum OpenAPI {
       "description": "OK"
      },
      "304": {
-      "description": "Not Modified: the If-None-Match tag is current"
+      "$ref": "#/components/responses/NotModified"
      }
     },
     "summary": "Every beach with status, evidence and classification",
@@ -2010,13 +1979,7 @@ enum OpenAPI {
    "get": {
     "parameters": [
      {
-      "description": "beach id",
-      "in": "path",
-      "name": "id",
-      "required": true,
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/BeachId"
      }
     ],
     "responses": {
@@ -2031,7 +1994,7 @@ enum OpenAPI {
       "description": "OK"
      },
      "304": {
-      "description": "Not Modified: the If-None-Match tag is current"
+      "$ref": "#/components/responses/NotModified"
      },
      "404": {
       "content": {
@@ -2054,13 +2017,7 @@ enum OpenAPI {
    "delete": {
     "parameters": [
      {
-      "description": "beach id",
-      "in": "path",
-      "name": "id",
-      "required": true,
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/BeachId"
      }
     ],
     "responses": {
@@ -2075,34 +2032,13 @@ enum OpenAPI {
       "description": "OK"
      },
      "401": {
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      },
-      "description": ""
+      "$ref": "#/components/responses/Unauthorized"
      },
      "403": {
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      },
-      "description": ""
+      "$ref": "#/components/responses/OperatorsDisabled"
      },
      "404": {
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      },
-      "description": ""
+      "$ref": "#/components/responses/UnknownId"
      }
     },
     "security": [
@@ -2118,13 +2054,7 @@ enum OpenAPI {
    "post": {
     "parameters": [
      {
-      "description": "beach id",
-      "in": "path",
-      "name": "id",
-      "required": true,
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/BeachId"
      }
     ],
     "requestBody": {
@@ -2180,44 +2110,16 @@ enum OpenAPI {
       "description": "OK"
      },
      "400": {
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      },
-      "description": "Malformed body"
+      "$ref": "#/components/responses/MalformedBody"
      },
      "401": {
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      },
-      "description": "No valid bearer token"
+      "$ref": "#/components/responses/Unauthorized"
      },
      "403": {
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      },
-      "description": "Operator endpoints disabled"
+      "$ref": "#/components/responses/OperatorsDisabled"
      },
      "404": {
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      },
-      "description": "Unknown id"
+      "$ref": "#/components/responses/UnknownId"
      }
     },
     "security": [
@@ -2245,7 +2147,7 @@ enum OpenAPI {
       "description": "OK"
      },
      "304": {
-      "description": "Not Modified: the If-None-Match tag is current"
+      "$ref": "#/components/responses/NotModified"
      }
     },
     "summary": "Ingest counters and the latest rejections",
@@ -2369,17 +2271,10 @@ enum OpenAPI {
       "description": "OK"
      },
      "304": {
-      "description": "Not Modified: the If-None-Match tag is current"
+      "$ref": "#/components/responses/NotModified"
      },
      "400": {
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      },
-      "description": "A malformed parameter"
+      "$ref": "#/components/responses/MalformedParameter"
      }
     },
     "summary": "Car parks with live availability, filtered and sorted",
@@ -2402,7 +2297,7 @@ enum OpenAPI {
       "description": "OK"
      },
      "304": {
-      "description": "Not Modified: the If-None-Match tag is current"
+      "$ref": "#/components/responses/NotModified"
      }
     },
     "summary": "Car parks as GeoJSON",
@@ -2415,13 +2310,7 @@ enum OpenAPI {
    "get": {
     "parameters": [
      {
-      "description": "car park id",
-      "in": "path",
-      "name": "id",
-      "required": true,
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/CarParkId"
      }
     ],
     "responses": {
@@ -2436,7 +2325,7 @@ enum OpenAPI {
       "description": "OK"
      },
      "304": {
-      "description": "Not Modified: the If-None-Match tag is current"
+      "$ref": "#/components/responses/NotModified"
      },
      "404": {
       "content": {
@@ -2459,13 +2348,7 @@ enum OpenAPI {
    "post": {
     "parameters": [
      {
-      "description": "car park id",
-      "in": "path",
-      "name": "id",
-      "required": true,
-      "schema": {
-       "type": "string"
-      }
+      "$ref": "#/components/parameters/CarParkId"
      }
     ],
     "requestBody": {
@@ -2500,44 +2383,16 @@ enum OpenAPI {
       "description": "OK"
      },
      "400": {
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      },
-      "description": "Malformed body"
+      "$ref": "#/components/responses/MalformedBody"
      },
      "401": {
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      },
-      "description": "No valid bearer token"
+      "$ref": "#/components/responses/Unauthorized"
      },
      "403": {
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      },
-      "description": "Operator endpoints disabled"
+      "$ref": "#/components/responses/OperatorsDisabled"
      },
      "404": {
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      },
-      "description": "Unknown id"
+      "$ref": "#/components/responses/UnknownId"
      },
      "409": {
       "content": {
@@ -2575,7 +2430,7 @@ enum OpenAPI {
       "description": "OK"
      },
      "304": {
-      "description": "Not Modified: the If-None-Match tag is current"
+      "$ref": "#/components/responses/NotModified"
      }
     },
     "summary": "The series in memory",
@@ -2674,17 +2529,10 @@ enum OpenAPI {
       "description": "OK"
      },
      "304": {
-      "description": "Not Modified: the If-None-Match tag is current"
+      "$ref": "#/components/responses/NotModified"
      },
      "400": {
-      "content": {
-       "application/problem+json": {
-        "schema": {
-         "$ref": "#/components/schemas/Problem"
-        }
-       }
-      },
-      "description": ""
+      "$ref": "#/components/responses/MalformedParameter"
      },
      "404": {
       "content": {
@@ -2694,7 +2542,7 @@ enum OpenAPI {
         }
        }
       },
-      "description": ""
+      "description": "Unknown series"
      }
     },
     "summary": "Raw samples, or steps with step=…",
@@ -2717,7 +2565,7 @@ enum OpenAPI {
       "description": "OK"
      },
      "304": {
-      "description": "Not Modified: the If-None-Match tag is current"
+      "$ref": "#/components/responses/NotModified"
      }
     },
     "summary": "Everything at once: car parks, beaches, active alerts, MQTT",
