@@ -53,11 +53,13 @@ struct ConfigurationFile: Decodable {
         /// The bearer token of the operator endpoints, or a file whose first line is it.
         var operatorToken: String?
         var operatorTokenFile: String?
+        var maxConnections: Int?
 
         enum CodingKeys: String, CodingKey {
             case listen
             case operatorToken = "operator_token"
             case operatorTokenFile = "operator_token_file"
+            case maxConnections = "max_connections"
         }
     }
 

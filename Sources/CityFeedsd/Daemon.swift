@@ -66,7 +66,7 @@ struct Daemon: Sendable {
             logger: logger)
 
         let router = Router()
-        let httpStatistics = HTTPStatistics()
+        let httpStatistics = HTTPStatistics(maxConnections: configuration.httpMaxConnections)
         router.add(middleware: HTTPPolicyMiddleware(routes: RouteTable(openAPI: OpenAPI.document), statistics: httpStatistics))
         let cityStatus = Reloadable(CityStatus(configuration: configuration, store: store, alerts: alerts))
         let reloads = Reloadable(ReloadRecord(loadedAt: Timestamp.now.iso8601))
@@ -92,6 +92,7 @@ struct Daemon: Sendable {
                     idleTimeout: .seconds(30),
                     httpDecoderConfiguration: .init(
                         maxHeaderFieldSize: 16_384, maxHeaderListSize: 32_768, maxHeaderFieldCount: 64)),
+                statistics: httpStatistics,
                 polledReads: { PolledReadHandler(api: api, statistics: httpStatistics, serverName: serverName) }),
             configuration: .init(
                 address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: serverName),

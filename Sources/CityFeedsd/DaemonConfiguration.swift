@@ -132,6 +132,8 @@ struct DaemonConfiguration: Sendable {
     var maxBurst: Int
     var httpHost: String
     var httpPort: Int
+    /// Open HTTP connections at most; more are refused.
+    var httpMaxConnections: Int
     /// Bearer token of the operator endpoints; `nil` disables them.
     var operatorToken: String?
     var dataDirectory: String
@@ -309,6 +311,11 @@ private struct Validator {
             httpPort = port
         } else {
             report(overrides.httpListen != nil ? "--http" : "http.listen", "expected HOST:PORT, got '\(listen)'")
+        }
+
+        let httpMaxConnections = raw.http?.maxConnections ?? 10_000
+        if !(1...1_000_000).contains(httpMaxConnections) {
+            report("http.max_connections", "must be between 1 and 1000000")
         }
 
         var password = raw.mqtt?.password
@@ -677,7 +684,7 @@ private struct Validator {
             cityName: raw.city.name, timeZone: timeZone, broker: broker,
             clientID: raw.mqtt?.clientID ?? "cityfeedsd-\(raw.city.name.lowercased().filter(\.isLetter))",
             username: raw.mqtt?.username, password: password, tls: tls, maxBurst: maxBurst, httpHost: httpHost,
-            httpPort: httpPort, operatorToken: operatorToken, dataDirectory: dataDirectory,
+            httpPort: httpPort, httpMaxConnections: httpMaxConnections, operatorToken: operatorToken, dataDirectory: dataDirectory,
             durability: raw.storage?.durability ?? .full, seriesLayout: seriesLayout, retention: retention,
             policy: policy,
             routes: routes, aliases: aliases, staleAfterSeconds: staleMinutes * 60, carParks: carParks, beaches: beaches,

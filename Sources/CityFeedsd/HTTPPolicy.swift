@@ -289,8 +289,9 @@ func etagMatches(_ header: String, _ etag: String) -> Bool {
     return header.split(separator: ",").contains { opaque($0) == "*" || opaque($0) == wanted }
 }
 
-/// HTTP responses by status class and how long they took, counted by the middleware and written into
-/// `/metrics` as a Prometheus counter and histogram. One short lock per request; nothing is allocated.
+/// HTTP responses by status class and how long they took, counted by the middleware and the polled-read
+/// handler, and the connections open and refused, written into `/metrics`. One short lock per request;
+/// nothing is allocated.
 final class HTTPStatistics: Sendable {
     static let bounds: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1]
 
@@ -302,6 +303,27 @@ final class HTTPStatistics: Sendable {
     }
 
     private let state = Mutex(State())
+    /// Connections beyond this are refused (503, then closed): every connection holds a file descriptor, and
+    /// the store, the alert journal and the MQTT session need theirs.
+    let maxConnections: Int
+    private let openConnections = Atomic<Int>(0)
+    private let refusedConnections = Atomic<Int>(0)
+
+    init(maxConnections: Int = 10_000) {
+        self.maxConnections = maxConnections
+    }
+
+    /// Counts a new connection in, or refuses it (and counts that) when `maxConnections` are open.
+    func admitConnection() -> Bool {
+        if openConnections.add(1, ordering: .relaxed).newValue <= maxConnections { return true }
+        openConnections.subtract(1, ordering: .relaxed)
+        refusedConnections.add(1, ordering: .relaxed)
+        return false
+    }
+
+    func connectionClosed() {
+        openConnections.subtract(1, ordering: .relaxed)
+    }
 
     func record(status: Int, seconds: Double) {
         state.withLock { state in
@@ -334,6 +356,14 @@ final class HTTPStatistics: Sendable {
         lines.append("cityfeeds_http_request_duration_seconds_bucket{le=\"+Inf\"} \(state.count)")
         lines.append("cityfeeds_http_request_duration_seconds_sum \(state.sum)")
         lines.append("cityfeeds_http_request_duration_seconds_count \(state.count)")
+        lines += [
+            "# HELP cityfeeds_http_connections Open HTTP connections",
+            "# TYPE cityfeeds_http_connections gauge",
+            "cityfeeds_http_connections \(openConnections.load(ordering: .relaxed))",
+            "# HELP cityfeeds_http_connections_refused_total Connections refused at http.max_connections",
+            "# TYPE cityfeeds_http_connections_refused_total counter",
+            "cityfeeds_http_connections_refused_total \(refusedConnections.load(ordering: .relaxed))",
+        ]
         return lines.joined(separator: "\n") + "\n"
     }
 }

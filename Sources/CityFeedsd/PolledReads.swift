@@ -130,6 +130,30 @@ final class PolledReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 }
 
+/// Answers a connection over `http.max_connections` with a 503 (so that clients back off rather than retry at
+/// once) and closes it; what it sends is never read.
+final class RefusedConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    static let answer = "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { refuse(context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        refuse(context)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
+
+    private func refuse(_ context: ChannelHandlerContext) {
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: Self.answer)), promise: nil)
+        context.close(promise: nil)
+    }
+}
+
 /// The `Date` header's value (RFC 9110 §5.6.7).
 enum HTTPDate {
     static func format(_ seconds: Int) -> String {
@@ -152,9 +176,16 @@ struct PolledHTTP1Channel: HTTPChannelHandler {
     let responder: HTTPChannelHandler.Responder
     let configuration: HTTP1Channel.Configuration
     let polledReads: @Sendable () -> PolledReadHandler
+    let statistics: HTTPStatistics
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        channel.eventLoop.makeCompletedFuture {
+        let admitted = statistics.admitConnection()
+        if admitted {
+            channel.closeFuture.whenComplete { [statistics] _ in statistics.connectionClosed() }
+        } else {
+            logger.debug("HTTP connection refused: http.max_connections (\(statistics.maxConnections)) are open")
+        }
+        return channel.eventLoop.makeCompletedFuture {
             var limits = NIOHTTPDecoderLimitConfiguration()
             limits.maxHeaderFieldSize = configuration.httpDecoder.maxHeaderFieldSize
             limits.maxHeaderListSize = configuration.httpDecoder.maxHeaderListSize
@@ -171,6 +202,7 @@ struct PolledHTTP1Channel: HTTPChannelHandler {
                 HTTPConnectionLifecycle(idleTimeout: configuration.idleTimeout, requestTimeout: configuration.idleTimeout))
             try pipeline.addHandler(polledReads())
             try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+            if !admitted { try pipeline.addHandler(RefusedConnectionHandler(), position: .first) }
             return try NIOAsyncChannel(
                 wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
         }
@@ -182,12 +214,15 @@ struct PolledHTTP1Channel: HTTPChannelHandler {
 }
 
 extension HTTPServerBuilder {
-    /// HTTP/1 with the polled documents answered ahead of the router.
+    /// HTTP/1 with the polled documents answered ahead of the router, and at most
+    /// `statistics.maxConnections` connections.
     static func http1(
-        configuration: HTTP1Channel.Configuration, polledReads: @escaping @Sendable () -> PolledReadHandler
+        configuration: HTTP1Channel.Configuration, statistics: HTTPStatistics,
+        polledReads: @escaping @Sendable () -> PolledReadHandler
     ) -> HTTPServerBuilder {
         HTTPServerBuilder { responder in
-            PolledHTTP1Channel(responder: responder, configuration: configuration, polledReads: polledReads)
+            PolledHTTP1Channel(
+                responder: responder, configuration: configuration, polledReads: polledReads, statistics: statistics)
         }
     }
 }

@@ -61,6 +61,7 @@ extension DaemonConfiguration {
         keep("mqtt.max_burst", \.maxBurst)
         keep("http.listen", \.httpHost)
         keep("http.listen", \.httpPort)
+        keep("http.max_connections", \.httpMaxConnections)
         keep("storage.data_dir", \.dataDirectory)
         keep("storage.durability", \.durability)
         keep("storage.classes", \.seriesLayout)

@@ -54,6 +54,7 @@ import Testing
 
             [http]
             listen = "everywhere"
+            max_connections = 0
 
             [[ingest.routes]]
             pattern = "a/b"
@@ -84,7 +85,7 @@ import Testing
             let locations = Set(error.problems.map(\.location))
             #expect(
                 locations == [
-                    "mqtt.broker", "http.listen", "ingest.routes[0]", "car_parks[0].id", "car_parks[0].latitude",
+                    "mqtt.broker", "http.listen", "http.max_connections", "ingest.routes[0]", "car_parks[0].id", "car_parks[0].latitude",
                     "car_parks[0].capacity", "outfalls[0].beaches[1]",
                 ], "\(error)")
         }

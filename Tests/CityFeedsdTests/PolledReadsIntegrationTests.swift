@@ -136,6 +136,46 @@ import Testing
         }
     }
 
+    @Test func connectionsBeyondTheLimitAreRefusedWithA503() async throws {
+        let broker = try TestBroker()
+        defer { broker.stop() }
+        try await runningDaemon(brokerURL: broker.address.description, adjust: { $0.httpMaxConnections = 2 }) { client in
+            var open: [Connection] = []
+            for _ in 0..<2 {
+                let connection = try Connection(port: client.port)
+                try connection.send(Connection.request("GET", "/v1/status"))
+                #expect(try connection.response().status == 200)
+                open.append(connection)
+            }
+            let refused = try Connection(port: client.port)
+            let answer = try refused.response()
+            #expect(answer.status == 503)
+            #expect(answer.headers["retry-after"] == "5")
+            #expect(try refused.isClosedByServer())
+            // The admitted ones are untouched.
+            try open[1].send(Connection.request("GET", "/v1/beaches"))
+            #expect(try open[1].response().status == 200)
+
+            // A connection closed makes room (its close reaches the server a moment later).
+            open.removeAll()
+            var admitted = false
+            for _ in 0..<100 where !admitted {
+                try await Task.sleep(for: .milliseconds(20))
+                let again = try Connection(port: client.port)
+                try again.send(Connection.request("GET", "/metrics", headers: ["Connection: close"]))
+                let metrics = try again.response()
+                if metrics.status == 200 {
+                    admitted = true
+                    let text = String(decoding: metrics.body, as: UTF8.self)
+                    #expect(text.contains("cityfeeds_http_connections_refused_total "))
+                    #expect(!text.contains("cityfeeds_http_connections_refused_total 0\n"))
+                    #expect(text.contains("cityfeeds_http_connections 1\n"))
+                }
+            }
+            #expect(admitted)
+        }
+    }
+
     @Test func pollsAreCountedInMetrics() async throws {
         let broker = try TestBroker()
         defer { broker.stop() }
