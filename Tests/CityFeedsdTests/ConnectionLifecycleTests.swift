@@ -11,11 +11,10 @@ import Testing
 @Suite struct ConnectionLifecycleTests {
     let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/v1/status")
 
-    func channel(idleTimeout: TimeAmount = .seconds(30), before: (any ChannelHandler)? = nil) throws -> EmbeddedChannel {
+    func channel(timeout: TimeAmount? = .seconds(30), before: (any ChannelHandler)? = nil) throws -> EmbeddedChannel {
         let channel = EmbeddedChannel()
         if let before { try channel.pipeline.syncOperations.addHandler(before) }
-        try channel.pipeline.syncOperations.addHandler(
-            HTTPConnectionLifecycle(idleTimeout: idleTimeout, requestTimeout: .seconds(30)))
+        try channel.pipeline.syncOperations.addHandler(HTTPConnectionLifecycle(idleTimeout: timeout, requestTimeout: timeout))
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 8080)).wait()
         return channel
     }
@@ -30,12 +29,16 @@ import Testing
         try channel.writeOutbound(HTTPServerResponsePart.end(nil))
     }
 
-    @Test func anIdleConnectionIsClosedAfterTheTimeout() throws {
-        let channel = try channel()
-        channel.embeddedEventLoop.advanceTime(by: .seconds(29))
-        #expect(channel.isActive)
+    /// Still open one second before `seconds` from now, closed at `seconds`.
+    func expectClosed(after seconds: Int64, _ channel: EmbeddedChannel, sourceLocation: SourceLocation = #_sourceLocation) {
+        channel.embeddedEventLoop.advanceTime(by: .seconds(seconds - 1))
+        #expect(channel.isActive, sourceLocation: sourceLocation)
         channel.embeddedEventLoop.advanceTime(by: .seconds(1))
-        #expect(!channel.isActive)
+        #expect(!channel.isActive, sourceLocation: sourceLocation)
+    }
+
+    @Test func anIdleConnectionIsClosedAfterTheTimeout() throws {
+        expectClosed(after: 30, try channel())
     }
 
     @Test func aPollingConnectionStaysOpenAndClosesOnceItFallsSilent() throws {
@@ -46,10 +49,7 @@ import Testing
             try answer(channel)
         }
         #expect(channel.isActive, "200 s of polling every 20 s")
-        channel.embeddedEventLoop.advanceTime(by: .seconds(29))
-        #expect(channel.isActive)
-        channel.embeddedEventLoop.advanceTime(by: .seconds(1))
-        #expect(!channel.isActive)
+        expectClosed(after: 30, channel)
     }
 
     @Test func aRequestInProgressIsNeverCutByTheTimeout() throws {
@@ -115,10 +115,12 @@ import Testing
     }
 
     @Test func withoutATimeoutOnlyShutdownCloses() throws {
-        let channel = EmbeddedChannel()
-        try channel.pipeline.syncOperations.addHandler(HTTPConnectionLifecycle(idleTimeout: nil, requestTimeout: nil))
-        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 8080)).wait()
+        let channel = try channel(timeout: nil)
+        try channel.writeInbound(HTTPServerRequestPart.head(head))
         channel.embeddedEventLoop.advanceTime(by: .hours(24))
         #expect(channel.isActive)
+        channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        try answer(channel)
+        #expect(!channel.isActive)
     }
 }
