@@ -93,7 +93,9 @@ struct Daemon: Sendable {
                     httpDecoderConfiguration: .init(
                         maxHeaderFieldSize: 16_384, maxHeaderListSize: 32_768, maxHeaderFieldCount: 64)),
                 statistics: httpStatistics,
-                polledReads: { PolledReadHandler(api: api, statistics: httpStatistics, serverName: serverName) }),
+                polledReads: {
+                    PolledReadHandler(api: api, statistics: httpStatistics, serverName: serverName, lifecycle: $0)
+                }),
             configuration: .init(
                 address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: serverName),
             services: [

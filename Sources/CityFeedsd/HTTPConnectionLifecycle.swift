@@ -1,22 +1,26 @@
 import NIOCore
 import NIOHTTP1
 
-/// Keeps each HTTP/1 connection bounded, whichever handler answers its requests (it sees them all):
+/// Keeps each HTTP/1 connection bounded, whichever handler answers its requests. It sits right after the
+/// request decoder, so it sees every request; answers are reported to it (`answerEnded`) by
+/// `HTTPAnswerEndObserver` for the router's and by `PolledReadHandler` for its own, since both reach the
+/// socket as bytes.
 /// - in time: a connection with no request in progress is closed after `idleTimeout`, and one whose request
 ///   has not fully arrived `requestTimeout` after its head (a body trickled byte by byte) is closed too;
 ///   a request being answered is never cut (an answer may take long: the alert stream never ends);
 /// - in memory: while the client does not read its answers (the channel is not writable), nothing more is
 ///   read from it, so a client pipelining requests without reading cannot pile up answers;
 /// - at shutdown: on graceful shutdown each connection is closed as soon as it has no request in progress
-///   (at once if idle, else after its answer).
+///   (at once if idle, else after its answer); so is one whose answer said `Connection: close`.
 final class HTTPConnectionLifecycle: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
-    typealias OutboundIn = HTTPServerResponsePart
-    typealias OutboundOut = HTTPServerResponsePart
+    /// Answers pass through untouched, as bytes.
+    typealias OutboundIn = ByteBuffer
 
     private let idleTimeout: TimeAmount?
     private let requestTimeout: TimeAmount?
+    private var context: ChannelHandlerContext?
     /// Requests whose head has arrived and whose answer has not ended.
     private var inProgress = 0
     /// When the head of the request still arriving came (`nil` between requests).
@@ -31,12 +35,26 @@ final class HTTPConnectionLifecycle: ChannelDuplexHandler, RemovableChannelHandl
         self.requestTimeout = requestTimeout
     }
 
+    /// An answer has been written in full; with `closing`, the connection ends after it.
+    func answerEnded(closing: Bool = false) {
+        guard let context else { return }
+        inProgress = max(0, inProgress - 1)
+        lastActive = context.eventLoop.now
+        if closing { closeWhenDone = true }
+        if inProgress == 0 && closeWhenDone {
+            context.flush()
+            context.close(promise: nil)
+        }
+    }
+
     func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
         if context.channel.isActive { start(context) }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         stop()
+        self.context = nil
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -61,21 +79,6 @@ final class HTTPConnectionLifecycle: ChannelDuplexHandler, RemovableChannelHandl
         }
         lastActive = now
         context.fireChannelRead(data)
-    }
-
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        guard case .end = unwrapOutboundIn(data) else {
-            context.write(data, promise: promise)
-            return
-        }
-        inProgress = max(0, inProgress - 1)
-        lastActive = context.eventLoop.now
-        if inProgress == 0 && closeWhenDone {
-            context.writeAndFlush(data, promise: promise)
-            context.close(promise: nil)
-        } else {
-            context.write(data, promise: promise)
-        }
     }
 
     func read(context: ChannelHandlerContext) {
@@ -145,5 +148,30 @@ final class HTTPConnectionLifecycle: ChannelDuplexHandler, RemovableChannelHandl
             }
         }
         check = (task, deadline)
+    }
+}
+
+/// Sits above the response encoder and reports the end of each answer given by the router (and whether it
+/// said `Connection: close`) to the handlers below, which only see bytes.
+final class HTTPAnswerEndObserver: ChannelOutboundHandler, RemovableChannelHandler {
+    typealias OutboundIn = HTTPServerResponsePart
+
+    private let answerEnded: (_ closing: Bool) -> Void
+    private var closing = false
+
+    init(answerEnded: @escaping (_ closing: Bool) -> Void) {
+        self.answerEnded = answerEnded
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        let part = unwrapOutboundIn(data)
+        if case .head(let head) = part {
+            closing = head.headers[canonicalForm: "connection"].contains { $0.lowercased() == "close" }
+        }
+        context.write(data, promise: promise)
+        if case .end = part {
+            answerEnded(closing)
+            closing = false
+        }
     }
 }

@@ -96,7 +96,8 @@ struct HTTPPolicyMiddleware<Context: RequestContext>: RouterMiddleware {
 }
 
 /// HEAD is GET without the body (RFC 9110 §9.3.2): routed as GET, answered with the same status and headers,
-/// `Content-Length` included. (Hummingbird's router matches HEAD only on routes declared for it.)
+/// `Content-Length` included. (Hummingbird's router matches HEAD only on routes declared for it, and the
+/// response encoder is not told which requests were HEAD: see `PolledHTTP1Channel`.)
 struct HeadAsGetResponder<Wrapped: HTTPResponder>: HTTPResponder {
     let wrapped: Wrapped
 
@@ -108,6 +109,9 @@ struct HeadAsGetResponder<Wrapped: HTTPResponder>: HTTPResponder {
         let length = response.headers[.contentLength]
         response.body = ResponseBody()
         response.headers[.contentLength] = length
+        // Without a length (an event stream), HTTP/1 framing would be chunked, and the chunked framing's end
+        // would follow a HEAD answer that must have no body: the connection ends with this answer instead.
+        if length == nil { response.headers[.connection] = "close" }
         return response
     }
 }

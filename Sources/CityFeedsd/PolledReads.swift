@@ -14,40 +14,49 @@ import NIOHTTPTypesHTTP1
 /// Answers the polled documents (`PolledDocument`) on the connection's event loop, ahead of the router.
 ///
 /// Thousands of apps poll the same few documents (DESIGN §7, §9). Through the router, each poll costs a
-/// conversion of the request to HTTPTypes, a hop into Swift concurrency, the router and the middleware, and a
-/// conversion of the response back: more than half of what the request costs in all (docs/benchmarks.md). The
-/// answer is the same either way: the same `Representation` from the same snapshot cache, with the same
-/// headers and status (200 or 304), counted in `/metrics` the same way. Everything else is passed on.
+/// conversion of the request to HTTPTypes, a hop into Swift concurrency, the router and the middleware, a
+/// conversion of the response back and its encoding: most of what the request costs in all
+/// (docs/benchmarks.md). The answer is the same either way: the same `Representation` from the same snapshot
+/// cache, with the same headers and status (200 or 304), counted in `/metrics` the same way. Its head is
+/// encoded here, once per second for each variant, and written as bytes with the shared body. Everything
+/// else is passed on.
 ///
 /// HTTP/1.1 lets a client send its next request before the previous answer: while a request passed on to the
 /// router is unanswered, every request is passed on too, so answers leave in the order requests came.
-final class PolledReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
+final class PolledReadHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
-    typealias OutboundIn = HTTPServerResponsePart
-    typealias OutboundOut = HTTPServerResponsePart
+    typealias OutboundOut = ByteBuffer
 
     private struct HeadKey: Hashable {
         var etag: String
         var variant: Representation.Variant
         var minorVersion: Int
+        var closing: Bool
     }
 
     private let api: HTTPAPI
     private let statistics: HTTPStatistics
     private let serverName: String
+    private let lifecycle: HTTPConnectionLifecycle
     /// Requests passed on whose answer has not ended yet.
     private var passedOn = 0
     /// The polled read being received; a body, if it has one, is read and dropped.
     private var current: (document: PolledDocument, head: HTTPRequestHead, started: ContinuousClock.Instant)?
-    /// Response heads of this second (their `Date` is the second's), built once rather than per request.
-    private var heads: [HeadKey: HTTPResponseHead] = [:]
+    /// Encoded response heads of this second (their `Date` is the second's).
+    private var heads: [HeadKey: ByteBuffer] = [:]
     private var headsSecond = -1
 
-    init(api: HTTPAPI, statistics: HTTPStatistics, serverName: String) {
+    init(api: HTTPAPI, statistics: HTTPStatistics, serverName: String, lifecycle: HTTPConnectionLifecycle) {
         self.api = api
         self.statistics = statistics
         self.serverName = serverName
+        self.lifecycle = lifecycle
+    }
+
+    /// The router has answered a request passed on.
+    func routerAnswerEnded() {
+        passedOn = max(0, passedOn - 1)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -71,11 +80,6 @@ final class PolledReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data) { passedOn = max(0, passedOn - 1) }
-        context.write(data, promise: promise)
-    }
-
     /// GET or HEAD of a polled document; anything else is the router's.
     static func polledDocument(_ head: HTTPRequestHead) -> PolledDocument? {
         guard head.method == .GET || head.method == .HEAD else { return nil }
@@ -94,37 +98,43 @@ final class PolledReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let variant = representation.variant(
             ifNoneMatch: request.headers.first(name: "if-none-match"),
             acceptEncoding: request.headers.first(name: "accept-encoding"))
-        var head = responseHead(representation, variant, version: request.version)
-        let keepAlive = request.isKeepAlive
-        if !keepAlive { head.headers.replaceOrAdd(name: "Connection", value: "close") }
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        let closing = !request.isKeepAlive
+        context.write(
+            wrapOutboundOut(encodedHead(representation, variant, minorVersion: request.version.minor, closing: closing)),
+            promise: nil)
+        // HEAD: the GET's head (Content-Length included), no body.
         if request.method == .GET, let body = representation.body(variant) {
-            context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+            context.write(wrapOutboundOut(body), promise: nil)
         }
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        context.flush()
         let (seconds, attoseconds) = (ContinuousClock.now - started).components
         statistics.record(
             status: representation.status(variant).code, seconds: Double(seconds) + Double(attoseconds) / 1e18)
-        if !keepAlive { context.close(promise: nil) }
+        lifecycle.answerEnded(closing: closing)
     }
 
-    /// The response head for this representation's variant, with this second's `Date` and the server's name.
-    private func responseHead(_ representation: Representation, _ variant: Representation.Variant, version: HTTPVersion)
-        -> HTTPResponseHead
-    {
+    /// The response head for this representation's variant, with this second's `Date` and the server's name,
+    /// encoded as HTTP/1 sends it.
+    private func encodedHead(
+        _ representation: Representation, _ variant: Representation.Variant, minorVersion: Int, closing: Bool
+    ) -> ByteBuffer {
         let second = time(nil)
         if second != headsSecond {
             heads.removeAll(keepingCapacity: true)
             headsSecond = second
         }
-        let key = HeadKey(etag: representation.etag, variant: variant, minorVersion: version.minor)
+        let key = HeadKey(etag: representation.etag, variant: variant, minorVersion: minorVersion, closing: closing)
         if let head = heads[key] { return head }
-        var headers = HTTPHeaders(representation.fields(variant).map { ($0.name.rawName, $0.value) })
-        headers.add(name: "Date", value: HTTPDate.format(second))
-        headers.add(name: "Server", value: serverName)
-        let head = HTTPResponseHead(
-            version: version,
-            status: HTTPResponseStatus(statusCode: representation.status(variant).code), headers: headers)
+        let status = representation.status(variant)
+        var head = ByteBuffer()
+        head.reserveCapacity(512)
+        head.writeString("HTTP/1.\(minorVersion) \(status.code) \(status.reasonPhrase)\r\n")
+        for field in representation.fields(variant) {
+            head.writeString("\(field.name.rawName): \(field.value)\r\n")
+        }
+        head.writeString("Date: \(HTTPDate.format(second))\r\nServer: \(serverName)\r\n")
+        if closing { head.writeString("Connection: close\r\n") }
+        head.writeString("\r\n")
         heads[key] = head
         return head
     }
@@ -175,7 +185,7 @@ struct PolledHTTP1Channel: HTTPChannelHandler {
 
     let responder: HTTPChannelHandler.Responder
     let configuration: HTTP1Channel.Configuration
-    let polledReads: @Sendable () -> PolledReadHandler
+    let polledReads: @Sendable (HTTPConnectionLifecycle) -> PolledReadHandler
     let statistics: HTTPStatistics
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
@@ -190,17 +200,25 @@ struct PolledHTTP1Channel: HTTPChannelHandler {
             limits.maxHeaderFieldSize = configuration.httpDecoder.maxHeaderFieldSize
             limits.maxHeaderListSize = configuration.httpDecoder.maxHeaderListSize
             limits.maxHeaderFieldCount = configuration.httpDecoder.maxHeaderFieldCount
+            // The request decoder and the response encoder are not paired as `configureHTTPServerPipeline`
+            // pairs them (the encoder learning each request's method to leave out HEAD bodies): the polled
+            // answers do not pass through the encoder, which would then pair the wrong requests. HEAD answers
+            // from the router have no body already (`HeadAsGetResponder`).
+            let lifecycle = HTTPConnectionLifecycle(
+                idleTimeout: configuration.idleTimeout, requestTimeout: configuration.idleTimeout)
+            let reads = polledReads(lifecycle)
             let pipeline = channel.pipeline.syncOperations
-            try pipeline.configureHTTPServerPipeline(
-                withPipeliningAssistance: false,  // the async channel takes one request at a time
-                withErrorHandling: false,  // parse errors are answered by the HTTP loop (400, then close)
-                withOutboundHeaderValidation: false,  // HTTPTypes validated the router's fields already
-                withEncoderConfiguration: .init(),
-                withDecoderLimitConfiguration: limits)
-            // One bound for both: 30 s idle between requests, 30 s to send a request once begun.
             try pipeline.addHandler(
-                HTTPConnectionLifecycle(idleTimeout: configuration.idleTimeout, requestTimeout: configuration.idleTimeout))
-            try pipeline.addHandler(polledReads())
+                ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: limits)))
+            // One bound for both: 30 s idle between requests, 30 s to send a request once begun.
+            try pipeline.addHandler(lifecycle)
+            try pipeline.addHandler(reads)
+            try pipeline.addHandler(HTTPResponseEncoder(configuration: .init()))
+            try pipeline.addHandler(
+                HTTPAnswerEndObserver { [unowned reads, unowned lifecycle] closing in
+                    reads.routerAnswerEnded()
+                    lifecycle.answerEnded(closing: closing)
+                })
             try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
             if !admitted { try pipeline.addHandler(RefusedConnectionHandler(), position: .first) }
             return try NIOAsyncChannel(
@@ -218,7 +236,7 @@ extension HTTPServerBuilder {
     /// `statistics.maxConnections` connections.
     static func http1(
         configuration: HTTP1Channel.Configuration, statistics: HTTPStatistics,
-        polledReads: @escaping @Sendable () -> PolledReadHandler
+        polledReads: @escaping @Sendable (HTTPConnectionLifecycle) -> PolledReadHandler
     ) -> HTTPServerBuilder {
         HTTPServerBuilder { responder in
             PolledHTTP1Channel(

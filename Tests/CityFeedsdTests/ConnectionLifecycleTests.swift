@@ -14,7 +14,11 @@ import Testing
     func channel(timeout: TimeAmount? = .seconds(30), before: (any ChannelHandler)? = nil) throws -> EmbeddedChannel {
         let channel = EmbeddedChannel()
         if let before { try channel.pipeline.syncOperations.addHandler(before) }
-        try channel.pipeline.syncOperations.addHandler(HTTPConnectionLifecycle(idleTimeout: timeout, requestTimeout: timeout))
+        let lifecycle = HTTPConnectionLifecycle(idleTimeout: timeout, requestTimeout: timeout)
+        try channel.pipeline.syncOperations.addHandler(lifecycle)
+        // As in the daemon, the answers' ends are reported from above the (here absent) encoder.
+        try channel.pipeline.syncOperations.addHandler(
+            HTTPAnswerEndObserver { [unowned lifecycle] closing in lifecycle.answerEnded(closing: closing) })
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 8080)).wait()
         return channel
     }
@@ -112,6 +116,17 @@ import Testing
         #expect(busy.isActive)
         try busy.writeOutbound(HTTPServerResponsePart.end(nil))
         #expect(!busy.isActive)
+    }
+
+    @Test func anAnswerSayingConnectionCloseEndsTheConnection() throws {
+        let channel = try channel()
+        try request(channel)
+        var headers = HTTPHeaders()
+        headers.add(name: "Connection", value: "Close")
+        try channel.writeOutbound(HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: .badRequest, headers: headers)))
+        #expect(channel.isActive)
+        try channel.writeOutbound(HTTPServerResponsePart.end(nil))
+        #expect(!channel.isActive)
     }
 
     @Test func withoutATimeoutOnlyShutdownCloses() throws {

@@ -113,6 +113,22 @@ import Testing
             #expect(beaches.status == 200)
             #expect(beaches.body.count == Int(beaches.headers["content-length"] ?? ""))
             #expect((try? JSONSerialization.jsonObject(with: beaches.body)) != nil, "framing intact after HEAD")
+            // The same through the router (a document that is not polled), and for an error.
+            for target in ["/v1/ingest", "/v1/nothing-here"] {
+                try connection.send(Connection.request("HEAD", target))
+                let routed = try connection.response(bodyless: true)
+                #expect(routed.status == (target == "/v1/ingest" ? 200 : 404))
+                #expect(Int(routed.headers["content-length"] ?? "") ?? 0 > 0)
+            }
+            try connection.send(Connection.request("GET", "/healthz"))
+            let health = try connection.response()
+            #expect((try? JSONSerialization.jsonObject(with: health.body)) != nil, "framing intact after HEAD")
+            // A HEAD of the endless event stream: its head, then the connection ends (it has no length to give).
+            let streamHead = try Connection(port: client.port)
+            try streamHead.send(Connection.request("HEAD", "/v1/alerts/stream"))
+            let stream = try streamHead.response(bodyless: true)
+            #expect(stream.status == 200 && stream.headers["connection"] == "close")
+            #expect(try streamHead.closesSoon())
 
             // `Connection: close`: answered, then closed.
             try connection.send(Connection.request("GET", "/v1/status", headers: ["Connection: close"]))

@@ -89,6 +89,13 @@ final class RawHTTPConnection {
         return try !fill()
     }
 
+    /// Whether the server closes the connection (within the read timeout), whatever it sends first.
+    func closesSoon() throws -> Bool {
+        buffer.removeAll()
+        while try fill() { buffer.removeAll() }
+        return true
+    }
+
     private func line() throws -> String {
         var bytes: [UInt8] = []
         while true {
