@@ -24,10 +24,9 @@ extension HTTPAPI {
         } catch {
             return problem(.badRequest, error.message)
         }
-        let unfiltered = request.uri.query?.isEmpty ?? true
-        if unfiltered {
-            // The whole list is what apps poll: from the snapshot cache.
-            return representation(of: geoJSON ? .parkingGeoJSON : .parking).response(for: request)
+        // The whole list is what apps poll: from the snapshot cache, by the rule PolledReadHandler follows.
+        if let document = PolledDocument(request) {
+            return representation(of: document).response(for: request)
         }
         let time = now()
         var response =

@@ -27,6 +27,11 @@ enum PolledDocument: String, Sendable {
         }
     }
 
+    init?(_ request: Request) {
+        self.init(
+            path: request.uri.path[...], query: request.uri.query.map { $0[...] }, accept: request.headers[.accept])
+    }
+
     var contentType: String {
         self == .parkingGeoJSON ? "application/geo+json" : "application/json; charset=utf-8"
     }

@@ -35,6 +35,9 @@ final class HTTPConnectionLifecycle: ChannelDuplexHandler, RemovableChannelHandl
         self.requestTimeout = requestTimeout
     }
 
+    /// Requests whose head has arrived and whose answer has not ended, the one arriving included.
+    var requestsInProgress: Int { inProgress }
+
     /// An answer has been written in full; with `closing`, the connection ends after it.
     func answerEnded(closing: Bool = false) {
         guard let context else { return }

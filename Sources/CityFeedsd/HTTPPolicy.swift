@@ -20,15 +20,15 @@ struct HTTPPolicyMiddleware<Context: RequestContext>: RouterMiddleware {
     {
         let started = ContinuousClock.now
         let response = try await respond(request, context: context, next: next)
-        let (seconds, attoseconds) = (ContinuousClock.now - started).components
-        statistics.record(status: response.status.code, seconds: Double(seconds) + Double(attoseconds) / 1e18)
+        statistics.record(status: response.status.code, since: started)
         return response
     }
 
     private func respond(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
         async throws -> Response
     {
-        let isRead = request.method == .get || request.method == .head
+        // HEAD arrives here as GET (HeadAsGetResponder).
+        let isRead = request.method == .get
         if request.method == .options {
             // CORS preflight: reads only; the operator endpoints are not for browsers on other origins.
             return Response(
@@ -327,6 +327,12 @@ final class HTTPStatistics: Sendable {
 
     func connectionClosed() {
         openConnections.subtract(1, ordering: .relaxed)
+    }
+
+    /// One answer with `status`, for a request that arrived at `started`.
+    func record(status: Int, since started: ContinuousClock.Instant) {
+        let (whole, attoseconds) = (ContinuousClock.now - started).components
+        record(status: status, seconds: Double(whole) + Double(attoseconds) / 1e18)
     }
 
     func record(status: Int, seconds: Double) {

@@ -39,8 +39,6 @@ final class PolledReadHandler: ChannelInboundHandler, RemovableChannelHandler {
     private let statistics: HTTPStatistics
     private let serverName: String
     private let lifecycle: HTTPConnectionLifecycle
-    /// Requests passed on whose answer has not ended yet.
-    private var passedOn = 0
     /// The polled read being received; a body, if it has one, is read and dropped.
     private var current: (document: PolledDocument, head: HTTPRequestHead, started: ContinuousClock.Instant)?
     /// Encoded response heads of this second (their `Date` is the second's).
@@ -54,18 +52,14 @@ final class PolledReadHandler: ChannelInboundHandler, RemovableChannelHandler {
         self.lifecycle = lifecycle
     }
 
-    /// The router has answered a request passed on.
-    func routerAnswerEnded() {
-        passedOn = max(0, passedOn - 1)
-    }
-
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):
-            if passedOn == 0, let document = Self.polledDocument(head) {
+            // Requests answered here are answered as they end, so any other request in progress was passed
+            // on and is still unanswered.
+            if lifecycle.requestsInProgress == 1, let document = Self.polledDocument(head) {
                 current = (document, head, .now)
             } else {
-                passedOn += 1
                 context.fireChannelRead(data)
             }
         case .body:
@@ -107,9 +101,7 @@ final class PolledReadHandler: ChannelInboundHandler, RemovableChannelHandler {
             context.write(wrapOutboundOut(body), promise: nil)
         }
         context.flush()
-        let (seconds, attoseconds) = (ContinuousClock.now - started).components
-        statistics.record(
-            status: representation.status(variant).code, seconds: Double(seconds) + Double(attoseconds) / 1e18)
+        statistics.record(status: representation.status(variant).code, since: started)
         lifecycle.answerEnded(closing: closing)
     }
 
@@ -179,7 +171,7 @@ enum HTTPDate {
 }
 
 /// Hummingbird's HTTP/1 child channel, with `HTTPConnectionLifecycle` and `PolledReadHandler` between the
-/// HTTP/1 codec and the conversion to HTTPTypes for the router's async channel.
+/// request decoder and the response encoder (see docs/architecture.md for the whole pipeline).
 struct PolledHTTP1Channel: HTTPChannelHandler {
     typealias Value = NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
 
@@ -204,21 +196,18 @@ struct PolledHTTP1Channel: HTTPChannelHandler {
             // pairs them (the encoder learning each request's method to leave out HEAD bodies): the polled
             // answers do not pass through the encoder, which would then pair the wrong requests. HEAD answers
             // from the router have no body already (`HeadAsGetResponder`).
+            // One bound for both: 30 s idle between requests, 30 s to send a request once begun.
             let lifecycle = HTTPConnectionLifecycle(
                 idleTimeout: configuration.idleTimeout, requestTimeout: configuration.idleTimeout)
             let reads = polledReads(lifecycle)
             let pipeline = channel.pipeline.syncOperations
             try pipeline.addHandler(
                 ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: limits)))
-            // One bound for both: 30 s idle between requests, 30 s to send a request once begun.
             try pipeline.addHandler(lifecycle)
             try pipeline.addHandler(reads)
             try pipeline.addHandler(HTTPResponseEncoder(configuration: .init()))
             try pipeline.addHandler(
-                HTTPAnswerEndObserver { [unowned reads, unowned lifecycle] closing in
-                    reads.routerAnswerEnded()
-                    lifecycle.answerEnded(closing: closing)
-                })
+                HTTPAnswerEndObserver { [unowned lifecycle] closing in lifecycle.answerEnded(closing: closing) })
             try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
             if !admitted { try pipeline.addHandler(RefusedConnectionHandler(), position: .first) }
             return try NIOAsyncChannel(
