@@ -47,8 +47,9 @@ public final class AlertCenter: Sendable {
         let journal = try AlertJournal(path: journalPath, synchronousFull: synchronousFull)
         let state = try journal.engineState() ?? EngineState()
         let log = try AlertLog(path: logPath)
-        let logged = AlertLog.lastSequence(path: logPath) ?? 0
-        if logged < state.lastSequence {
+        // The log catches up only from its own last line: an empty log is a new one (logrotate created it),
+        // and the history before it is in the rotated files and the journal, not to be written again.
+        if let logged = AlertLog.lastSequence(path: logPath), logged < state.lastSequence {
             var after = logged
             while true {
                 let missing = try journal.transitions(after: after, limit: 1_000)

@@ -71,6 +71,22 @@ import Testing
         #expect(try logLines().compactMap { $0["sequence"] as? Int } == [1, 2])
     }
 
+    @Test func aRotatedLogStartsAfreshAndIsNotRefilledWithTheHistory() throws {
+        do {
+            let center = try open()
+            try center.ingest([t.outfall("o1", .discharging, 0)])  // sequences 1–2
+            center.close()
+        }
+        // logrotate: the file moves away and an empty one takes its place.
+        try FileManager.default.moveItem(atPath: logPath, toPath: logPath + ".1")
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        let center = try open()
+        defer { center.close() }
+        #expect(try logLines().isEmpty)
+        try center.ingest([t.outfall("o1", .stopped, 2)])
+        #expect(try logLines().compactMap { $0["sequence"] as? Int } == [3, 4])
+    }
+
     @Test func aStreamResumesAfterTheLastEventItSawWithNoGapAndNoRepeat() async throws {
         let center = try open()
         defer { center.close() }
