@@ -104,4 +104,9 @@ public struct AlertTransition: Sendable, Codable, Equatable {
     public var alert: Alert
     /// Why, in words.
     public var note: String
+    /// When the daemon recorded it (the wall clock). `nil` in journals written before it was kept.
+    public var recordedAt: Timestamp? = nil
+    /// Recorded well after it happened (more than ``CatchUpPolicy/lateAfterSeconds``): history learnt from a
+    /// backlog, a late report or a replayed archive, not a new live warning.
+    public var late: Bool? = nil
 }

@@ -73,9 +73,20 @@ public final class AlertCenter: Sendable {
         try step { engine in engine.apply(relevant) }
     }
 
-    /// Moves the engine's clock (holds running out, pending alerts firing).
+    /// Moves every subject to `time`, for data known complete up to it (a replay in time order).
     public func advance(to time: Timestamp) throws {
         try step { engine in engine.advance(to: time) }
+    }
+
+    /// Moves the subjects whose data are live to the wall clock's `now` (holds running out, pending alerts
+    /// firing); see ``AlertEngine/advance(wallClock:sessionSince:)``.
+    public func advance(wallClock now: Timestamp, sessionSince: Timestamp?) throws {
+        try step { engine in engine.advance(wallClock: now, sessionSince: sessionSince) }
+    }
+
+    /// Whether `reading` is older than what its subject already had applied.
+    public func isLate(_ reading: Reading) -> Bool {
+        inner.withLock { $0.engine.isLate(reading) }
     }
 
     public func acknowledge(id: Int64, note: OperatorNote) throws -> Alert {
@@ -222,7 +233,14 @@ public final class AlertCenter: Sendable {
     private func step(_ body: (inout AlertEngine, AlertJournal) throws -> [AlertTransition]) throws {
         let transitions = try inner.withLock { inner -> [AlertTransition] in
             let before = inner.engine
-            let transitions = try body(&inner.engine, inner.journal)
+            let recorded = Timestamp.now
+            let lateAfter = inner.engine.policy.catchUp.lateAfterSeconds
+            let transitions = try body(&inner.engine, inner.journal).map { transition in
+                var transition = transition
+                transition.recordedAt = recorded
+                transition.late = recorded.seconds(since: transition.at) > lateAfter
+                return transition
+            }
             var unchanged = before.state
             unchanged.clock = inner.engine.state.clock
             let changed = unchanged != inner.engine.state

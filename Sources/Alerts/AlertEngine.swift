@@ -83,31 +83,81 @@ public struct AlertEngine: Sendable {
 
     // MARK: Input
 
-    /// Applies accepted readings (any sensors; those the policy does not mention are ignored).
+    /// Applies accepted readings (any sensors; those the policy does not mention are ignored), in observation
+    /// order. Each subject (outfall, probe, rain gauge) keeps its own time: before a reading applies, whatever
+    /// fell due up to the reading's time for the alerts it feeds is settled (a hold that ran out before a late
+    /// report of a new spill resolves at its end; the spill opens a new alert). A reading older than what its
+    /// subject already had applied is late: it changes nothing here (the store keeps it).
     public mutating func apply(_ readings: [Reading]) -> [AlertTransition] {
-        for reading in readings {
-            advanceClock(to: reading.time)
+        // A batch reported out of order applies as it happened (the sort is stable: equal times keep theirs).
+        for reading in readings.sorted(by: { $0.time < $1.time }) {
             switch reading.metric {
             case .overflowState:
-                if let reported = OverflowState(value: reading.value) {
-                    outfallReported(SensorID(reading.sensor.rawValue), reported, at: reading.time)
-                }
+                guard policy.outfalls[reading.sensor] != nil, let reported = OverflowState(value: reading.value),
+                    mark(reading)
+                else { continue }
+                settleOutfall(reading.sensor, upTo: reading.time)
+                outfallReported(reading.sensor, reported, at: reading.time)
             case .ecoli, .enterococci:
                 sampleReported(reading)
             case .rainMillimetres:
+                guard policy.rainGauges[reading.sensor] != nil, mark(reading) else { continue }
+                expireRain(reading.sensor, upTo: reading.time)
                 rainReported(reading)
             default:
-                break
+                continue
             }
+            state.clock = max(state.clock, reading.time)
         }
         return takeOutput()
     }
 
-    /// Moves the clock to `time`: holds that have run out resolve, pending alerts that waited long enough fire,
-    /// rain totals that fell resolve their alerts.
+    /// Whether `reading` is late for its subject (older than the subject's watermark).
+    public func isLate(_ reading: Reading) -> Bool {
+        guard let mark = state.marks[reading.sensor] else { return false }
+        return reading.time < mark.watermark
+    }
+
+    /// Moves every subject's time to `time`, as data that are known to be complete up to it do (an archive
+    /// replayed in time order): holds that ran out resolve at their end, pending alerts that waited long
+    /// enough fire, rain alerts whose totals fell resolve.
     public mutating func advance(to time: Timestamp) -> [AlertTransition] {
-        advanceClock(to: time)
+        settle(upTo: time) { _ in true }
+        state.clock = max(state.clock, time)
         return takeOutput()
+    }
+
+    /// Moves on, to `now`, the subjects whose data are live (``CatchUpPolicy``): the wall clock decides only
+    /// where no newer data can still be on their way.
+    ///
+    /// - Parameter sessionSince: when the current broker session began (`nil` while there is none: the
+    ///   broker may be holding newer data, so the wall clock moves nothing).
+    public mutating func advance(wallClock now: Timestamp, sessionSince: Timestamp?) -> [AlertTransition] {
+        guard let sessionSince else { return [] }
+        let catchUp = policy.catchUp
+        let marks = state.marks
+        settle(upTo: now) { subject in
+            guard let mark = marks[subject] else {
+                return now.seconds(since: sessionSince) >= catchUp.quietSeconds
+            }
+            if mark.arrival >= sessionSince, mark.arrival.seconds(since: mark.watermark) <= catchUp.lateAfterSeconds {
+                return true
+            }
+            return now.seconds(since: max(mark.arrival, sessionSince)) >= catchUp.quietSeconds
+        }
+        state.clock = max(state.clock, now)
+        return takeOutput()
+    }
+
+    /// Records `reading` as its subject's newest; `false` (and nothing recorded) when it is late.
+    private mutating func mark(_ reading: Reading) -> Bool {
+        if let mark = state.marks[reading.sensor] {
+            guard reading.time >= mark.watermark else { return false }
+            // A repeat of the newest reading (a redelivery) keeps the arrival of the first delivery.
+            if reading.time == mark.watermark { return true }
+        }
+        state.marks[reading.sensor] = SubjectMark(watermark: reading.time, arrival: reading.received)
+        return true
     }
 
     // MARK: Operator actions
@@ -209,7 +259,7 @@ public struct AlertEngine: Sendable {
             let alert = newAlert(
                 fingerprint, beaches: [beach], at: time, causes: [outfall.rawValue],
                 summary: "Sewage discharge: outfall \(outfall) discharging since \(time.iso8601)")
-            fire(alert, at: time, note: "outfall \(outfall) started discharging")
+            fire(alert, at: alert.startedAt, note: "outfall \(outfall) started discharging")
         }
     }
 
@@ -222,6 +272,9 @@ public struct AlertEngine: Sendable {
             return track.state == .discharging || (track.state == .offline && track.dischargingWhenLost)
         }
         guard stillActive.isEmpty else { return }
+        // The hold runs from the last stop of the outfalls behind this alert, whichever was reported last.
+        let stops = policy.outfalls(reaching: beach).compactMap { state.outfalls[$0]?.lastStop }
+        let time = max(time, stops.filter { $0 >= alert.startedAt }.max() ?? time)
         alert.stoppedAt = time
         switch policy.beach(beach)?.clearance ?? .hold {
         case .hold:
@@ -244,11 +297,11 @@ public struct AlertEngine: Sendable {
             fingerprint, beaches: beaches, at: time, causes: [id.rawValue],
             summary: "Outfall \(id) monitor offline since \(time.iso8601): sewage state unknown")
         if policy.offlineRaiseAfterSeconds <= 0 {
-            fire(alert, at: time, note: "monitor offline")
+            fire(alert, at: alert.startedAt, note: "monitor offline")
         } else {
             store(alert)
-            state.raiseAt[fingerprint] = time.adding(seconds: policy.offlineRaiseAfterSeconds)
-            emit(.pending, alert, at: time, note: "monitor offline; fires if still offline after \(Int(policy.offlineRaiseAfterSeconds)) s")
+            state.raiseAt[fingerprint] = alert.startedAt.adding(seconds: policy.offlineRaiseAfterSeconds)
+            emit(.pending, alert, at: alert.startedAt, note: "monitor offline; fires if still offline after \(Int(policy.offlineRaiseAfterSeconds)) s")
         }
     }
 
@@ -292,7 +345,7 @@ public struct AlertEngine: Sendable {
             } else {
                 var alert = newAlert(fingerprint, beaches: [beach.id], at: time, causes: [beach.probe?.rawValue ?? ""], summary: summary)
                 alert.value = highest.value
-                fire(alert, at: time, note: "poor sample")
+                fire(alert, at: alert.startedAt, note: "poor sample")
             }
         } else if let alert = state.open[fingerprint] {
             resolve(alert, at: time, note: "a later sample is no longer poor")
@@ -318,15 +371,15 @@ public struct AlertEngine: Sendable {
     private mutating func rainReported(_ reading: Reading) {
         guard let gauge = policy.rainGauges[reading.sensor] else { return }
         var window = state.rain[reading.sensor] ?? []
-        // Keyed by time: a redelivered reading replaces itself instead of counting twice.
-        if let index = window.firstIndex(where: { $0.time == reading.time }) {
+        // Keyed by time: a redelivered reading replaces itself instead of counting twice. Readings come in
+        // time order (late ones are not applied), so a new one goes at the end.
+        if let index = window.lastIndex(where: { $0.time == reading.time }) {
             window[index].value = reading.value
         } else {
             window.append(Sample(time: reading.time, value: reading.value))
-            window.sort { $0.time < $1.time }
         }
         state.rain[reading.sensor] = window
-        let total = rainTotal(reading.sensor, at: state.clock)
+        let total = rainTotal(reading.sensor, at: reading.time)
         guard total >= gauge.alertMillimetres else { return }
         for beach in gauge.beaches {
             let fingerprint = AlertFingerprint(.heavyRain, beach)
@@ -337,7 +390,7 @@ public struct AlertEngine: Sendable {
             } else {
                 var alert = newAlert(fingerprint, beaches: [beach], at: reading.time, causes: [reading.sensor.rawValue], summary: summary)
                 alert.value = total
-                fire(alert, at: reading.time, note: "24 h rainfall reached the alert level")
+                fire(alert, at: alert.startedAt, note: "24 h rainfall reached the alert level")
             }
         }
     }
@@ -348,50 +401,85 @@ public struct AlertEngine: Sendable {
         return (state.rain[gauge] ?? []).lazy.filter { $0.time > from && $0.time <= time }.map(\.value).reduce(0, +)
     }
 
-    /// When the rain alerts of `gauge` should resolve, walking the moments readings leave the 24 h window.
-    private mutating func expireRain(upTo time: Timestamp) {
-        for (gauge, rule) in policy.rainGauges.sorted(by: { $0.key < $1.key }) {
-            let window = state.rain[gauge] ?? []
-            let clearBelow = rule.alertMillimetres * policy.rainClearRatio
-            for sample in window {
-                let leaves = sample.time.adding(seconds: 86_400)
-                guard leaves <= time else { break }
-                guard rainTotal(gauge, at: leaves) < clearBelow else { continue }
-                for beach in rule.beaches {
-                    guard let alert = state.open[AlertFingerprint(.heavyRain, beach)], alert.startedAt < leaves else { continue }
-                    // Another gauge of the beach may still be over its level.
-                    let others = (policy.gaugesByBeach[beach] ?? []).filter { $0 != gauge }
-                    guard others.allSatisfy({ other in
-                        rainTotal(other, at: leaves) < (policy.rainGauges[other]?.alertMillimetres ?? 0) * policy.rainClearRatio
-                    }) else { continue }
-                    resolve(alert, at: leaves, note: "24 h rainfall fell below \(formatted(clearBelow)) mm")
-                }
+    /// Resolves the rain alerts of `gauge` whose totals fell, walking the moments its readings leave the 24 h
+    /// window up to `time`; then forgets the readings that left it.
+    private mutating func expireRain(_ gauge: SensorID, upTo time: Timestamp) {
+        guard let rule = policy.rainGauges[gauge] else { return }
+        let window = state.rain[gauge] ?? []
+        let clearBelow = rule.alertMillimetres * policy.rainClearRatio
+        for sample in window {
+            let leaves = sample.time.adding(seconds: 86_400)
+            guard leaves <= time else { break }
+            guard rainTotal(gauge, at: leaves) < clearBelow else { continue }
+            for beach in rule.beaches {
+                guard let alert = state.open[AlertFingerprint(.heavyRain, beach)], alert.startedAt < leaves else { continue }
+                // Another gauge of the beach may still be over its level.
+                let others = (policy.gaugesByBeach[beach] ?? []).filter { $0 != gauge }
+                guard others.allSatisfy({ other in
+                    rainTotal(other, at: leaves) < (policy.rainGauges[other]?.alertMillimetres ?? 0) * policy.rainClearRatio
+                }) else { continue }
+                resolve(alert, at: leaves, note: "24 h rainfall fell below \(formatted(clearBelow)) mm")
             }
-            state.rain[gauge] = window.filter { $0.time > time.adding(seconds: -86_400) }
         }
+        state.rain[gauge] = window.filter { $0.time > time.adding(seconds: -86_400) }
     }
 
     // MARK: Time
 
-    private mutating func advanceClock(to time: Timestamp) {
-        guard time > state.clock else { return }
-        // Whatever fell due before `time`, in time order.
-        var due: [(time: Timestamp, fingerprint: AlertFingerprint)] = []
-        for (fingerprint, alert) in state.open {
-            if let ends = alert.endsAt, ends <= time { due.append((ends, fingerprint)) }
+    /// Settles what fell due up to `time` for the alerts an outfall's reports feed: its beaches' discharge
+    /// alerts and its own monitoring alert.
+    private mutating func settleOutfall(_ id: SensorID, upTo time: Timestamp) {
+        var fingerprints = (policy.outfalls[id] ?? []).map { AlertFingerprint(.sewageDischarge, $0) }
+        fingerprints.append(AlertFingerprint(.outfallOffline, id.rawValue))
+        settle(fingerprints, upTo: time)
+    }
+
+    /// Settles, up to `time`, every alert whose subjects all pass `eligible`, and the rain of every eligible
+    /// gauge.
+    private mutating func settle(upTo time: Timestamp, where eligible: (SensorID) -> Bool) {
+        let due = state.open.compactMap { fingerprint, alert -> AlertFingerprint? in
+            guard let at = dueTime(of: alert), at <= time, subjects(feeding: fingerprint).allSatisfy(eligible) else {
+                return nil
+            }
+            return fingerprint
         }
-        for (fingerprint, raise) in state.raiseAt where raise <= time { due.append((raise, fingerprint)) }
+        settle(due, upTo: time)
+        for gauge in policy.rainGauges.keys.sorted() where eligible(gauge) {
+            expireRain(gauge, upTo: time)
+        }
+    }
+
+    /// Fires the pending alerts among `fingerprints` whose raise time came, and resolves the held ones whose
+    /// hold ran out, each at the time it fell due, in time order.
+    private mutating func settle(_ fingerprints: [AlertFingerprint], upTo time: Timestamp) {
+        let due = fingerprints.compactMap { fingerprint -> (time: Timestamp, fingerprint: AlertFingerprint)? in
+            guard let alert = state.open[fingerprint], let at = dueTime(of: alert), at <= time else { return nil }
+            return (at, fingerprint)
+        }
         for item in due.sorted(by: { ($0.time, $0.fingerprint.description) < ($1.time, $1.fingerprint.description) }) {
             guard let alert = state.open[item.fingerprint] else { continue }
             if alert.state == .pending {
                 state.raiseAt[item.fingerprint] = nil
                 fire(alert, at: item.time, note: "still \(alert.fingerprint.rule == .outfallOffline ? "offline" : "true") after the raise delay")
-            } else if let ends = alert.endsAt, ends <= time {
-                resolve(alert, at: ends, note: "hold ended")
+            } else {
+                resolve(alert, at: item.time, note: "hold ended")
             }
         }
-        expireRain(upTo: time)
-        state.clock = time
+    }
+
+    /// When an open alert changes by itself: a pending one fires, a held one resolves.
+    private func dueTime(of alert: Alert) -> Timestamp? {
+        alert.state == .pending ? state.raiseAt[alert.fingerprint] : alert.endsAt
+    }
+
+    /// The subjects whose data decide when an alert falls due.
+    private func subjects(feeding fingerprint: AlertFingerprint) -> [SensorID] {
+        switch fingerprint.rule {
+        case .sewageDischarge: policy.outfalls(reaching: fingerprint.subject)
+        case .outfallOffline: [SensorID(fingerprint.subject)]
+        case .heavyRain: policy.gaugesByBeach[fingerprint.subject] ?? []
+        case .contamination: policy.beach(fingerprint.subject)?.probe.map { [$0] } ?? []
+        }
     }
 
     // MARK: Bookkeeping
@@ -400,10 +488,13 @@ public struct AlertEngine: Sendable {
         _ fingerprint: AlertFingerprint, beaches: [String], at time: Timestamp, causes: [String], summary: String
     ) -> Alert {
         state.nextAlertID += 1
+        // A condition reported late, after its fingerprint's previous alert was already resolved past it,
+        // starts where that alert ended: history is not rewritten, and alerts of one fingerprint never overlap.
+        let start = max(time, state.lastResolved[fingerprint] ?? time)
         return Alert(
-            id: state.nextAlertID, fingerprint: fingerprint, state: .pending, beaches: beaches, startedAt: time,
+            id: state.nextAlertID, fingerprint: fingerprint, state: .pending, beaches: beaches, startedAt: start,
             firedAt: nil, endsAt: nil, resolvedAt: nil, causes: causes, spills: fingerprint.rule == .sewageDischarge ? 1 : 0,
-            value: nil, summary: summary)
+            value: nil, summary: start > time ? summary + " (reported late: since \(time.iso8601))" : summary)
     }
 
     private mutating func fire(_ alert: Alert, at time: Timestamp, note: String) {
@@ -419,6 +510,7 @@ public struct AlertEngine: Sendable {
         alert.state = .resolved
         alert.resolvedAt = time
         state.raiseAt[alert.fingerprint] = nil
+        state.lastResolved[alert.fingerprint] = max(time, state.lastResolved[alert.fingerprint] ?? time)
         store(alert)
         emit(.resolved, alert, at: time, note: note)
     }

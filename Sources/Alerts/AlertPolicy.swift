@@ -17,6 +17,26 @@ public enum NotGenuinePolicy: String, Sendable, Codable, CaseIterable {
     case flag
 }
 
+/// When the wall clock may decide for a subject (DESIGN of the time model: docs/alerts.md, "Time").
+///
+/// Rules decide from the readings' observation times. Only where no newer data exist does the wall clock
+/// move a subject on (a hold ending now, a pending alert firing); and newer data may still be on their way
+/// while a backlog drains (after an outage, a replayed archive, a batch from a water company). So the wall
+/// clock moves a subject on only once its data are live again: the newest reading arrived within
+/// `lateAfterSeconds` of its observation time, during the current broker session; or nothing arrived for it
+/// for `quietSeconds`, during which the backlog has drained.
+public struct CatchUpPolicy: Sendable, Equatable {
+    /// A reading received, or a transition recorded, more than this after the moment it describes is late.
+    public var lateAfterSeconds: Double
+    /// How long a subject whose data came late must be quiet before the wall clock moves it on.
+    public var quietSeconds: Double
+
+    public init(lateAfterSeconds: Double = 900, quietSeconds: Double = 30) {
+        self.lateAfterSeconds = lateAfterSeconds
+        self.quietSeconds = quietSeconds
+    }
+}
+
 /// The rules the alert engine applies: which sensors concern which beaches, and the limits. Built from the
 /// daemon's configuration; replaced as a whole on reload.
 public struct AlertPolicy: Sendable {
@@ -59,12 +79,14 @@ public struct AlertPolicy: Sendable {
     /// A rain alert clears when the 24 h total falls below this share of the alert level (hysteresis).
     public var rainClearRatio: Double
     public var notGenuine: NotGenuinePolicy
+    public var catchUp: CatchUpPolicy
 
     public init(
         beaches: [Beach], outfalls: [SensorID: [String]], rainGauges: [SensorID: RainGauge] = [:],
         holdSeconds: Double = 48 * 3_600, offlineRaiseAfterSeconds: Double = 900, rainClearRatio: Double = 0.8,
-        notGenuine: NotGenuinePolicy = .resolve
+        notGenuine: NotGenuinePolicy = .resolve, catchUp: CatchUpPolicy = CatchUpPolicy()
     ) {
+        self.catchUp = catchUp
         self.beaches = beaches
         self.outfalls = outfalls
         self.rainGauges = rainGauges

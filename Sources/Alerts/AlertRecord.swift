@@ -72,7 +72,12 @@ public struct AlertRecord: Encodable, Sendable, Equatable {
 public struct TransitionRecord: Encodable, Sendable, Equatable {
     public var sequence: Int64
     public var kind: String
+    /// When it happened, in the readings' time.
     public var at: String
+    /// When the daemon recorded it.
+    public var recordedAt: String?
+    /// Recorded well after it happened: history, not a live warning.
+    public var late: Bool
     public var note: String
     public var alert: AlertRecord
 
@@ -80,8 +85,15 @@ public struct TransitionRecord: Encodable, Sendable, Equatable {
         sequence = transition.sequence
         kind = transition.kind.rawValue
         at = transition.at.iso8601
+        recordedAt = transition.recordedAt?.iso8601
+        late = transition.late ?? false
         note = transition.note
         alert = AlertRecord(transition.alert)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case sequence, kind, at, late, note, alert
+        case recordedAt = "recorded_at"
     }
 
     static let encoder: JSONEncoder = {

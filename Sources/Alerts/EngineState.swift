@@ -3,7 +3,8 @@ import FeedCore
 /// Everything the engine remembers between readings; journalled after each change so a restart resumes
 /// exactly where it stopped.
 public struct EngineState: Sendable, Codable, Equatable {
-    /// The readings' time the engine has reached; only moves forward.
+    /// The latest time the engine has reached, from readings or the wall clock; only moves forward. Rules do
+    /// not decide from it (each subject has its own time, `marks`); it dates what an operator or a reload does.
     public var clock = Timestamp(milliseconds: 0)
     public var open: [AlertFingerprint: Alert] = [:]
     public var outfalls: [SensorID: OutfallTrack] = [:]
@@ -15,8 +16,46 @@ public struct EngineState: Sendable, Codable, Equatable {
     public var raiseAt: [AlertFingerprint: Timestamp] = [:]
     public var nextAlertID: Int64 = 0
     public var lastSequence: Int64 = 0
+    /// Each subject's (outfall, rain gauge) newest applied observation and when it arrived: the subject's own
+    /// time, and whether the wall clock may move it on.
+    public var marks: [SensorID: SubjectMark] = [:]
+    /// When each fingerprint's latest alert resolved: a later alert of the same fingerprint never starts
+    /// before it, so a beach has at most one open alert per rule at every instant of history.
+    public var lastResolved: [AlertFingerprint: Timestamp] = [:]
 
     public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case clock, open, outfalls, samples, rain, raiseAt, nextAlertID, lastSequence, marks, lastResolved
+    }
+
+    /// Journals written before `marks` and `lastResolved` existed decode with both empty.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        clock = try container.decode(Timestamp.self, forKey: .clock)
+        open = try container.decode([AlertFingerprint: Alert].self, forKey: .open)
+        outfalls = try container.decode([SensorID: OutfallTrack].self, forKey: .outfalls)
+        samples = try container.decode([String: ProbeSamples].self, forKey: .samples)
+        rain = try container.decode([SensorID: [Sample]].self, forKey: .rain)
+        raiseAt = try container.decode([AlertFingerprint: Timestamp].self, forKey: .raiseAt)
+        nextAlertID = try container.decode(Int64.self, forKey: .nextAlertID)
+        lastSequence = try container.decode(Int64.self, forKey: .lastSequence)
+        marks = try container.decodeIfPresent([SensorID: SubjectMark].self, forKey: .marks) ?? [:]
+        lastResolved = try container.decodeIfPresent([AlertFingerprint: Timestamp].self, forKey: .lastResolved) ?? [:]
+    }
+}
+
+/// How far one subject's data has come.
+public struct SubjectMark: Sendable, Codable, Equatable {
+    /// The newest observation time applied: the subject's watermark. A reading older than it is late.
+    public var watermark: Timestamp
+    /// When the reading that carried the watermark was received.
+    public var arrival: Timestamp
+
+    public init(watermark: Timestamp, arrival: Timestamp) {
+        self.watermark = watermark
+        self.arrival = arrival
+    }
 }
 
 /// What the engine knows of one outfall.

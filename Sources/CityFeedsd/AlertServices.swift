@@ -6,10 +6,13 @@ import Logging
 import ServiceLifecycle
 import UnixSignals
 
-/// Moves the alert engine's clock every `interval` (holds running out, pending alerts firing) and ends the
-/// live streams on graceful shutdown, so an open SSE response never holds the server up.
+/// Moves the alert engine on by the wall clock every `interval` (holds running out, pending alerts firing),
+/// for the subjects whose data are live (see `CatchUpPolicy`), and ends the live streams on graceful shutdown,
+/// so an open SSE response never holds the server up.
 struct AlertClockService: Service {
     let alerts: AlertCenter
+    /// When the current broker session began; `nil` while there is none (the broker may hold newer data).
+    let sessionSince: @Sendable () -> Timestamp?
     let now: @Sendable () -> Timestamp
     let interval: Duration
     let logger: Logger
@@ -19,7 +22,7 @@ struct AlertClockService: Service {
             try? await cancelWhenGracefulShutdown {
                 while !Task.isCancelled {
                     do {
-                        try alerts.advance(to: now())
+                        try alerts.advance(wallClock: now(), sessionSince: sessionSince())
                     } catch {
                         logger.error("alert clock step failed; retried next tick", metadata: ["error": "\(error)"])
                     }
@@ -40,7 +43,7 @@ struct HangupService: Service {
 
     func run() async throws {
         let signals = await UnixSignalsSequence(trapping: .sighup)
-        try? await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             for await _ in signals {
                 do {
                     try alerts.reopenLog()

@@ -102,7 +102,12 @@ struct Daemon: Sendable {
                 IngestService(consumer: consumer),
                 MaintenanceService(store: store, policy: configuration.retention, interval: .seconds(3_600), logger: logger),
                 CalibrationLogService(source: cityStatus, interval: .seconds(60), logger: logger),
-                AlertClockService(alerts: alerts, now: now, interval: .seconds(1), logger: logger),
+                AlertClockService(
+                    alerts: alerts,
+                    sessionSince: { [consumer] in
+                        let status = consumer.status
+                        return status.state == .connected ? status.since : nil
+                    }, now: now, interval: .seconds(1), logger: logger),
                 HangupService(alerts: alerts, reloader: reloader, logger: logger),
             ] + (configuration.alerts.statusTopic.map {
                 [BeachStatusPublisher(source: cityStatus, topic: $0, now: now, interval: .seconds(1), logger: logger)]

@@ -394,6 +394,7 @@ struct IngestDocument: Encodable, Sendable {
     var readingsAccepted: Int
     var readingsStored: Int
     var readingsDuplicate: Int
+    var readingsLate: Int
     var readingsRejected: Int
     var rejectionsByReason: [String: Int]
     var rejectionsBySensor: [String: Int]
@@ -409,6 +410,7 @@ struct IngestDocument: Encodable, Sendable {
         readingsAccepted = s.readingsAccepted
         readingsStored = s.readingsStored
         readingsDuplicate = s.readingsDuplicate
+        readingsLate = s.readingsLate
         readingsRejected = s.readingsRejected
         rejectionsByReason = Dictionary(uniqueKeysWithValues: s.rejectionsByReason.map { ($0.key.rawValue, $0.value) })
         rejectionsBySensor = s.rejectionsBySensor
@@ -425,6 +427,7 @@ struct IngestDocument: Encodable, Sendable {
         case readingsAccepted = "readings_accepted"
         case readingsStored = "readings_stored"
         case readingsDuplicate = "readings_duplicate"
+        case readingsLate = "readings_late"
         case readingsRejected = "readings_rejected"
         case rejectionsByReason = "rejections_by_reason"
         case rejectionsBySensor = "rejections_by_sensor"

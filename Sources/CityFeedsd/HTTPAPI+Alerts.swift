@@ -219,7 +219,7 @@ extension HTTPAPI {
     }
 
     static func serverSentEvent(_ transition: AlertTransition) -> String {
-        "id: \(transition.sequence)\nevent: \(transition.kind.rawValue)\ndata: \(TransitionRecord(transition).jsonLine)\n\n"
+        "id: \(transition.sequence)\nevent: \(transition.late == true ? "history" : transition.kind.rawValue)\ndata: \(TransitionRecord(transition).jsonLine)\n\n"
     }
 }
 

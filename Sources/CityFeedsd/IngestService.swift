@@ -34,7 +34,7 @@ struct ReadingRecorder: MessageBurstHandler {
         try alerts.ingest(accepted)
         uplinks.remember(outcomes, at: last.received)
         statistics.record(zip(outcomes, burst.map(\.payload)).map { ($0, $1) }, at: last.received)
-        statistics.recordStored(new: result.new.count, duplicates: result.duplicates)
+        statistics.recordStored(new: result.new.count, duplicates: result.duplicates, late: result.late)
     }
 }
 

@@ -1007,6 +1007,10 @@ enum OpenAPI {
      "readings_duplicate": {
       "type": "integer"
      },
+     "readings_late": {
+      "description": "New readings older than their series' newest when they came (a backlog, a late uplink, a batch): stored in their place in time, never taken for the current figure, and not applied to alerts already decided.",
+      "type": "integer"
+     },
      "readings_rejected": {
       "type": "integer"
      },
@@ -1421,6 +1425,16 @@ enum OpenAPI {
       "$ref": "#/components/schemas/Alert"
      },
      "at": {
+      "description": "When it happened, in the readings' (observation) time: a hold ends at stop + hold, whenever it was processed.",
+      "format": "date-time",
+      "type": "string"
+     },
+     "late": {
+      "description": "Recorded well after it happened (alerts.late_after_seconds): history learnt from a backlog, a late report or a replayed archive. On the live stream such transitions come as events named 'history', not as live warnings.",
+      "type": "boolean"
+     },
+     "recorded_at": {
+      "description": "When the daemon recorded it (its wall clock). Absent from transitions journalled before this field existed.",
       "format": "date-time",
       "type": "string"
      },
@@ -1447,6 +1461,7 @@ enum OpenAPI {
      "sequence",
      "kind",
      "at",
+     "late",
      "note",
      "alert"
     ],

@@ -37,6 +37,8 @@ public final class IngestStatistics: Sendable {
         public var readingsAccepted = 0
         public var readingsStored = 0
         public var readingsDuplicate = 0
+        /// New readings older than their series' newest when they came (a backlog, a late uplink, a batch).
+        public var readingsLate = 0
         public var readingsRejected = 0
         public var rejectionsByReason: [RejectionReason: Int] = [:]
         public var rejectionsBySensor: [String: Int] = [:]
@@ -63,6 +65,7 @@ public final class IngestStatistics: Sendable {
     private let messagesRepeated: Counter
     private let readingsStored: Counter
     private let readingsDuplicate: Counter
+    private let readingsLate: Counter
 
     public init(
         logger: Logger, metrics: any MetricsFactory = NOOPMetricsHandler.instance, sensors: Set<SensorID> = [],
@@ -80,6 +83,7 @@ public final class IngestStatistics: Sendable {
         let readings = "cityfeeds_readings_total"
         readingsStored = Counter(label: readings, dimensions: [("outcome", "stored")], factory: metrics)
         readingsDuplicate = Counter(label: readings, dimensions: [("outcome", "duplicate")], factory: metrics)
+        readingsLate = Counter(label: "cityfeeds_readings_late_total", factory: metrics)
     }
 
     public var snapshot: Snapshot { state.withLock { $0.snapshot } }
@@ -150,14 +154,17 @@ public final class IngestStatistics: Sendable {
         }
     }
 
-    /// Records how many accepted readings the store took as new and how many it already had.
-    public func recordStored(new: Int, duplicates: Int) {
+    /// Records how many accepted readings the store took as new, how many it already had, and how many of
+    /// the new ones were late.
+    public func recordStored(new: Int, duplicates: Int, late: Int = 0) {
         state.withLock {
             $0.snapshot.readingsStored += new
             $0.snapshot.readingsDuplicate += duplicates
+            $0.snapshot.readingsLate += late
         }
         readingsStored.increment(by: Int64(new))
         readingsDuplicate.increment(by: Int64(duplicates))
+        readingsLate.increment(by: Int64(late))
     }
 
     /// Replaces the sensors that may label metrics (a configuration reload); counters already made stay.

@@ -26,6 +26,9 @@ public struct AppendResult: Sendable, Equatable {
     public var new: [Reading]
     /// Readings the store already had (redeliveries, repeats).
     public var duplicates: Int
+    /// New readings older than their series' newest sample when they came: stored in their place in time,
+    /// never taken for the current figure.
+    public var late: Int = 0
 }
 
 /// Memory held by the in-memory series.
@@ -92,13 +95,20 @@ public final class SeriesStore: Sendable {
         let new = zip(readings, isNew).compactMap { $1 ? $0 : nil }
         defer { appended.add(Int64(new.count), ordering: .releasing) }
         let layout = configuration.layout
-        memory.withLock { memory in
+        let late = memory.withLock { memory in
+            var late = 0
             for reading in new {
+                if let series = memory[reading.seriesKey], let last = series.raw.last,
+                    reading.time < series.decode(last).time
+                {
+                    late += 1
+                }
                 memory[reading.seriesKey, default: SeriesMemory(metric: reading.metric, layout: layout)]
                     .add(Sample(time: reading.time, value: reading.value))
             }
+            return late
         }
-        return AppendResult(new: new, duplicates: readings.count - new.count)
+        return AppendResult(new: new, duplicates: readings.count - new.count, late: late)
     }
 
     /// Changes whenever new readings reach memory (and only then).

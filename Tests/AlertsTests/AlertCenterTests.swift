@@ -116,6 +116,34 @@ import Testing
         #expect(try logLines().last?["kind"] as? String == "resolved")
     }
 
+    @Test func transitionsLearntLateAreMarkedAsHistoryInTheJournalAndTheLog() throws {
+        let center = try open()
+        defer { center.close() }
+        let now = Timestamp.now
+        // A spill three days ago, learnt only now (a backlog): history.
+        let old = now.adding(seconds: -3 * 86_400)
+        try center.ingest([
+            Reading(sensor: "o2", metric: .overflowState, time: old, value: OverflowState.discharging.value, received: now),
+            Reading(
+                sensor: "o2", metric: .overflowState, time: old.adding(seconds: 3_600), value: OverflowState.stopped.value,
+                received: now),
+        ])
+        // A spill now, on an outfall that reaches b too: b's old hold (ended 23 h ago) resolves first, as
+        // history; then the live alerts fire.
+        try center.ingest([
+            Reading(sensor: "o1", metric: .overflowState, time: now, value: OverflowState.discharging.value, received: now)
+        ])
+        let lines = try logLines()
+        #expect(lines.map { $0["late"] as? Bool } == [true, true, true, false, false])
+        #expect(lines.map { $0["kind"] as? String } == ["firing", "updated", "resolved", "firing", "firing"])
+        #expect(lines.first?["at"] as? String == old.iso8601)
+        let recorded = try #require(Timestamp(rfc3339: lines.first?["recorded_at"] as? String ?? ""))
+        #expect(abs(recorded.seconds(since: now)) < 60)
+        let journal = try center.transitions(after: 0, limit: 10)
+        #expect(journal.map(\.late) == [true, true, true, false, false])
+        #expect(journal.allSatisfy { $0.recordedAt != nil })
+    }
+
     @Test func anotherApplicationsFileIsLeftUntouched() throws {
         let foreign = directory.appending(path: "foreign.sqlite").path
         try Data("this is not a database, it is a shopping list".utf8).write(to: URL(fileURLWithPath: foreign))
