@@ -209,8 +209,12 @@ struct ConfigurationFile: Decodable {
         var offlineRaiseAfterMinutes: Number?
         var rainClearRatio: Number?
         var statusTopic: String?
+        var lateAfterSeconds: Number?
+        var backlogQuietSeconds: Number?
 
         enum CodingKeys: String, CodingKey {
+            case lateAfterSeconds = "late_after_seconds"
+            case backlogQuietSeconds = "backlog_quiet_seconds"
             case logFile = "log_file"
             case notGenuine = "not_genuine"
             case offlineRaiseAfterMinutes = "offline_raise_after_minutes"

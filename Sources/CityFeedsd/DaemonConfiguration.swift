@@ -108,6 +108,8 @@ struct AlertSettings: Sendable {
     var notGenuine: NotGenuinePolicy = .resolve
     var offlineRaiseAfterSeconds = 900.0
     var rainClearRatio = 0.8
+    /// When the wall clock may decide for a subject, and what counts as late (see `CatchUpPolicy`).
+    var catchUp = CatchUpPolicy()
     /// Retained beach statuses are published here (`{beach}` replaced); `nil`: not published.
     var statusTopic: String? = "cityfeeds/status/beach/{beach}"
 }
@@ -172,7 +174,7 @@ struct DaemonConfiguration: Sendable {
                     gauge.alertMillimetres.map { (gauge.id, AlertPolicy.RainGauge(beaches: gauge.beaches, alertMillimetres: $0)) }
                 }, uniquingKeysWith: { first, _ in first }),
             holdSeconds: dischargeHoldSeconds, offlineRaiseAfterSeconds: alerts.offlineRaiseAfterSeconds,
-            rainClearRatio: alerts.rainClearRatio, notGenuine: alerts.notGenuine)
+            rainClearRatio: alerts.rainClearRatio, notGenuine: alerts.notGenuine, catchUp: alerts.catchUp)
     }
 
     /// What each configured sensor may report, for ingest's validation.
@@ -653,6 +655,14 @@ private struct Validator {
         if alerts.offlineRaiseAfterSeconds < 0 { report("alerts.offline_raise_after_minutes", "must not be negative") }
         alerts.rainClearRatio = rawAlerts?.rainClearRatio?.value ?? 0.8
         if !(0.0...1.0).contains(alerts.rainClearRatio) { report("alerts.rain_clear_ratio", "must be from 0 to 1") }
+        alerts.catchUp.lateAfterSeconds = rawAlerts?.lateAfterSeconds?.value ?? alerts.catchUp.lateAfterSeconds
+        if !(1...86_400).contains(alerts.catchUp.lateAfterSeconds) {
+            report("alerts.late_after_seconds", "must be from 1 to 86400")
+        }
+        alerts.catchUp.quietSeconds = rawAlerts?.backlogQuietSeconds?.value ?? alerts.catchUp.quietSeconds
+        if !(0...3_600).contains(alerts.catchUp.quietSeconds) {
+            report("alerts.backlog_quiet_seconds", "must be from 0 to 3600")
+        }
         if let topic = rawAlerts?.statusTopic {
             if topic.isEmpty {
                 alerts.statusTopic = nil
