@@ -160,6 +160,16 @@ public final class AlertCenter: Sendable {
         }
     }
 
+    /// The alerts open at `time`, as they stood then: what the daemon showed at that instant.
+    public func alerts(openAt time: Timestamp) throws -> [Alert] {
+        try inner.withLock { try $0.journal.alerts(openAt: time) }
+    }
+
+    /// The municipal order in force for `beach` at `time`.
+    public func override(of beach: String, at time: Timestamp) throws -> BeachOverride? {
+        try inner.withLock { try $0.journal.override(of: beach, at: time) }
+    }
+
     public func transitions(after sequence: Int64, limit: Int) throws -> [AlertTransition] {
         try inner.withLock { try $0.journal.transitions(after: sequence, limit: limit) }
     }

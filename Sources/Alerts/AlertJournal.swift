@@ -255,6 +255,43 @@ final class AlertJournal {
         return result
     }
 
+    /// The alerts open at `time`, each as it stood then (its latest transition at or before `time`, in the
+    /// readings' time), oldest first.
+    func alerts(openAt time: Timestamp) throws -> [Alert] {
+        let statement = try database.statement(
+            """
+            SELECT transitions.body FROM transitions JOIN (
+                SELECT alert_id, MAX(sequence) AS last FROM transitions
+                WHERE at <= ?1 AND alert_id IN (
+                    SELECT id FROM alerts WHERE started_at <= ?1 AND (resolved_at IS NULL OR resolved_at > ?1))
+                GROUP BY alert_id
+            ) latest ON transitions.sequence = latest.last
+            ORDER BY transitions.alert_id
+            """)
+        defer { statement.reset() }
+        try statement.bind(time.milliseconds, at: 1)
+        var result: [Alert] = []
+        while try statement.step() {
+            let alert = try decoder.decode(AlertTransition.self, from: Data(statement.string(at: 0).utf8)).alert
+            if alert.isOpen || (alert.resolvedAt.map { $0 > time } ?? false) { result.append(alert) }
+        }
+        return result
+    }
+
+    /// The municipal order in force for `beach` at `time`, if any.
+    func override(of beach: String, at time: Timestamp) throws -> BeachOverride? {
+        let select = try database.statement(
+            "SELECT body, lifted_at FROM overrides WHERE beach = ? AND (lifted_at IS NULL OR lifted_at > ?) ORDER BY id DESC")
+        defer { select.reset() }
+        try select.bind(beach, at: 1)
+        try select.bind(time.milliseconds, at: 2)
+        while try select.step() {
+            let order = try decoder.decode(BeachOverride.self, from: Data(select.string(at: 0).utf8))
+            if order.at <= time { return order.isActive(at: time) ? order : nil }
+        }
+        return nil
+    }
+
     /// Transitions after `sequence`, oldest first; of one alert if `alertID` is given.
     func transitions(after sequence: Int64, alertID: Int64? = nil, limit: Int) throws -> [AlertTransition] {
         let statement = try database.statement(

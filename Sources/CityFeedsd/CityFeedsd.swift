@@ -10,7 +10,7 @@ struct CityFeedsd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cityfeedsd",
         abstract: "Live parking availability and bathing-water status from a city's MQTT sensors.",
-        subcommands: [Run.self, CheckConfig.self, Simulate.self, ImportEtalab.self, AlertsCommand.self])
+        subcommands: [Run.self, CheckConfig.self, Simulate.self, Replay.self, ImportEtalab.self, AlertsCommand.self])
 }
 
 struct LoggingOptions: ParsableArguments {

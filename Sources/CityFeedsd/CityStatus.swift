@@ -34,6 +34,13 @@ struct CityStatus: Sendable {
         return document
     }
 
+    /// One car park with its last hour and, for entry/exit counters, the calibration: `/v1/parking/{id}`.
+    func carParkDetail(_ carPark: CarPark, now: Timestamp) -> CarParkDetailDocument {
+        CarParkDetailDocument(
+            carPark: self.carPark(carPark, now: now), history: freeHistory(carPark, seconds: 3_600, now: now),
+            counter: balancingState(carPark, now: now).map(CounterDocument.init))
+    }
+
     func carParks(now: Timestamp) -> [CarParkDocument] {
         configuration.carParks.map { carPark($0, now: now) }
     }
@@ -49,7 +56,7 @@ struct CityStatus: Sendable {
         if carPark.balancing != nil, let counted = balancingState(carPark, now: now) {
             // The count is as fresh as the counter's last report, even when that report was 0 entries, 0 exits.
             let heard = [.entries, .exits, .entriesTotal, .exitsTotal, .occupancySet].compactMap {
-                store.latest(SeriesKey(sensor: carPark.sensor, metric: $0))?.time
+                store.latest(SeriesKey(sensor: carPark.sensor, metric: $0), atOrBefore: now)?.time
             }.max() ?? counted.time
             occupied = Sample(time: max(heard, counted.time), value: Double(counted.occupied))
         }
@@ -106,10 +113,10 @@ struct CityStatus: Sendable {
         guard let counter = carPark.balancing else { return nil }
         let entriesKey = SeriesKey(sensor: carPark.sensor, metric: .entries)
         let exitsKey = SeriesKey(sensor: carPark.sensor, metric: .exits)
-        let operatorSet = store.latest(SeriesKey(sensor: carPark.sensor, metric: .occupancySet))
+        let operatorSet = store.latest(SeriesKey(sensor: carPark.sensor, metric: .occupancySet), atOrBefore: now)
         let entriesTotalKey = SeriesKey(sensor: carPark.sensor, metric: .entriesTotal)
         let exitsTotalKey = SeriesKey(sensor: carPark.sensor, metric: .exitsTotal)
-        guard [entriesKey, exitsKey, entriesTotalKey, exitsTotalKey].contains(where: { store.latest($0) != nil })
+        guard [entriesKey, exitsKey, entriesTotalKey, exitsTotalKey].contains(where: { store.latest($0, atOrBefore: now) != nil })
             || operatorSet != nil
         else { return nil }
         let lastReset = lastNightlyReset(counter, before: now)
@@ -198,12 +205,54 @@ struct CityStatus: Sendable {
 
     func beach(_ beach: BeachConfiguration, now: Timestamp) -> BeachDocument {
         let outfalls = configuration.outfalls.filter { $0.beaches.contains(beach.id) }
-        let conditions = outfalls.map { (id: $0.id, condition: alerts.condition(ofOutfall: $0.id, forBeach: beach.id)) }
+        return document(
+            beach, now: now,
+            conditions: outfalls.map { (id: $0.id, condition: alerts.condition(ofOutfall: $0.id, forBeach: beach.id)) },
+            open: alerts.openAlerts.filter { $0.beaches.contains(beach.id) },
+            override: alerts.override(of: beach.id).flatMap { $0.isActive(at: now) ? $0 : nil })
+    }
+
+    /// What the daemon showed for `beach` at `time`: the readings stored up to then, the alerts open then as
+    /// they stood (from the journal), the order in force then; today's configuration. Reaches as far back as
+    /// the in-memory series hold. A discharge an operator marked not genuine is not discounted here.
+    func beach(_ beach: BeachConfiguration, at time: Timestamp) throws -> BeachDocument {
+        let open = try alerts.alerts(openAt: time).filter { $0.beaches.contains(beach.id) }
+        let outfalls = configuration.outfalls.filter { $0.beaches.contains(beach.id) }
+        return document(
+            beach, now: time,
+            conditions: outfalls.map { (id: $0.id, condition: outfallCondition($0.id, at: time, open: open)) },
+            open: open, override: try alerts.override(of: beach.id, at: time))
+    }
+
+    /// An outfall's condition at `time` from its stored states: the state then, since the start of its run,
+    /// and a stop inside the beach's open discharge alert as a recent discharge.
+    private func outfallCondition(_ outfall: SensorID, at time: Timestamp, open: [Alert]) -> OutfallCondition {
+        let key = SeriesKey(sensor: outfall, metric: .overflowState)
+        guard let latest = store.latest(key, atOrBefore: time), let state = OverflowState(value: latest.value) else {
+            return .unknown
+        }
+        var since = latest.time
+        for sample in store.samples(key, from: time.adding(seconds: -90 * 86_400), to: time).reversed() {
+            guard sample.value == latest.value else { break }
+            since = sample.time
+        }
+        switch state {
+        case .discharging: return .discharging(since: since)
+        case .offline: return .offline(since: since)
+        case .stopped:
+            let alert = open.first { $0.fingerprint.rule == .sewageDischarge && $0.causes.contains(outfall.rawValue) }
+            return alert.map { .recentDischarge(stoppedAt: since, until: $0.endsAt) } ?? .clear
+        }
+    }
+
+    private func document(
+        _ beach: BeachConfiguration, now: Timestamp, conditions: [(id: SensorID, condition: OutfallCondition)],
+        open: [Alert], override: BeachOverride?
+    ) -> BeachDocument {
+        let outfalls = configuration.outfalls.filter { $0.beaches.contains(beach.id) }
         let ecoli = beach.probe.flatMap { store.latest(SeriesKey(sensor: $0, metric: .ecoli), atOrBefore: now) }
         let enterococci = beach.probe.flatMap { store.latest(SeriesKey(sensor: $0, metric: .enterococci), atOrBefore: now) }
-        let open = alerts.openAlerts.filter { $0.beaches.contains(beach.id) }
         let probe = probeDocument(beach, now: now)
-        let override = alerts.override(of: beach.id).flatMap { $0.isActive(at: now) ? $0 : nil }
         let assessor = BeachAssessor(
             thresholds: configuration.thresholds[beach.water] ?? .defaults(for: beach.water),
             maxSampleAgeSeconds: configuration.maxSampleAgeSeconds)

@@ -17,8 +17,22 @@ extension HTTPAPI {
             } catch {
                 return problem(.badRequest, error.message)
             }
-            let items = try status.alerts.alerts(filter).map(AlertRecord.init)
-            return json(ListDocument(generatedAt: now().iso8601, items: items))
+            let at: Timestamp?
+            do throws(BadParameter) {
+                at = try asOf(request)
+            } catch {
+                return problem(.badRequest, error.message)
+            }
+            guard let at else {
+                let items = try status.alerts.alerts(filter).map(AlertRecord.init)
+                return json(ListDocument(generatedAt: now().iso8601, items: items))
+            }
+            // As of a moment: the alerts open then, as they stood then, newest first.
+            let items = try status.alerts.alerts(openAt: at).reversed()
+                .filter { filter.beach == nil || $0.beaches.contains(filter.beach!) }
+                .filter { filter.rule == nil || $0.fingerprint.rule == filter.rule }
+                .prefix(filter.limit).map(AlertRecord.init)
+            return json(ListDocument(generatedAt: now().iso8601, items: Array(items)))
         }
         router.get("/v1/alerts/stream") { request, _ in
             try alertStream(request)

@@ -85,30 +85,45 @@ struct HTTPAPI: Sendable {
         router.get("/v1/ingest") { _, _ in
             json(IngestDocument(status: consumer.status, statistics: statistics.snapshot))
         }
-        router.get("/v1/parking/:id") { _, context in
+        router.get("/v1/parking/:id") { request, context in
             let id = try context.parameters.require("id")
             guard let carPark = status.configuration.carParks.first(where: { $0.id == id }) else {
                 return problem(.notFound, "No car park has the id '\(id)'.")
             }
-            let time = now()
-            return json(
-                CarParkDetailDocument(
-                    carPark: status.carPark(carPark, now: time),
-                    history: status.freeHistory(carPark, seconds: 3_600, now: time),
-                    counter: status.balancingState(carPark, now: time).map(CounterDocument.init)))
+            let time: Timestamp
+            do throws(BadParameter) {
+                time = try asOf(request) ?? now()
+            } catch {
+                return problem(.badRequest, error.message)
+            }
+            return json(status.carParkDetail(carPark, now: time))
         }
         router.get("/v1/beaches") { request, _ in representation(of: .beaches).response(for: request) }
-        router.get("/v1/beaches/:id") { _, context in
+        router.get("/v1/beaches/:id") { request, context in
             let id = try context.parameters.require("id")
             guard let beach = status.configuration.beaches.first(where: { $0.id == id }) else {
                 return problem(.notFound, "No beach has the id '\(id)'.")
             }
-            return json(status.beach(beach, now: now()))
+            let at: Timestamp?
+            do throws(BadParameter) {
+                at = try asOf(request)
+            } catch {
+                return problem(.badRequest, error.message)
+            }
+            return json(try at.map { try status.beach(beach, at: $0) } ?? status.beach(beach, now: now()))
         }
         addSeriesRoutes(to: router)
         addParkingRoutes(to: router)
         addOperatorRoutes(to: router)
         addAlertRoutes(to: router)
+    }
+
+    /// The `at` query parameter of an as-of read ("what did we show at 15:00 on 14 July?"): `nil` for now. A
+    /// time ahead of the clock is refused: nothing is known of it yet.
+    func asOf(_ request: Request) throws(BadParameter) -> Timestamp? {
+        guard let at = try parseTime(request.uri.queryParameters.get("at"), name: "at") else { return nil }
+        guard at <= now() else { throw BadParameter(message: "at must not lie in the future.") }
+        return at
     }
 
     func healthDocument() -> HealthDocument {

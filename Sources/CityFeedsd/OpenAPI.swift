@@ -6,6 +6,23 @@ enum OpenAPI {
 {
  "components": {
   "parameters": {
+   "AsOf": {
+    "description": "Answer as of this moment (RFC 3339, or Unix seconds; not in the future): what the daemon showed then, from the stored readings and the alert journal, with today's configuration. As far back as the in-memory series reach.",
+    "in": "query",
+    "name": "at",
+    "required": false,
+    "schema": {
+     "anyOf": [
+      {
+       "format": "date-time"
+      },
+      {
+       "pattern": "^-?[0-9]{1,10}(\\.[0-9]{1,3})?$"
+      }
+     ],
+     "type": "string"
+    }
+   },
    "AlertId": {
     "description": "alert id",
     "in": "path",
@@ -1576,6 +1593,9 @@ enum OpenAPI {
    "get": {
     "parameters": [
      {
+      "$ref": "#/components/parameters/AsOf"
+     },
+     {
       "description": "default active",
       "in": "query",
       "name": "state",
@@ -1995,9 +2015,15 @@ enum OpenAPI {
     "parameters": [
      {
       "$ref": "#/components/parameters/BeachId"
+     },
+     {
+      "$ref": "#/components/parameters/AsOf"
      }
     ],
     "responses": {
+     "400": {
+      "$ref": "#/components/responses/MalformedParameter"
+     },
      "200": {
       "content": {
        "application/json": {
@@ -2326,9 +2352,15 @@ enum OpenAPI {
     "parameters": [
      {
       "$ref": "#/components/parameters/CarParkId"
+     },
+     {
+      "$ref": "#/components/parameters/AsOf"
      }
     ],
     "responses": {
+     "400": {
+      "$ref": "#/components/responses/MalformedParameter"
+     },
      "200": {
       "content": {
        "application/json": {

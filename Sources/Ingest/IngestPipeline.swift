@@ -83,6 +83,24 @@ public struct IngestPipeline: Sendable {
         return outcome
     }
 
+    /// Checks one reading from an archive as a message's would be: the sensor (an id or an alias), its
+    /// metrics, the value, and the time against `received` (a replay passes the reading's own time: the clock
+    /// follows the data).
+    public func accept(_ record: ArchiveRecord, received: Timestamp) throws(Rejection) -> Reading {
+        let id = aliases[record.sensor] ?? SensorID(record.sensor)
+        guard let sensor = sensors[id] else {
+            throw Rejection(.unknownSensor, "sensor '\(record.sensor.prefix(64))' is not configured")
+        }
+        do throws(Rejection) {
+            return try validate(
+                DecodedReading(metric: record.metric, time: record.time, value: record.value), sensor: sensor, received: received)
+        } catch {
+            var rejection = error
+            rejection.sensor = id
+            throw rejection
+        }
+    }
+
     func route(_ topic: String) throws(Rejection) -> (TopicRoute, SensorID) {
         if let (index, sensor) = routeCache[topic] { return (routes[index], sensor) }
         for (index, route) in routes.enumerated() {

@@ -2,17 +2,20 @@ import FeedCore
 import Foundation
 import Ingest
 import Logging
+import Parking
+import Alerts
 import ServiceLifecycle
-import Synchronization
 import TestSupport
 import Testing
 import TimeSeries
 
 @testable import CityFeedsd
 
-/// The Aarhus car parks (../shared/data/parking/aarhus_parking.csv) replayed through a real broker into the
-/// daemon, then read back over HTTP as of chosen moments: free = capacity − occupied for every garage, and the
-/// dead and stuck counters withheld and flagged rather than shown as plausible numbers.
+/// The Aarhus car parks (../shared/data/parking/aarhus_parking.csv), loaded with `cityfeedsd replay` (a clock
+/// that follows the data), then read back over HTTP from the daemon on the real clock, as of chosen moments
+/// (`?at=`): each answer equals what a live daemon served at that moment (recorded during the replay, with
+/// only the data up to it), free = capacity − occupied for every garage, and the dead and stuck counters are
+/// withheld and flagged rather than shown as plausible numbers.
 @Suite(.serialized) struct AarhusReplayIntegrationTests {
     static let csv = repositoryRoot.deletingLastPathComponent().appending(path: "shared/data/parking/aarhus_parking.csv")
 
@@ -35,7 +38,7 @@ import TimeSeries
     }
 
     @Test(.enabled(if: FileManager.default.fileExists(atPath: csv.path)))
-    func servedFreeSpacesMatchTheDataAndBadCountersAreFlagged() async throws {
+    func replayedHistoryAnswersAsOfAnyMomentAsLiveOperationDid() async throws {
         let rows = try Self.rows()
         let capacities = Dictionary(rows.map { ($0.garage, $0.capacity) }, uniquingKeysWith: max)
         let broker = try TestBroker()
@@ -68,28 +71,44 @@ import TimeSeries
         let configuration = try DaemonConfiguration.parse(
             toml, file: "aarhus.toml",
             overrides: .init(broker: broker.address.description, httpListen: "127.0.0.1:0", dataDirectory: dataDirectory.path))
-        let clock = Mutex(Timestamp.now)
-        try await runningDaemon(configuration, now: { clock.withLock { $0 } }) { client in
+
+        // The archive in the replay's native CSV: one reading per row.
+        var archive = "sensor,metric,time,value\n"
+        for row in rows { archive += "\(row.garage),occupied,\(row.time.iso8601),\(row.occupied)\n" }
+        let contents = ArchiveReader.read(archive, format: .csv)
+        #expect(contents.rejected.isEmpty)
+
+        // What a live daemon would have served at each checkpoint: the moment just before the next batch, when
+        // every older reading is in and none newer.
+        var live: [(moment: Timestamp, garage: String, body: Data)] = []
+        let summary = try ArchiveReplay(configuration: configuration, logger: Logger(label: "replay")).run(
+            [("aarhus.csv", contents)],
+            checkpoint: { time, store, alerts in
+            let moment = time.adding(seconds: -1)
+            let status = CityStatus(configuration: configuration, store: store, alerts: alerts)
+            for carPark in configuration.carParks {
+                live.append((moment, carPark.id, try HTTPAPI.encoder.encode(status.carParkDetail(carPark, now: moment))))
+            }
+        })
+        // Counts above 1.1 × capacity are impossible: rejected with a reason, never stored.
+        let impossible = rows.filter { Double($0.occupied) > 1.1 * Double(capacities[$0.garage]!) }
+        #expect(summary.rejectedByReason[.aboveMaximum] == impossible.count)
+        #expect(!impossible.isEmpty)
+        #expect(summary.stored + summary.duplicates + impossible.count == rows.count)
+        #expect(live.count > 100)
+
+        try await runningDaemon(configuration) { client in
             _ = try await client.waitFor("/healthz") { ($0["ready"] as? Bool) == true }
-            try await Task.sleep(for: .milliseconds(200))
-
-            let publisher = try MQTTPublisher(broker: broker.address)
-            for (index, row) in rows.enumerated() {
-                try publisher.publish(
-                    topic: "cityfeeds/parking/\(row.garage)/occupancy",
-                    text: #"{"ts":"\#(row.time.iso8601)","occupied":\#(row.occupied)}"#)
-                if index % 1_000 == 999 { publisher.waitUntilOutstanding(atMost: 500) }
+            var compared = 0
+            for (moment, garage, body) in live {
+                let served = try await client.get("/v1/parking/\(garage)?at=\(moment.iso8601)")
+                #expect(served.status == 200)
+                let expected = try JSONSerialization.jsonObject(with: body) as! NSDictionary
+                let answer = try JSONSerialization.jsonObject(with: served.body) as! NSDictionary
+                #expect(answer == expected, "\(garage) at \(moment)")
+                compared += 1
             }
-            #expect(publisher.waitForAcknowledgements(timeout: .seconds(60)))
-            _ = try await client.waitFor("/v1/ingest", timeout: .seconds(60)) {
-                ($0["messages_received"] as? Int) == rows.count
-            }
-
-            // Counts above 1.1 × capacity are impossible: rejected with a reason, never served.
-            let impossible = rows.filter { Double($0.occupied) > 1.1 * Double(capacities[$0.garage]!) }
-            let ingest = try await client.get("/v1/ingest").json()
-            #expect((ingest["rejections_by_reason"] as? [String: Int])?["above_maximum"] == impossible.count)
-            #expect(!impossible.isEmpty)
+            #expect(compared == live.count)
 
             // What the data says as of a moment: each garage's first accepted reading of its latest second, and
             // whether the day before it was a single repeated count.
@@ -102,12 +121,9 @@ import TimeSeries
             var flagged = 0
             var checked = 0
             for daysBack in stride(from: 1.0, through: 120, by: 17) {
-                let moment = end.adding(seconds: -daysBack * 86_400)
-                let now = moment.adding(seconds: 60)
-                clock.withLock { $0 = now }
-                let parking = try await client.get("/v1/parking").json()
-                for item in parking["items"] as? [[String: Any]] ?? [] {
-                    let garage = item["id"] as! String
+                let now = end.adding(seconds: -daysBack * 86_400 + 60)
+                for garage in byGarage.keys.sorted() {
+                    let item = try await client.get("/v1/parking/\(garage)?at=\(now.iso8601)").json()["car_park"] as! [String: Any]
                     let history = byGarage[garage]!.filter { $0.time <= now }
                     guard let last = history.last, now.seconds(since: last.time) <= 1_800 else { continue }
                     let lastSecond = last.time.milliseconds / 1_000
@@ -130,6 +146,12 @@ import TimeSeries
             }
             #expect(checked > 20)
             #expect(flagged > 0, "the data set's dead and stuck counters must show up as such")
+            // Read now, on the real clock, the archive is years old: every figure is withheld, none made up.
+            let current = try await client.get("/v1/parking").json()["items"] as? [[String: Any]] ?? []
+            #expect(current.count == capacities.count)
+            #expect(current.allSatisfy { $0["has_realtime_data"] as? Bool == false })
+            let future = try await client.get("/v1/parking/\(byGarage.keys.sorted()[0])?at=9999-01-01T00:00:00Z")
+            #expect(future.status == 400)
         }
     }
 }
