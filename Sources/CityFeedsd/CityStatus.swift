@@ -69,11 +69,13 @@ struct CityStatus: Sendable {
             occupied = count.newest.map { Sample(time: $0, value: Double(carPark.capacity - count.vacant)) }
             unknownSpaces = count.unknown
         }
+        let staleAfter = dynamics.staleAfter(floor: calculator.staleAfterSeconds, reports: reportTimes(carPark, now: now))
         var availability = calculator.availability(
             of: carPark, occupied: occupied,
             free: carPark.balancing == nil
                 ? store.latest(SeriesKey(sensor: carPark.sensor, metric: .free), atOrBefore: now) : nil,
-            now: now)
+            now: now, staleAfter: staleAfter)
+        availability.staleAfterSeconds = staleAfter
         if availability.hasRealtimeData,
             let quality = dynamics.suspectCounter(occupiedHistory(carPark, from: now.adding(seconds: -86_400), to: now))
         {
@@ -94,6 +96,15 @@ struct CityStatus: Sendable {
             availability.status = smoothed
         }
         return availability
+    }
+
+    /// When the car park's counter reported over the last day, oldest first: its reporting rhythm.
+    func reportTimes(_ carPark: CarPark, now: Timestamp) -> [Timestamp] {
+        guard carPark.spaceSensors == nil else { return [] }
+        let metrics: [Metric] = carPark.balancing == nil ? [.occupied, .free] : [.entries, .exits, .entriesTotal, .exitsTotal]
+        let from = now.adding(seconds: -86_400)
+        let times = metrics.flatMap { store.samples(SeriesKey(sensor: carPark.sensor, metric: $0), from: from, to: now).map(\.time) }
+        return Array(Set(times)).sorted()
     }
 
     /// Per-zone counts of a car park counted space by space.
@@ -161,7 +172,10 @@ struct CityStatus: Sendable {
     /// to seven previous days.
     func outlook(_ carPark: CarPark, availability: Availability, now: Timestamp) -> CarParkOutlook {
         guard availability.hasRealtimeData, let free = availability.free else { return CarParkOutlook() }
-        let rate = dynamics.occupiedPerHour(occupiedHistory(carPark, from: now.adding(seconds: -3_600), to: now))
+        // Computed for the bucket's start, from the data up to now: the same figures for every request in the
+        // bucket until new data come.
+        let bucket = ParkingDynamics.forecastBucket(now)
+        let rate = dynamics.occupiedPerHour(occupiedHistory(carPark, from: bucket.adding(seconds: -3_600), to: now))
         var outlook = CarParkOutlook()
         if let rate {
             outlook.trend = dynamics.trend(occupiedPerHour: rate, capacity: carPark.capacity)
@@ -170,7 +184,7 @@ struct CityStatus: Sendable {
         for minutes in [30.0, 60.0] {
             var previousDays: [(then: Double, later: Double)] = []
             for day in 1...7 {
-                let then = now.adding(seconds: -Double(day) * 86_400)
+                let then = bucket.adding(seconds: -Double(day) * 86_400)
                 guard let before = freeAt(carPark, then), let after = freeAt(carPark, then.adding(seconds: minutes * 60))
                 else { continue }
                 previousDays.append((before, after))
@@ -178,7 +192,15 @@ struct CityStatus: Sendable {
             let forecast = dynamics.forecastFree(
                 now: free, minutes: minutes, capacity: carPark.capacity, occupiedPerHour: rate,
                 sameTimeOnPreviousDays: previousDays)
-            if minutes == 30 { outlook.forecast30 = forecast } else { outlook.forecast60 = forecast }
+            if minutes == 30 {
+                outlook.forecast30 = forecast
+                if forecast != nil {
+                    outlook.forecastBasis = previousDays.isEmpty ? "trend" : "previous_days"
+                    outlook.forecastDays = previousDays.isEmpty ? nil : previousDays.count
+                }
+            } else {
+                outlook.forecast60 = forecast
+            }
         }
         return outlook
     }

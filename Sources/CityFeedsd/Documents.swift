@@ -13,6 +13,10 @@ struct CarParkOutlook: Sendable {
     var minutesToFull: Double?
     var forecast30: Int?
     var forecast60: Int?
+    /// What the forecasts rest on: `previous_days` (the same time on that many previous days) or `trend` (the
+    /// last hour continued).
+    var forecastBasis: String?
+    var forecastDays: Int?
 }
 
 struct CarParkDocument: Encodable, Sendable {
@@ -34,6 +38,8 @@ struct CarParkDocument: Encodable, Sendable {
     var status: String
     var realtimeDataUpdatedAt: String?
     var dataAgeSeconds: Double?
+    /// This car park's effective cut-off: the configured one, or longer for a feed that reports less often.
+    var staleAfterSeconds: Double?
     /// Metres from the point asked about, in a `lat`/`lon` query.
     var distance: Double?
     var capacityDisabled: Int?
@@ -70,6 +76,7 @@ struct CarParkDocument: Encodable, Sendable {
         status = availability.status.rawValue
         realtimeDataUpdatedAt = availability.observedAt?.iso8601
         dataAgeSeconds = availability.dataAgeSeconds.map { $0.rounded() }
+        staleAfterSeconds = availability.staleAfterSeconds
         capacityDisabled = carPark.disabledSpaces
         capacityCharging = carPark.evChargingSpaces
         openingHours = carPark.openingHours?.description
@@ -103,6 +110,9 @@ struct CarParkDocument: Encodable, Sendable {
         case minutesToFull = "minutes_to_full"
         case forecastFree30 = "forecast_free_30min"
         case forecastFree60 = "forecast_free_60min"
+        case forecastBasis = "forecast_basis"
+        case forecastDays = "forecast_days"
+        case staleAfterSeconds = "stale_after_seconds"
         case capacityDisabled = "capacity_disabled"
         case capacityCharging = "capacity_charging"
         case openingHours = "opening_hours"
@@ -139,6 +149,9 @@ struct CarParkDocument: Encodable, Sendable {
         try c.encode(outlook.minutesToFull, forKey: .minutesToFull)
         try c.encode(outlook.forecast30, forKey: .forecastFree30)
         try c.encode(outlook.forecast60, forKey: .forecastFree60)
+        try c.encode(outlook.forecastBasis, forKey: .forecastBasis)
+        try c.encodeIfPresent(outlook.forecastDays, forKey: .forecastDays)
+        try c.encode(staleAfterSeconds, forKey: .staleAfterSeconds)
         try c.encodeIfPresent(dataQuality, forKey: .dataQuality)
         try c.encodeIfPresent(unknownSpaces, forKey: .unknownSpaces)
         try c.encodeIfPresent(zones, forKey: .zones)

@@ -550,6 +550,29 @@ enum OpenAPI {
        "null"
       ]
      },
+     "forecast_basis": {
+      "description": "what the forecasts rest on: previous_days (the same time on forecast_days previous days) or trend (the last hour continued); computed once per 5-minute bucket, so repeated requests without new data get the same figures",
+      "enum": [
+       "previous_days",
+       "trend",
+       null
+      ],
+      "type": [
+       "string",
+       "null"
+      ]
+     },
+     "forecast_days": {
+      "description": "with forecast_basis previous_days: how many of the seven previous days had data",
+      "type": "integer"
+     },
+     "stale_after_seconds": {
+      "description": "this car park's cut-off: live figures older than this are withheld. The configured parking.stale_after_minutes, or twice the feed's usual reporting interval when that is longer (at most four times the configured value)",
+      "type": [
+       "number",
+       "null"
+      ]
+     },
      "has_fee": {
       "type": "boolean"
      },

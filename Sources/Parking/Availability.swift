@@ -22,6 +22,8 @@ public struct Availability: Sendable, Equatable {
     /// The observation time of the figures (or of the last, stale, reading).
     public var observedAt: Timestamp?
     public var dataAgeSeconds: Double?
+    /// The cut-off these figures were judged by: past it they are withheld.
+    public var staleAfterSeconds: Double? = nil
     /// Why the figures are withheld although recent: the counter is `stuck` or `dead`.
     public var dataQuality: CounterQuality?
     /// For per-space detection: spaces whose state is unknown (counted as occupied).
@@ -72,9 +74,12 @@ public struct AvailabilityCalculator: Sendable {
     /// - Parameters:
     ///   - occupied: the newest `occupied` sample of the car park's sensor, if any.
     ///   - free: the newest `free` sample, if any. The newer of the two wins.
+    ///   - staleAfter: this car park's cut-off, if it differs from `staleAfterSeconds` (see
+    ///     `ParkingDynamics.staleAfter`).
     public func availability(
-        of carPark: CarPark, occupied: Sample?, free: Sample?, now: Timestamp
+        of carPark: CarPark, occupied: Sample?, free: Sample?, now: Timestamp, staleAfter: Double? = nil
     ) -> Availability {
+        let staleAfterSeconds = staleAfter ?? self.staleAfterSeconds
         let capacity = carPark.capacity
         let newest: (time: Timestamp, occupied: Int)?
         switch (occupied, free) {

@@ -91,6 +91,29 @@ public struct ParkingDynamics: Sendable {
         return (Double(free) / rate * 60).rounded()
     }
 
+    /// How long a car park's latest figure stays live: the configured cut-off `floor`, or twice the feed's
+    /// usual reporting interval (the median of its last twelve, from `reports`, oldest first) when that is
+    /// longer, so that a feed reporting every 30 minutes is not blanked for part of every interval; never more
+    /// than four times the floor, so that a feed that reports once a day is never shown as live all day.
+    public func staleAfter(floor: Double, reports: [Timestamp]) -> Double {
+        let recent = reports.suffix(13)
+        let gaps = zip(recent, recent.dropFirst()).map { $1.seconds(since: $0) }.filter { $0 > 0 }.sorted()
+        guard !gaps.isEmpty else { return floor }
+        let median = gaps.count % 2 == 1 ? gaps[gaps.count / 2] : (gaps[gaps.count / 2 - 1] + gaps[gaps.count / 2]) / 2
+        return min(max(floor, 2 * median), 4 * floor)
+    }
+
+    /// Forecasts are computed for the start of the `forecastBucketSeconds` bucket holding the request time, so
+    /// that two requests in one bucket with no new data get the same figures.
+    public static let forecastBucketSeconds: Int64 = 300
+
+    /// The start of the forecast bucket holding `time`.
+    public static func forecastBucket(_ time: Timestamp) -> Timestamp {
+        let step = forecastBucketSeconds * 1_000
+        let (quotient, remainder) = time.milliseconds.quotientAndRemainder(dividingBy: step)
+        return Timestamp(milliseconds: (remainder < 0 ? quotient - 1 : quotient) * step)
+    }
+
     /// Free spaces expected `minutes` ahead: the change seen over the same minutes on previous days, if any,
     /// else the last hour's trend continued; clamped to [0, capacity].
     ///

@@ -172,6 +172,23 @@ import TimeSeries
                 total += windows.count
             }
             #expect(total > 3_000, "the archive implies some three thousand alerts")
+
+            // As of a moment inside a window, the site had exactly that alert open; a second after its end, none
+            // (unless the next one had begun).
+            var generator = SeededGenerator(seed: 2021)
+            let sites = expected.keys.sorted()
+            for _ in 0..<40 {
+                let site = sites.randomElement(using: &generator)!
+                guard let window = expected[site]!.randomElement(using: &generator) else { continue }
+                let inside = Timestamp(milliseconds: (window.start.milliseconds + window.end.milliseconds) / 2)
+                let open = try await client.get("/v1/alerts?at=\(inside.iso8601)&beach=\(site)&rule=sewage_discharge").json()
+                let items = open["items"] as? [[String: Any]] ?? []
+                #expect(items.count == 1 && items.first?["started_at"] as? String == window.start.iso8601, "\(site) \(inside)")
+                let after = window.end.adding(seconds: 1)
+                let beach = try await client.get("/v1/beaches/\(site)?at=\(after.iso8601)").json()
+                let stillOpen = expected[site]!.contains { $0.start <= after && after < $0.end }
+                #expect(((beach["alerts"] as? [Any])?.isEmpty ?? false) == !stillOpen, "\(site) \(after)")
+            }
         }
     }
 }

@@ -24,6 +24,27 @@ import Testing
         values.enumerated().map { Sample(time: Timestamp(milliseconds: 0).adding(seconds: Double($0) * everyMinutes * 60), value: $1) }
     }
 
+    @Test(arguments: [
+        // (minutes between reports, the cut-off in minutes with a 30-minute floor)
+        (5.0, 30.0),  // a frequent feed keeps the floor
+        (30.0, 60.0),  // a half-hourly feed is not blanked for part of each interval
+        (60.0, 120.0),  // never more than four times the floor…
+        (24 * 60.0, 120.0),  // …so a daily feed is never live all day
+    ])
+    func theCutOffFollowsTheFeedsReportingInterval(interval: Double, expected: Double) {
+        let origin = Timestamp(milliseconds: 1_700_000_000_000)
+        let reports = (0..<20).map { origin.adding(seconds: Double($0) * interval * 60) }
+        #expect(dynamics.staleAfter(floor: 1_800, reports: reports) == expected * 60)
+        #expect(dynamics.staleAfter(floor: 1_800, reports: [origin]) == 1_800)  // too few reports: the floor
+    }
+
+    @Test func forecastBucketsAreFiveMinutesLong() {
+        let start = Timestamp(milliseconds: 1_700_000_100_000)  // a multiple of 300 s
+        #expect(ParkingDynamics.forecastBucket(start) == start)
+        #expect(ParkingDynamics.forecastBucket(start.adding(seconds: 299.999)) == start)
+        #expect(ParkingDynamics.forecastBucket(start.adding(seconds: 300)) == start.adding(seconds: 300))
+    }
+
     @Test func slopeTrendAndMinutesToFull() throws {
         // +10 spaces every 10 minutes: 60 an hour.
         let rate = try #require(dynamics.occupiedPerHour(samples([100, 110, 120, 130, 140, 150, 160])))
