@@ -46,14 +46,9 @@ struct ArchiveReplay {
         progress: (Progress) -> Void = { _ in },
         checkpoint: (Timestamp, SeriesStore, AlertCenter) throws -> Void = { _, _, _ in }
     ) throws -> Summary {
-        try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
-        let store = try SeriesStore(
-            configuration: SeriesStoreConfiguration(
-                path: configuration.databasePath, durability: configuration.durability, layout: configuration.seriesLayout))
+        let store = try configuration.openStore()
         defer { store.close() }
-        let alerts = try AlertCenter(
-            policy: configuration.alertPolicy, journalPath: configuration.alertJournalPath,
-            logPath: configuration.alerts.logPath, synchronousFull: configuration.durability == .full, logger: logger)
+        let alerts = try configuration.openAlerts(logger: logger)
         defer { alerts.close() }
         let pipeline = IngestPipeline(
             routes: configuration.routes, sensors: configuration.sensorSpecs, aliases: configuration.aliases,

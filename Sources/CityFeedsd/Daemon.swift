@@ -35,15 +35,8 @@ struct Daemon: Sendable {
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws {
         self.configuration = configuration
-        try FileManager.default.createDirectory(
-            atPath: configuration.dataDirectory, withIntermediateDirectories: true)
-        store = try SeriesStore(
-            configuration: SeriesStoreConfiguration(
-                path: configuration.databasePath, durability: configuration.durability,
-                layout: configuration.seriesLayout))
-        alerts = try AlertCenter(
-            policy: configuration.alertPolicy, journalPath: configuration.alertJournalPath,
-            logPath: configuration.alerts.logPath, synchronousFull: configuration.durability == .full, logger: logger)
+        store = try configuration.openStore()
+        alerts = try configuration.openAlerts(logger: logger)
         metrics = PrometheusCollectorRegistry()
         let metricsFactory = PrometheusMetricsFactory(registry: metrics)
         statistics = IngestStatistics(

@@ -3,6 +3,7 @@ import Beaches
 import FeedCore
 import Foundation
 import Ingest
+import Logging
 import Parking
 import TOMLKit
 import TimeSeries
@@ -728,5 +729,21 @@ private struct Validator {
     mutating func checkPosition(latitude: Double, longitude: Double, at location: String) {
         if !(-90...90).contains(latitude) { report("\(location).latitude", "must be between -90 and 90") }
         if !(-180...180).contains(longitude) { report("\(location).longitude", "must be between -180 and 180") }
+    }
+}
+
+extension DaemonConfiguration {
+    /// Opens (or creates) the data directory's store, as the daemon, a replay and the tests use it.
+    func openStore() throws -> SeriesStore {
+        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+        return try SeriesStore(
+            configuration: SeriesStoreConfiguration(path: databasePath, durability: durability, layout: seriesLayout))
+    }
+
+    /// Opens (or creates) the alert journal and log with this configuration's rules.
+    func openAlerts(logger: Logger) throws -> AlertCenter {
+        try AlertCenter(
+            policy: alertPolicy, journalPath: alertJournalPath, logPath: alerts.logPath,
+            synchronousFull: durability == .full, logger: logger)
     }
 }

@@ -47,9 +47,7 @@ import Testing
         #expect(again.stored == 0 && again.duplicates == 6)
         #expect(again.alertTransitions == 0)
 
-        let alerts = try AlertCenter(
-            policy: configuration.alertPolicy, journalPath: configuration.alertJournalPath,
-            logPath: configuration.alerts.logPath, logger: Logger(label: "test"))
+        let alerts = try configuration.openAlerts(logger: Logger(label: "test"))
         defer { alerts.close() }
         let history = try alerts.alerts(AlertFilter(states: .all)).reversed().map { ($0.startedAt.iso8601, $0.resolvedAt?.iso8601) }
         #expect(history.map(\.0) == ["2021-07-01T10:00:00.000Z", "2021-07-04T12:00:00.000Z"])

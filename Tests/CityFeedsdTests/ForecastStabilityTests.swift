@@ -28,13 +28,9 @@ import TimeSeries
             has_fee = true
             """, file: "forecast.toml",
             overrides: .init(broker: "mqtt://127.0.0.1:1", httpListen: "127.0.0.1:0", dataDirectory: directory.path))
-        let store = try SeriesStore(
-            configuration: SeriesStoreConfiguration(
-                path: configuration.databasePath, durability: configuration.durability, layout: configuration.seriesLayout))
+        let store = try configuration.openStore()
         defer { store.close() }
-        let alerts = try AlertCenter(
-            policy: configuration.alertPolicy, journalPath: configuration.alertJournalPath,
-            logPath: configuration.alerts.logPath, logger: Logger(label: "test"))
+        let alerts = try configuration.openAlerts(logger: Logger(label: "test"))
         defer { alerts.close() }
         // Eight days of a car park filling by day and emptying by night, a count every 2 minutes: the window
         // of the previous days' figures moves with the exact request time, so only a bucket keeps it still.
