@@ -80,7 +80,9 @@ import Testing
 
     /// Chicago Park District culture E. coli results (../shared/data/beach), season 2015, Lake Michigan:
     /// inland waters. Expected figures computed independently from the CSV (log10, n − 1, zero → 10).
-    @Test(arguments: [
+    @Test(
+        .enabled(if: FileManager.default.fileExists(atPath: chicagoLabResults.path), "needs ../shared/data beside the repository"),
+        arguments: [
         ("63rd Street", 83, 1.7633909017758966, 819.4976199385942, 453.9707568789678, WaterClass.good),
         ("Montrose", 91, 2.1686982988862717, 1547.216219553642, 915.9461048181237, .poor),
         ("Calumet", 90, 1.988185451624016, 1606.918085755861, 859.7765334948016, .sufficient),
@@ -101,11 +103,12 @@ import Testing
         #expect(Classifier(water: .coastal).classify(seasons: [season]).waterClass >= expected)
     }
 
+    static let chicagoLabResults = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+        .appending(path: "shared/data/beach/chicago_beach_lab_results.csv")
+
     static func chicagoSamples(beach: String, year: String) throws -> [ClassificationSample] {
-        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent()
-            .appending(path: "shared/data/beach/chicago_beach_lab_results.csv")
-        let text = try String(contentsOf: file, encoding: .utf8)
+        let text = try String(contentsOf: chicagoLabResults, encoding: .utf8)
         let parser = DateFormatter()
         parser.locale = Locale(identifier: "en_US_POSIX")
         parser.timeZone = TimeZone(identifier: "America/Chicago")
