@@ -84,10 +84,6 @@ public final class AlertCenter: Sendable {
         try step { engine in engine.advance(wallClock: now, sessionSince: sessionSince) }
     }
 
-    /// Whether `reading` is older than what its subject already had applied.
-    public func isLate(_ reading: Reading) -> Bool {
-        inner.withLock { $0.engine.isLate(reading) }
-    }
 
     public func acknowledge(id: Int64, note: OperatorNote) throws -> Alert {
         try act(on: id) { engine, alert in engine.acknowledge(alert, note: note) }
