@@ -6,7 +6,7 @@ import Ingest
 import Logging
 import Synchronization
 
-/// Event-to-alert latency (DESIGN §9): the time from publishing an outfall's state change on MQTT to the
+/// Event-to-alert latency: the time from publishing an outfall's state change on MQTT to the
 /// alert transition arriving on the daemon's Server-Sent Events stream, with the JSON Lines log checked at
 /// that moment. The reference, measured in the same run on the same broker, is the broker's own round trip:
 /// publish to a plain subscriber's receipt. Run through benchmarks/alert-latency.sh.

@@ -3,7 +3,7 @@ import FeedCore
 /// What an alert is about. With its subject (a beach or an outfall) it makes the alert's fingerprint: at most
 /// one alert per fingerprint is open at a time.
 public enum AlertRule: String, Sendable, Codable, CaseIterable {
-    /// A linked outfall discharged: raised on the beach, held after the stop (DESIGN §6).
+    /// A linked outfall discharged: raised on the beach, held after the stop.
     case sewageDischarge = "sewage_discharge"
     /// An outfall's monitor reports itself offline: its beaches' sewage state is unknown.
     case outfallOffline = "outfall_offline"

@@ -1,7 +1,7 @@
 import Beaches
 import FeedCore
 
-/// The alert rules of DESIGN §6 as a pure state machine: readings and the clock in, transitions out.
+/// The alert rules (docs/alerts.md) as a pure state machine: readings and the clock in, transitions out.
 ///
 /// Nothing here does I/O; `AlertCenter` journals, logs and streams what the engine returns. The engine's time
 /// only moves forward, and every transition carries the time it happened in the readings' time: a hold that

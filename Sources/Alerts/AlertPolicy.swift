@@ -17,7 +17,7 @@ public enum NotGenuinePolicy: String, Sendable, Codable, CaseIterable {
     case flag
 }
 
-/// When the wall clock may decide for a subject (DESIGN of the time model: docs/alerts.md, "Time").
+/// When the wall clock may decide for a subject (the time model: docs/alerts.md, "Time").
 ///
 /// Rules decide from the readings' observation times. Only where no newer data exist does the wall clock
 /// move a subject on (a hold ending now, a pending alert firing); and newer data may still be on their way
@@ -71,7 +71,7 @@ public struct AlertPolicy: Sendable {
     /// Each outfall and the beaches it can reach.
     public let outfalls: [SensorID: [String]]
     public let rainGauges: [SensorID: RainGauge]
-    /// How long a discharge alert holds after the stop (48 h by default, DESIGN §6).
+    /// How long a discharge alert holds after the stop (48 h by default).
     public var holdSeconds: Double
     /// How long an outfall must stay offline before its monitoring alert fires (one missed report is not an
     /// incident).

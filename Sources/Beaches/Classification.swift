@@ -34,7 +34,7 @@ public struct ClassLimits: Sendable, Equatable {
     public var goodP95: Double
     public var sufficientP90: Double
 
-    /// DESIGN §5's table (Annex I of the directive).
+    /// Annex I of the directive.
     public static func annex(_ water: WaterType, _ parameter: Parameter) -> ClassLimits {
         switch (water, parameter) {
         case (.coastal, .enterococci): ClassLimits(excellentP95: 100, goodP95: 200, sufficientP90: 185)

@@ -17,7 +17,7 @@ public enum SampleQuality: String, Sendable, Codable, CaseIterable {
 
 /// Per-sample limits in CFU/100 mL: good at or below `good…`, poor above `poor…`, average between.
 ///
-/// The defaults follow DESIGN §5 (the AFSSET 2007 proposal as reproduced by two independent implementations;
+/// The defaults follow docs/bathing-water.md (the AFSSET 2007 proposal as reproduced by two independent implementations;
 /// the official French table is published only as an image) and are configurable.
 public struct SampleThresholds: Sendable, Equatable, Codable {
     public var goodEcoli: Double

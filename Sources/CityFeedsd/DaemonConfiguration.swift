@@ -182,7 +182,7 @@ struct DaemonConfiguration: Sendable {
     var sensorSpecs: [SensorSpec] {
         var specs: [SensorID: SensorSpec] = [:]
         for carPark in carParks {
-            // A counter may briefly overshoot; more than 10 % over capacity is impossible (DESIGN §2).
+            // A counter may briefly overshoot; more than 10 % over capacity is impossible.
             let limit = Double(carPark.capacity) * 1.1
             var spec = specs[carPark.sensor] ?? SensorSpec(id: carPark.sensor, metrics: [])
             spec.metrics.formUnion([.occupied, .free, .entries, .exits, .entriesTotal, .exitsTotal, .spaceOccupied])

@@ -73,12 +73,16 @@ extension HTTPAPI {
                 return problem(.notFound, "No beach has the id '\(id)'.")
             }
             let buffer = try await request.body.collect(upTo: 8_192)
-            guard let body = Self.decodeStrictly(OverrideBody.self, Data(buffer.readableBytesView), keys: OverrideBody.keys),
-                let action = BeachOverride.Action(rawValue: body.action), !body.reason.isEmpty, !body.author.isEmpty
-            else {
-                return problem(
-                    .badRequest,
-                    "Expected {\"action\": \"close\" or \"open\", \"reason\": \"…\", \"author\": \"…\"} and optionally \"until\" (RFC 3339).")
+            let expected =
+                "Expected {\"action\": \"close\" or \"open\", \"reason\": \"…\", \"author\": \"…\"} and optionally \"until\" (RFC 3339)."
+            let body: OverrideBody
+            do throws(BadParameter) {
+                body = try Self.decodeStrictly(OverrideBody.self, Array(buffer.readableBytesView), keys: OverrideBody.keys)
+            } catch {
+                return problem(.badRequest, "\(error.message) \(expected)")
+            }
+            guard let action = BeachOverride.Action(rawValue: body.action), !body.reason.isEmpty, !body.author.isEmpty else {
+                return problem(.badRequest, expected)
             }
             let time = now()
             var until: Timestamp?
@@ -154,13 +158,28 @@ extension HTTPAPI {
         static let keys: Set<String> = ["action", "reason", "author", "until"]
     }
 
-    /// A JSON object with only the known keys, decoded; `nil` otherwise. An operator's typo (`"untill"`) is a
-    /// 400 with the expected shape, never silently ignored.
-    static func decodeStrictly<T: Decodable>(_ type: T.Type, _ data: Data, keys: Set<String>) -> T? {
-        guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
-            Set(object.keys).isSubset(of: keys)
-        else { return nil }
-        return try? JSONDecoder().decode(type, from: data)
+    /// A JSON object with only the known keys, decoded. An operator's typo (`"untill"`) is a 400 with the
+    /// expected shape, never silently ignored; a key given twice is refused, not "last one wins", through the
+    /// same strict parser as sensor payloads.
+    static func decodeStrictly<T: Decodable>(_ type: T.Type, _ bytes: [UInt8], keys: Set<String>) throws(BadParameter) -> T {
+        let document: JSONValue
+        do throws(JSONParser.Failure) {
+            document = try JSONParser.parse(bytes)
+        } catch {
+            if let key = error.duplicateKey {
+                throw BadParameter(message: "The field \"\(key.prefix(40))\" appears twice.")
+            }
+            throw BadParameter(message: "The body is not JSON (\(error.problem) at byte \(error.offset)).")
+        }
+        guard case .object(let fields) = document else { throw BadParameter(message: "The body is not a JSON object.") }
+        if let unknown = fields.keys.sorted().first(where: { !keys.contains($0) }) {
+            throw BadParameter(message: "Unknown field \"\(unknown.prefix(40))\".")
+        }
+        do {
+            return try JSONDecoder().decode(type, from: Data(bytes))
+        } catch {
+            throw BadParameter(message: "A field is missing or of the wrong type.")
+        }
     }
 
     /// Authorises, parses `{"by": …}`, runs `body` and answers with the alert as it now stands.
@@ -172,11 +191,14 @@ extension HTTPAPI {
         let text = try context.parameters.require("id")
         guard let id = Int64(text) else { return problem(.notFound, "No alert has the id '\(text)'.") }
         let buffer = try await request.body.collect(upTo: 8_192)
-        guard let parsed = Self.decodeStrictly(ActionBody.self, Data(buffer.readableBytesView), keys: ActionBody.keys),
-            !parsed.by.trimmingCharacters(in: .whitespaces).isEmpty
-        else {
-            return problem(.badRequest, "Expected a JSON object with \"by\" (who acts) and optionally \"reason\".")
+        let expected = "Expected a JSON object with \"by\" (who acts) and optionally \"reason\"."
+        let parsed: ActionBody
+        do throws(BadParameter) {
+            parsed = try Self.decodeStrictly(ActionBody.self, Array(buffer.readableBytesView), keys: ActionBody.keys)
+        } catch {
+            return problem(.badRequest, "\(error.message) \(expected)")
         }
+        guard !parsed.by.trimmingCharacters(in: .whitespaces).isEmpty else { return problem(.badRequest, expected) }
         do {
             return json(AlertRecord(try body(id, parsed, now())))
         } catch let error as BadParameter {

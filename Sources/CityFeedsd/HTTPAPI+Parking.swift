@@ -89,7 +89,7 @@ extension HTTPAPI {
             default: throw BadParameter(message: "free_of_charge is true or false.")
             }
         }
-        // DESIGN §7 sketched the same filter as `max_height`; both names are accepted.
+        // ParkAPI names the same filter `max_height`; both names are accepted.
         var height = try number("vehicle_height")
         if height == nil { height = try number("max_height") }
         if let height {
@@ -101,8 +101,8 @@ extension HTTPAPI {
             query.vehicleHeightCentimetres = Int(centimetres.rounded(.up))
         }
         if let minimum = try number("min_free") {
-            guard minimum >= 0, minimum == minimum.rounded() else {
-                throw BadParameter(message: "min_free is a whole number of spaces.")
+            guard minimum >= 0, minimum <= 1_000_000, minimum == minimum.rounded() else {
+                throw BadParameter(message: "min_free is a whole number of spaces, from 0 to 1000000.")
             }
             query.minimumFree = Int(minimum)
         }
@@ -160,11 +160,14 @@ extension HTTPAPI {
                     .conflict, "'\(id)' reports absolute counts; only entry/exit counted car parks take an operator's count.")
             }
             let buffer = try await request.body.collect(upTo: 4_096)
-            guard let body = Self.decodeStrictly(OccupancyBody.self, Data(buffer.readableBytesView), keys: ["occupied"]),
-                (0...carPark.capacity).contains(body.occupied)
-            else {
-                return problem(.badRequest, "Expected {\"occupied\": N} with N from 0 to \(carPark.capacity).")
+            let expected = "Expected {\"occupied\": N} with N from 0 to \(carPark.capacity)."
+            let body: OccupancyBody
+            do throws(BadParameter) {
+                body = try Self.decodeStrictly(OccupancyBody.self, Array(buffer.readableBytesView), keys: ["occupied"])
+            } catch {
+                return problem(.badRequest, "\(error.message) \(expected)")
             }
+            guard (0...carPark.capacity).contains(body.occupied) else { return problem(.badRequest, expected) }
             let time = now()
             _ = try store.append([
                 Reading(sensor: carPark.sensor, metric: .occupancySet, time: time, value: Double(body.occupied), received: time)

@@ -53,8 +53,10 @@ extension HTTPAPI {
                         sensor: sensor, metric: metric.rawValue, from: from.iso8601, to: to.iso8601,
                         points: samples.map { PointDocument(time: $0.time.iso8601, value: $0.value) }))
             }
-            guard let step = RollupSpec(parsing: "\(stepText):1")?.stepSeconds ?? Int64(stepText), step > 0 else {
-                return problem(.badRequest, "step must be seconds or a duration such as 15m, 1h or 1d.")
+            guard let step = RollupSpec.parseStep(Substring(stepText)) else {
+                return problem(
+                    .badRequest,
+                    "step must be whole seconds or a duration such as 15m, 1h or 1d, at most \(RollupSpec.maxStepSeconds / 86_400)d.")
             }
             let answer: SeriesAnswer
             do throws(SeriesQueryError) {
@@ -87,11 +89,18 @@ extension HTTPAPI {
     func parseTime(_ text: String?, name: String) throws(BadParameter) -> Timestamp? {
         guard let text else { return nil }
         var time = Timestamp(rfc3339: text)
-        if time == nil, let seconds = Double(text), seconds.isFinite { time = Timestamp(seconds: min(max(seconds, -1), 1e12)) }
-        guard let time else {
-            throw BadParameter(message: "\(name) must be RFC 3339 or Unix seconds, not '\(text.prefix(40))'.")
+        var outOfRange = false
+        if time == nil, let seconds = Double(text), seconds.isFinite {
+            time = Timestamp(validatingSeconds: seconds)
+            outOfRange = time == nil
         }
-        guard time.milliseconds >= 0, time.milliseconds < 253_402_300_800_000 else {
+        guard let time, !outOfRange else {
+            throw BadParameter(
+                message: outOfRange
+                    ? "\(name) must lie between 1970 and 9999."
+                    : "\(name) must be RFC 3339 or Unix seconds, not '\(text.prefix(40))'.")
+        }
+        guard time.milliseconds >= 0, time <= Timestamp.latest else {
             throw BadParameter(message: "\(name) must lie between 1970 and 9999.")
         }
         return time

@@ -9,7 +9,7 @@ import NIOCore
 import Prometheus
 import TimeSeries
 
-/// The documents apps poll (DESIGN §7): whole, unfiltered, the same for everyone.
+/// The documents apps poll: whole, unfiltered, the same for everyone.
 enum PolledDocument: String, Sendable {
     case status, beaches, parking
     case parkingGeoJSON = "parking.geojson"
@@ -46,7 +46,7 @@ struct SnapshotVersion: Equatable, Sendable {
     var second: Int64
 }
 
-/// The read-only HTTP JSON API (DESIGN §7).
+/// The read-only HTTP JSON API.
 struct HTTPAPI: Sendable {
     /// Replaced as a whole on configuration reload; each request reads the current one.
     let statusSource: Reloadable<CityStatus>
@@ -151,35 +151,36 @@ struct HTTPAPI: Sendable {
                 mqtt: consumer.status)
     }
 
+    private func gauge(_ name: String, _ help: String, labels: [(String, String)] = []) -> Gauge {
+        metrics.makeGauge(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help), labels: labels)
+    }
+
     /// The Prometheus text exposition; connection gauges are read at scrape time.
     func prometheusText() -> Response {
         let mqtt = consumer.status
-        metrics.makeGauge(name: "cityfeeds_mqtt_connected", help: "1 while the MQTT session is connected")
+        gauge("cityfeeds_mqtt_connected", "1 while the MQTT session is connected")
             .set(Int64(mqtt.state == .connected ? 1 : 0))
-        metrics.makeGauge(name: "cityfeeds_mqtt_session_present", help: "1 if the broker kept our session at the last connection")
+        gauge("cityfeeds_mqtt_session_present", "1 if the broker kept our session at the last connection")
             .set(Int64(mqtt.sessionPresent ? 1 : 0))
-        metrics.makeGauge(name: "cityfeeds_mqtt_connection_attempts", help: "MQTT connection attempts since start")
+        gauge("cityfeeds_mqtt_connection_attempts", "MQTT connection attempts since start")
             .set(Int64(mqtt.attempts))
-        metrics.makeGauge(name: "cityfeeds_mqtt_reconnects", help: "MQTT reconnections since start")
+        gauge("cityfeeds_mqtt_reconnects", "MQTT reconnections since start")
             .set(Int64(mqtt.reconnects))
         let memory = store.memoryReport
-        metrics.makeGauge(name: "cityfeeds_series_memory_bytes", help: "Memory held by the in-memory series")
+        gauge("cityfeeds_series_memory_bytes", "Memory held by the in-memory series")
             .set(Int64(memory.bytes))
-        metrics.makeGauge(name: "cityfeeds_series_samples", help: "Raw samples held in memory")
+        gauge("cityfeeds_series_samples", "Raw samples held in memory")
             .set(Int64(memory.samples))
-        metrics.makeGauge(name: "cityfeeds_series_late_readings", help: "Readings too old for their raw series in memory; durable and in the rollups")
+        gauge("cityfeeds_series_late_readings", "Readings too old for their raw series in memory; durable and in the rollups")
             .set(Int64(memory.late))
         // Open alerts by rule and state, every combination present (0 included) so a dashboard sees them go.
         let open = status.alerts.openAlerts
         for rule in AlertRule.allCases {
             for state in [AlertState.pending, .firing] {
-                metrics.makeGauge(
-                    name: "cityfeeds_alerts_open", labels: [("rule", rule.rawValue), ("state", state.rawValue)],
-                    help: "Open alerts by rule and state"
-                ).set(Int64(open.filter { $0.fingerprint.rule == rule && $0.state == state }.count))
+                gauge("cityfeeds_alerts_open", "Open alerts by rule and state", labels: [("rule", rule.rawValue), ("state", state.rawValue)]).set(Int64(open.filter { $0.fingerprint.rule == rule && $0.state == state }.count))
             }
         }
-        metrics.makeGauge(name: "cityfeeds_alert_transitions", help: "Alert transitions journalled since the journal was created")
+        gauge("cityfeeds_alert_transitions", "Alert transitions journalled since the journal was created")
             .set(status.alerts.lastSequence)
         // Data age per sensor class: how long since the newest reading of the class, the first sign of a
         // network server or a gateway gone quiet.
@@ -191,10 +192,7 @@ struct HTTPAPI: Sendable {
             newest[name] = max(newest[name] ?? latest.time, latest.time)
         }
         for name in ["parking", "water", "sewer", "rain"] {
-            metrics.makeGauge(
-                name: "cityfeeds_data_age_seconds", labels: [("class", name)],
-                help: "Seconds since the newest reading of each sensor class (-1: none yet)"
-            ).set(Int64(newest[name].map { max(0, time.seconds(since: $0)) } ?? -1))
+            gauge("cityfeeds_data_age_seconds", "Seconds since the newest reading of each sensor class (-1: none yet)", labels: [("class", name)]).set(Int64(newest[name].map { max(0, time.seconds(since: $0)) } ?? -1))
         }
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],

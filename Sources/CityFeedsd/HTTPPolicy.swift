@@ -5,7 +5,7 @@ import Logging
 import NIOCore
 import Synchronization
 
-/// What every response goes through (DESIGN §7): errors as RFC 9457 problem documents, CORS for reads,
+/// What every response goes through: errors as RFC 9457 problem documents, CORS for reads,
 /// `If-None-Match` → 304 against the response's ETag, and gzip when the client asks for it.
 struct HTTPPolicyMiddleware<Context: RequestContext>: RouterMiddleware {
     /// Smaller bodies are not worth compressing.

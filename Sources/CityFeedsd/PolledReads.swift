@@ -13,7 +13,7 @@ import NIOHTTPTypesHTTP1
 
 /// Answers the polled documents (`PolledDocument`) on the connection's event loop, ahead of the router.
 ///
-/// Thousands of apps poll the same few documents (DESIGN §7, §9). Through the router, each poll costs a
+/// Thousands of apps poll the same few documents. Through the router, each poll costs a
 /// conversion of the request to HTTPTypes, a hop into Swift concurrency, the router and the middleware, a
 /// conversion of the response back and its encoding: most of what the request costs in all
 /// (docs/benchmarks.md). The answer is the same either way: the same `Representation` from the same snapshot

@@ -4,7 +4,7 @@ import Ingest
 import Logging
 import Parking
 
-/// Publishes realistic traffic for the configured city (DESIGN §8): car parks filling in the morning and
+/// Publishes realistic traffic for the configured city: car parks filling in the morning and
 /// emptying at night, beach probes, and every simulated evening a storm that makes the outfalls discharge and
 /// contaminates their beaches.
 ///

@@ -123,6 +123,10 @@ public enum SpaceState: Int, Sendable, Codable, CaseIterable {
 /// A reading is identified by `(sensor, metric, time)`; storing the same identity twice is a no-op, which is
 /// what makes MQTT redeliveries harmless.
 public struct Reading: Hashable, Sendable {
+    /// No sensor measures beyond ±10¹² in its unit. Ingest refuses larger values, so that every later
+    /// conversion of a value to an integer (counts, the store's scaled encoding) is within range.
+    public static let largestValue = 1e12
+
     public var sensor: SensorID
     public var metric: Metric
     /// When the sensor observed the value.

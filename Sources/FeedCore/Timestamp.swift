@@ -15,8 +15,30 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
         self.milliseconds = milliseconds
     }
 
+    /// The first and last instants a time from outside may name: years 0001 to 9999, what RFC 3339 can write.
+    /// Every time a client or a sensor sends goes through `init?(validatingSeconds:)` or is compared with these.
+    public static let earliest = Timestamp(milliseconds: -62_135_596_800_000)
+    public static let latest = Timestamp(milliseconds: 253_402_300_799_999)
+
+    /// Saturating: a non-finite or out-of-range value is clamped to `earliest ... latest` (NaN to the epoch),
+    /// because converting such a Double to an integer would trap. Untrusted input should be checked with
+    /// `init?(validatingSeconds:)` instead, so it is refused with a reason rather than clamped.
     public init(seconds: Double) {
-        self.milliseconds = Int64((seconds * 1000).rounded())
+        let milliseconds = (seconds * 1000).rounded()
+        if milliseconds.isNaN {
+            self.milliseconds = 0
+        } else {
+            self.milliseconds = Int64(
+                Swift.min(Swift.max(milliseconds, Double(Self.earliest.milliseconds)), Double(Self.latest.milliseconds)))
+        }
+    }
+
+    /// `nil` unless `seconds` is finite and names an instant between `earliest` and `latest`.
+    public init?(validatingSeconds seconds: Double) {
+        guard seconds.isFinite,
+            seconds * 1000 >= Double(Self.earliest.milliseconds), seconds * 1000 <= Double(Self.latest.milliseconds)
+        else { return nil }
+        self.init(seconds: seconds)
     }
 
     public init(_ date: Date) {
@@ -31,13 +53,19 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
 
     public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool { lhs.milliseconds < rhs.milliseconds }
 
+    /// Saturating at `Int64`'s range, so that no offset, however large, traps.
     public func adding(seconds: Double) -> Timestamp {
-        Timestamp(milliseconds: milliseconds + Int64((seconds * 1000).rounded()))
+        let offset = (seconds * 1000).rounded()
+        guard offset.isFinite, abs(offset) < 9.2e18 else {
+            return Timestamp(milliseconds: offset > 0 ? .max : offset < 0 ? .min : milliseconds)
+        }
+        let (sum, overflow) = milliseconds.addingReportingOverflow(Int64(offset))
+        return overflow ? Timestamp(milliseconds: offset > 0 ? .max : .min) : Timestamp(milliseconds: sum)
     }
 
     /// Seconds from `other` to `self` (positive when `self` is later).
     public func seconds(since other: Timestamp) -> Double {
-        Double(milliseconds - other.milliseconds) / 1000
+        (Double(milliseconds) - Double(other.milliseconds)) / 1000
     }
 
     /// RFC 3339 / ISO 8601 in UTC with millisecond precision, e.g. `2026-07-14T12:03:00.000Z`.

@@ -129,6 +129,9 @@ extension JSONValue {
         do throws(JSONParser.Failure) {
             return try JSONParser.parse(payload)
         } catch {
+            if let key = error.duplicateKey {
+                throw Rejection(.duplicateKey, "the field '\(key.prefix(40))' appears twice (at byte \(error.offset))")
+            }
             throw Rejection(.malformedJSON, "not valid JSON: \(error.problem) at byte \(error.offset)")
         }
     }

@@ -140,6 +140,9 @@ public struct IngestPipeline: Sendable {
         }
         let value = decoded.value
         guard value.isFinite else { throw Rejection(.nonFiniteValue, "\(metric.rawValue) is \(value)") }
+        guard abs(value) <= Reading.largestValue else {
+            throw Rejection(.aboveMaximum, "\(metric.rawValue) \(value) is beyond ±\(Reading.largestValue)")
+        }
         if metric.isCount && value < 0 {
             throw Rejection(.negativeCount, "\(metric.rawValue) is \(value)")
         }

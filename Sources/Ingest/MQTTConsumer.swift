@@ -50,7 +50,7 @@ public protocol MessageBurstHandler: Sendable {
 }
 
 /// A QoS 1 MQTT subscriber on a persistent session that releases acknowledgements only after the messages
-/// they acknowledge have been made durable (DESIGN §2).
+/// they acknowledge have been made durable.
 ///
 /// It runs libmosquitto in threaded mode on a thread of its own, with its own `poll` loop:
 /// read a burst → `handler.handle(burst:)` (the SQLite commit) → `mosquitto_loop_write` (the PUBACKs).

@@ -148,7 +148,7 @@ final class MosquittoHandle {
     }
 
     /// Makes libmosquitto leave all socket writes to `loopWrite()`: queued acknowledgements then reach the
-    /// broker only when the owner says so (after its commit), see DESIGN §2.
+    /// broker only when the owner says so (after its commit), see docs/ingest.md.
     func setThreaded() throws {
         try check(mosquitto_threaded_set(raw, true), "enabling threaded mode")
     }

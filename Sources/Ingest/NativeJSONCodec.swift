@@ -30,7 +30,7 @@ public struct DecodedPayload: Sendable {
     }
 }
 
-/// The daemon's own JSON format (DESIGN §2): one object, or an array of objects, each with an optional `ts`
+/// The daemon's own JSON format: one object, or an array of objects, each with an optional `ts`
 /// (RFC 3339 text, or Unix seconds; values above 10^11 are taken as milliseconds) and one or more measurement
 /// fields (see `FieldMapper`). A known field of the wrong type rejects its object; other objects in the
 /// array still count.

@@ -5,6 +5,7 @@ public enum RejectionReason: String, Sendable, Hashable, Codable, CaseIterable, 
     case payloadTooLarge = "payload_too_large"
     case emptyPayload = "empty_payload"
     case malformedJSON = "malformed_json"
+    case duplicateKey = "duplicate_key"
     case notANumber = "not_a_number"
     case wrongType = "wrong_type"
     case noReadings = "no_readings"

@@ -116,7 +116,19 @@ public enum SenMLCodec {
                     continue
                 }
             }
-            records.append(SenMLRecord(name: name, unit: unit, time: Timestamp(seconds: time), value: value))
+            // Base and relative fields add up: each is finite, their sum need not be, nor fit a time.
+            guard let observed = Timestamp(validatingSeconds: time) else {
+                throw Rejection(.badTimestamp, "record \(index): time \(time) s is not a time between years 1 and 9999")
+            }
+            switch value {
+            case .number(let number), .sum(let number):
+                guard number.isFinite else {
+                    throw Rejection(.nonFiniteValue, "record \(index): the base and the value add up to \(number)")
+                }
+            case .string, .data, .bool:
+                break
+            }
+            records.append(SenMLRecord(name: name, unit: unit, time: observed, value: value))
         }
         return records
     }

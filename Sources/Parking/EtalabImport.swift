@@ -52,8 +52,8 @@ public enum EtalabImport {
             guard let longitude = number("Xlong"), let latitude = number("Ylat"), (-90...90).contains(latitude),
                 (-180...180).contains(longitude)
             else { throw EtalabImportError(line: line, problem: "Xlong/Ylat are not a WGS84 position") }
-            guard let places = number("nb_places"), places > 0 else {
-                throw EtalabImportError(line: line, problem: "nb_places must be a positive number")
+            guard let places = number("nb_places"), places > 0, places <= 1_000_000, places == places.rounded() else {
+                throw EtalabImportError(line: line, problem: "nb_places must be a whole number from 1 to 1000000")
             }
             let free: Bool
             switch field("gratuit")?.lowercased() {
@@ -62,12 +62,15 @@ public enum EtalabImport {
             default: throw EtalabImportError(line: line, problem: "gratuit must be true or false")
             }
             // hauteur_max is in metres ("2.10", "2,10 m"); a value above 10 is taken as centimetres.
-            let height = number("hauteur_max").map { $0 > 10 ? Int($0.rounded()) : Int(($0 * 100).rounded()) }
+            let height = number("hauteur_max").map { $0 > 10 ? $0 : $0 * 100 }
+            if let height, !(height > 0 && height <= 10_000) {
+                throw EtalabImportError(line: line, problem: "hauteur_max must be a height in metres (or centimetres above 10)")
+            }
             let kind = field("type_ouvrage")?.lowercased() ?? ""
             result.append(
                 EtalabCarPark(
                     id: id, name: name, address: field("adresse"), latitude: latitude, longitude: longitude,
-                    capacity: Int(places), freeOfCharge: free, maxHeightCentimetres: height,
+                    capacity: Int(places), freeOfCharge: free, maxHeightCentimetres: height.map { Int($0.rounded()) },
                     disabledSpaces: number("nb_pmr").map { Int($0) },
                     evChargingSpaces: number("nb_voitures_electriques").map { Int($0) },
                     parkAndRideSpaces: number("nb_pr").map { Int($0) },

@@ -10,21 +10,40 @@ public struct RollupSpec: Sendable, Hashable, CustomStringConvertible {
         self.capacity = capacity
     }
 
+    /// The longest step a rollup or a query may ask for (a century): its milliseconds fit an `Int64` many
+    /// times over, so arithmetic on a parsed step cannot overflow.
+    public static let maxStepSeconds: Int64 = 100 * 366 * 86_400
+    /// The most steps one ring may hold (its memory is allocated when the series is made).
+    public static let maxCapacity = 10_000_000
+
     /// Parses `"15m:2976"` (step with unit s, m, h or d, then the number of steps).
     public init?(parsing text: String) {
-        let parts = text.split(separator: ":")
-        guard parts.count == 2, let capacity = Int(parts[1]), capacity > 0, let unit = parts[0].last,
-            let amount = Int64(parts[0].dropLast()), amount > 0
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, let step = Self.parseStep(parts[0]), let capacity = Int(parts[1]),
+            (1...Self.maxCapacity).contains(capacity)
         else { return nil }
+        self.init(stepSeconds: step, capacity: capacity)
+    }
+
+    /// A step: a whole number of seconds, optionally with a unit (s, m, h or d), from 1 s to `maxStepSeconds`;
+    /// `nil` for anything else, however large.
+    public static func parseStep(_ text: Substring) -> Int64? {
+        guard let unit = text.last else { return nil }
         let multiplier: Int64
+        var digits = text.dropLast()
         switch unit {
         case "s": multiplier = 1
         case "m": multiplier = 60
         case "h": multiplier = 3_600
         case "d": multiplier = 86_400
-        default: return nil
+        default:
+            multiplier = 1
+            digits = text
         }
-        self.init(stepSeconds: amount * multiplier, capacity: capacity)
+        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let amount = Int64(digits),
+            amount > 0, amount <= maxStepSeconds / multiplier
+        else { return nil }
+        return amount * multiplier
     }
 
     public var description: String {

@@ -40,8 +40,12 @@ extension SeriesStore {
         -> SeriesAnswer?
     {
         guard from < to, stepSeconds > 0 else { throw .emptyRange }
-        let steps = Int((to.milliseconds - from.milliseconds) / (stepSeconds * 1_000)) + 1
-        guard steps <= Self.maxSteps else { throw .tooManySteps(steps) }
+        // Checked: the times and the step come from a client.
+        let (span, spanOverflow) = to.milliseconds.subtractingReportingOverflow(from.milliseconds)
+        let (stepMilliseconds, stepOverflow) = stepSeconds.multipliedReportingOverflow(by: 1_000)
+        guard !spanOverflow, !stepOverflow else { throw .tooManySteps(Self.maxSteps + 1) }
+        let steps = span / stepMilliseconds + 1
+        guard steps <= Self.maxSteps else { throw .tooManySteps(Int(clamping: steps)) }
         return withSeries(key) { series in Self.answer(series, from: from, to: to, stepSeconds: stepSeconds) }
     }
 

@@ -26,11 +26,8 @@ final class RecordingLogHandler: LogHandler, Sendable {
         set {}
     }
 
-    func log(
-        level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String,
-        function: String, line: UInt
-    ) {
-        records.withLock { $0.append((message.description, metadata ?? [:])) }
+    func log(event: LogEvent) {
+        records.withLock { $0.append((event.message.description, event.metadata ?? [:])) }
     }
 }
 

@@ -278,6 +278,16 @@ func runningDaemon(
             #expect(try await client.get("/v1/series/casino/occupied?step=never").status == 400)
             #expect(try await client.get("/v1/series/casino/occupied?from=yesterday").status == 400)
             #expect(try await client.get("/v1/series/casino/occupied?step=1s&from=0").status == 400)
+            // Numbers chosen to overflow: each is a 400 with its reason, and the daemon still answers.
+            for hostile in [
+                "step=9223372036854775807", "step=999999999999999999d", "step=106751991167300d", "step=-1h", "step=0",
+                "step=1e3", "step=%2B5m", "from=1e308", "to=-1e308", "from=nan",
+            ] {
+                let response = try await client.get("/v1/series/casino/occupied?\(hostile)")
+                #expect(response.status == 400, "\(hostile)")
+            }
+            let century = try await client.get("/v1/series/casino/occupied?step=36600d&from=0").json()
+            #expect((century["points"] as? [Any])?.count == 1)
             #expect(try await client.get("/v1/series/casino/nonsense").status == 404)
             #expect(try await client.get("/v1/series/atlantis/occupied").status == 404)
 

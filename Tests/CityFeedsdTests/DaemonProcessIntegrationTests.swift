@@ -9,7 +9,7 @@ import Testing
 import TimeSeries
 
 /// The `cityfeedsd` binary as its own process: stopped by SIGTERM or killed by SIGKILL in the middle of a
-/// stream, restarted, and checked to have stored every published reading exactly once (DESIGN §2).
+/// stream, restarted, and checked to have stored every published reading exactly once.
 @Suite(.serialized) struct DaemonProcessIntegrationTests {
     /// `cityfeedsd`, built next to the test bundle by `swift test`.
     static var binary: String {
@@ -134,7 +134,7 @@ import TimeSeries
         try expectStoredExactlyOnce(count: count, start: start, in: dataDirectory)
     }
 
-    /// SIGHUP (DESIGN §8): a broken file leaves the daemon running on the configuration it has; a valid one is
+    /// SIGHUP: a broken file leaves the daemon running on the configuration it has; a valid one is
     /// applied without a restart and without losing state.
     @Test func sighupKeepsTheOldConfigurationWhenTheNewOneIsBrokenAndAppliesAValidOne() async throws {
         let broker = try TestBroker()

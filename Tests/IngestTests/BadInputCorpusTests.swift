@@ -4,7 +4,7 @@ import Testing
 
 @testable import Ingest
 
-/// Every kind of bad message DESIGN §2 names, through the whole pipeline, each with the reason it must get;
+/// Every kind of bad message, through the whole pipeline, each with the reason it must get;
 /// then a fuzz run checking that nothing crashes and every message is accounted for.
 @Suite struct BadInputCorpusTests {
     static let now = Timestamp(milliseconds: 1_784_030_600_000)
@@ -107,6 +107,16 @@ import Testing
         ttn(#"{"uplink_message":{"decoded_payload":{"free":-1}}}"#, .negativeCount),
         chirpstack(#"{"object":{"free":1}}"#, .wrongType), chirpstack(#"{"deduplicationId":"d","data":"AQ=="}"#, .noReadings),
         chirpstack(#"{"deduplicationId":"d","time":"later","object":{"free":1}}"#, .badTimestamp),
+        // Numbers that trapped a conversion (a time, or a value summed from base and relative fields), and
+        // a field given twice
+        senml(#"[{"n":"p:ecoli","t":9.3e15,"v":1}]"#, .badTimestamp),
+        senml(#"[{"bt":1e300,"n":"p:ecoli","v":1}]"#, .badTimestamp),
+        senml(#"[{"bt":1e308,"n":"p:ecoli","t":1e308,"v":1}]"#, .badTimestamp),
+        senml(#"[{"bt":-9.3e15,"n":"p:ecoli","v":1}]"#, .badTimestamp),
+        senml(#"[{"bv":1.7e308,"n":"p:ecoli","v":1.7e308}]"#, .nonFiniteValue),
+        senml(#"[{"n":"p:ecoli","v":1e200}]"#, .aboveMaximum), json(#"{"entries": 1e19}"#, .aboveMaximum),
+        json(#"{"occupied": 1, "occupied": 2}"#, .duplicateKey),
+        senml(#"[{"n":"p:ecoli","v":1,"v":2}]"#, .duplicateKey),
     ]
 
     @Test func theCorpusIsLargeEnough() {

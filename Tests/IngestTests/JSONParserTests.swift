@@ -1,3 +1,4 @@
+import FeedCore
 import Testing
 
 @testable import Ingest
@@ -40,7 +41,24 @@ import Testing
         _ = try parse(fine)
     }
 
-    @Test func theLastDuplicateKeyWins() throws {
-        #expect(try parse(#"{"a":1,"a":2}"#) == .object(["a": .number(2)]))
+    @Test func refusesADuplicateKeyAndNamesIt() throws {
+        #expect(throws: JSONParser.Failure.self) { try parse(#"{"a":1,"a":2}"#) }
+        do throws(JSONParser.Failure) {
+            _ = try JSONParser.parse(Array(#"{"value": 12, "nested": {"x": 1, "x": 1}}"#.utf8))
+            Issue.record("a repeated key was accepted")
+        } catch {
+            #expect(error.duplicateKey == "x")
+        }
+        // The same name at different levels is not a duplicate.
+        #expect(try parse(#"{"a": {"a": 1}}"#) == .object(["a": .object(["a": .number(1)])]))
+    }
+
+    @Test func aDuplicateKeyIsRejectedUnderItsOwnReason() {
+        #expect(throws: Rejection.self) { try JSONValue.parse(Array(#"{"value": 3, "value": 4}"#.utf8)) }
+        do throws(Rejection) {
+            _ = try JSONValue.parse(Array(#"{"value": 3, "value": 4}"#.utf8))
+        } catch {
+            #expect(error.reason == .duplicateKey)
+        }
     }
 }

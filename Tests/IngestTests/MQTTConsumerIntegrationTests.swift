@@ -82,7 +82,7 @@ final class RecordingHandler: MessageBurstHandler {
         #expect(handler.bursts < 2_000, "messages should arrive in bursts, not one commit each")
     }
 
-    /// The heart of DESIGN §2: a burst whose commit fails is not acknowledged, so the broker delivers it again.
+    /// The heart of the no-loss rule: a burst whose commit fails is not acknowledged, so the broker delivers it again.
     @Test func aBurstThatFailsToCommitIsRedelivered() async throws {
         let broker = try TestBroker()
         defer { broker.stop() }

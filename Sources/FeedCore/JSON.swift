@@ -4,7 +4,7 @@ import Glibc
 
 /// A parsed JSON document that keeps numbers, booleans and strings apart (a `[String: Any]` from
 /// `JSONSerialization` blurs them on Linux).
-enum JSONValue: Equatable {
+public enum JSONValue: Equatable, Sendable {
     case null
     case bool(Bool)
     case number(Double)
@@ -13,7 +13,7 @@ enum JSONValue: Equatable {
     case object([String: JSONValue])
 
     /// A short name of the value's type, for rejection messages.
-    var typeName: String {
+    public var typeName: String {
         switch self {
         case .null: "null"
         case .bool: "boolean"
@@ -25,19 +25,22 @@ enum JSONValue: Equatable {
     }
 }
 
-/// A strict RFC 8259 parser for sensor payloads.
+/// A strict RFC 8259 parser for everything that arrives from outside: sensor payloads and request bodies.
 ///
-/// Decoding is the hot path of ingest (DESIGN §3): this parser reads the bytes once, without the thrown-and-
+/// Decoding is the hot path of ingest: this parser reads the bytes once, without the thrown-and-
 /// caught errors that a `Decodable` enum costs per value. It refuses what RFC 8259 refuses (trailing commas,
 /// NaN, leading zeros, unescaped control characters, invalid UTF-8) and numbers that overflow a `Double`, and
 /// limits nesting so that a hostile payload cannot exhaust the stack.
-struct JSONParser {
-    struct Failure: Error {
-        var offset: Int
-        var problem: String
+public struct JSONParser {
+    public struct Failure: Error {
+        public var offset: Int
+        public var problem: String
+        /// RFC 8259 leaves duplicate names to the implementation; taking the last would let a sender hide a
+        /// value from whoever reads the payload first, so they are refused under their own reason.
+        public var duplicateKey: String? = nil
     }
 
-    static let maxDepth = 32
+    public static let maxDepth = 32
 
     private let bytes: UnsafeBufferPointer<UInt8>
     private var position = 0
@@ -47,7 +50,7 @@ struct JSONParser {
         self.bytes = bytes
     }
 
-    static func parse(_ payload: [UInt8]) throws(Failure) -> JSONValue {
+    public static func parse(_ payload: [UInt8]) throws(Failure) -> JSONValue {
         let result: Result<JSONValue, Failure> = payload.withUnsafeBufferPointer { buffer in
             var parser = JSONParser(buffer)
             do throws(Failure) {
@@ -125,11 +128,15 @@ struct JSONParser {
             skipWhitespace()
             guard current == UInt8(ascii: "\"") else { throw failure("expected a field name") }
             let key = try string()
+            let keyOffset = position
             skipWhitespace()
             guard current == UInt8(ascii: ":") else { throw failure("expected ':'") }
             position += 1
             skipWhitespace()
-            fields[key] = try value()
+            let parsed = try value()
+            guard fields.updateValue(parsed, forKey: key) == nil else {
+                throw Failure(offset: keyOffset, problem: "duplicate field name", duplicateKey: key)
+            }
             skipWhitespace()
             switch current {
             case UInt8(ascii: ","): position += 1
