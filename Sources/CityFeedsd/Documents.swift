@@ -411,6 +411,7 @@ struct IngestDocument: Encodable, Sendable {
     var readingsRejected: Int
     var rejectionsByReason: [String: Int]
     var rejectionsBySensor: [String: Int]
+    var unconfiguredSample: [String]
     var lastAccepted: String?
     var recentRejections: [IngestStatistics.RecentRejection]
 
@@ -427,6 +428,7 @@ struct IngestDocument: Encodable, Sendable {
         readingsRejected = s.readingsRejected
         rejectionsByReason = Dictionary(uniqueKeysWithValues: s.rejectionsByReason.map { ($0.key.rawValue, $0.value) })
         rejectionsBySensor = s.rejectionsBySensor
+        unconfiguredSample = s.unconfiguredSample
         lastAccepted = s.lastAccepted?.iso8601
         recentRejections = s.recent.reversed()
     }
@@ -444,6 +446,7 @@ struct IngestDocument: Encodable, Sendable {
         case readingsRejected = "readings_rejected"
         case rejectionsByReason = "rejections_by_reason"
         case rejectionsBySensor = "rejections_by_sensor"
+        case unconfiguredSample = "unconfigured_sample"
         case lastAccepted = "last_accepted"
         case recentRejections = "recent_rejections"
     }

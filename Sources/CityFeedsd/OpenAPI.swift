@@ -1102,7 +1102,15 @@ enum OpenAPI {
       "additionalProperties": {
        "type": "integer"
       },
+      "description": "Rejections per configured sensor; ids that are not configured are counted together under unconfigured, messages naming no sensor under (none).",
       "type": "object"
+     },
+     "unconfigured_sample": {
+      "description": "Some of the unconfigured sensor ids most recently rejected (at most 8, each cut to 64 characters).",
+      "items": {
+       "type": "string"
+      },
+      "type": "array"
      }
     },
     "required": [

@@ -41,7 +41,11 @@ public final class IngestStatistics: Sendable {
         public var readingsLate = 0
         public var readingsRejected = 0
         public var rejectionsByReason: [RejectionReason: Int] = [:]
+        /// Per configured sensor; every other id a sender chose is counted under `unconfigured` (and
+        /// messages naming no sensor under `(none)`), so this is bounded by the configuration, not by senders.
         public var rejectionsBySensor: [String: Int] = [:]
+        /// A few of the unconfigured ids most recently seen (each cut to 64 characters), to find the sender.
+        public var unconfiguredSample: [String] = []
         public var recent: [RecentRejection] = []
         public var lastAccepted: Timestamp?
     }
@@ -106,7 +110,7 @@ public final class IngestStatistics: Sendable {
                 "rejected MQTT input",
                 metadata: [
                     "ingest.reason": "\(rejection.reason.rawValue)", "ingest.detail": "\(rejection.detail)",
-                    "mqtt.topic": "\(topic.prefix(256))", "sensor.id": "\(rejection.sensor?.rawValue ?? "")",
+                    "mqtt.topic": "\(topic.prefix(256))", "sensor.id": "\(rejection.sensor?.rawValue.prefix(Self.sampleLength) ?? "")",
                     "ingest.suppressed_since_last": "\(suppressed)",
                 ])
         }
@@ -135,12 +139,14 @@ public final class IngestStatistics: Sendable {
         for rejection in outcome.rejected {
             state.snapshot.readingsRejected += 1
             state.snapshot.rejectionsByReason[rejection.reason, default: 0] += 1
-            state.snapshot.rejectionsBySensor[rejection.sensor?.rawValue ?? "(none)", default: 0] += 1
-            rejectionCounter(rejection, in: &state).increment()
+            let bucket = sensorBucket(rejection.sensor, in: &state)
+            state.snapshot.rejectionsBySensor[bucket, default: 0] += 1
+            rejectionCounter(rejection.reason, bucket: bucket, in: &state).increment()
             state.snapshot.recent.append(
                 RecentRejection(
-                    time: now, topic: String(outcome.topic.prefix(256)), sensor: rejection.sensor,
-                    reason: rejection.reason, detail: rejection.detail, payload: preview))
+                    time: now, topic: String(outcome.topic.prefix(256)),
+                    sensor: rejection.sensor.map { SensorID(String($0.rawValue.prefix(Self.sampleLength))) },
+                    reason: rejection.reason, detail: String(rejection.detail.prefix(512)), payload: preview))
             let clock = ContinuousClock.now
             if let last = state.lastLogged[rejection.reason], clock - last.time < logInterval {
                 state.lastLogged[rejection.reason]?.suppressed += 1
@@ -172,14 +178,29 @@ public final class IngestStatistics: Sendable {
         state.withLock { $0.labelledSensors = sensors }
     }
 
-    /// `cityfeeds_ingest_rejections_total{reason, sensor}`, made on first use.
-    private func rejectionCounter(_ rejection: Rejection, in state: inout State) -> Counter {
-        let sensor = rejection.sensor.flatMap { state.labelledSensors.contains($0) ? $0.rawValue : nil } ?? "unconfigured"
-        let key = "\(rejection.reason.rawValue)|\(sensor)"
+    static let sampleLength = 64
+    static let sampleSize = 8
+
+    /// The statistics key of a rejection's sensor: its id when configured, else `unconfigured` (noting the id
+    /// in the bounded sample) or `(none)`.
+    private func sensorBucket(_ sensor: SensorID?, in state: inout State) -> String {
+        guard let sensor else { return "(none)" }
+        if state.labelledSensors.contains(sensor) { return sensor.rawValue }
+        let sample = String(sensor.rawValue.prefix(Self.sampleLength))
+        state.snapshot.unconfiguredSample.removeAll { $0 == sample }
+        state.snapshot.unconfiguredSample.append(sample)
+        if state.snapshot.unconfiguredSample.count > Self.sampleSize { state.snapshot.unconfiguredSample.removeFirst() }
+        return "unconfigured"
+    }
+
+    /// `cityfeeds_ingest_rejections_total{reason, sensor}`, made on first use: at most one per reason and
+    /// configured sensor, plus `unconfigured` and `(none)`.
+    private func rejectionCounter(_ reason: RejectionReason, bucket: String, in state: inout State) -> Counter {
+        let key = "\(reason.rawValue)|\(bucket)"
         if let counter = state.rejectionCounters[key] { return counter }
         let counter = Counter(
             label: "cityfeeds_ingest_rejections_total",
-            dimensions: [("reason", rejection.reason.rawValue), ("sensor", sensor)], factory: metrics)
+            dimensions: [("reason", reason.rawValue), ("sensor", bucket == "(none)" ? "unconfigured" : bucket)], factory: metrics)
         state.rejectionCounters[key] = counter
         return counter
     }

@@ -57,6 +57,10 @@ public enum ChirpStackCodec {
         if time == nil { time = try FieldMapper.timestamp(document["time"], field: "time") }
         let frameCounter = try TheThingsStackCodec.counter(document["fCnt"], field: "fCnt") ?? 0
         let deduplicationID = document["deduplicationId"]?.stringValue
+        // ChirpStack sends a UUID; the daemon remembers these ids for a while, so their size is bounded.
+        if let deduplicationID, deduplicationID.utf8.count > 128 {
+            throw Rejection(.wrongType, "deduplicationId is longer than 128 bytes")
+        }
         return DecodedPayload(
             readings: try FieldMapper.readings(in: object, time: time),
             uplink: UplinkIdentity(frameCounter: frameCounter, deduplicationID: deduplicationID))

@@ -19,13 +19,24 @@ public final class UplinkDeduplicator: Sendable {
         var frameCounters: [SensorID: [Int: Timestamp]] = [:]
         var deduplicationIDs: [String: Timestamp] = [:]
         var lastPruned = Timestamp(milliseconds: 0)
+        /// Entries in both maps, kept as they change (counting them per burst would cost per sensor).
+        var count = 0
+
+        mutating func recount() {
+            count = deduplicationIDs.count + frameCounters.values.reduce(0) { $0 + $1.count }
+        }
     }
 
     private let state = Mutex(State())
     private let windowSeconds: Double
+    /// Uplinks remembered at most: a flood of distinct uplinks within the window must not grow memory without
+    /// bound. Past it, the oldest are forgotten first (a repeat of one of them is stored as a duplicate reading
+    /// at worst; the store's own identity still holds).
+    private let capacity: Int
 
-    public init(windowSeconds: Double = 600) {
+    public init(windowSeconds: Double = 600, capacity: Int = 200_000) {
         self.windowSeconds = windowSeconds
+        self.capacity = capacity
     }
 
     /// Marks the outcomes whose uplink is already stored, or appears earlier in the same burst.
@@ -46,15 +57,18 @@ public final class UplinkDeduplicator: Sendable {
         state.withLock { state in
             for outcome in outcomes where !outcome.isRepeat {
                 guard let key = outcome.uplink else { continue }
+                let previous: Timestamp?
                 if let id = key.identity.deduplicationID {
-                    state.deduplicationIDs[id] = now
+                    previous = state.deduplicationIDs.updateValue(now, forKey: id)
                 } else {
-                    state.frameCounters[key.sensor, default: [:]][key.identity.frameCounter] = now
+                    previous = state.frameCounters[key.sensor, default: [:]].updateValue(now, forKey: key.identity.frameCounter)
                 }
+                if previous == nil { state.count += 1 }
             }
-            if now.seconds(since: state.lastPruned) > windowSeconds {
+            if now.seconds(since: state.lastPruned) > windowSeconds || state.count > capacity {
                 prune(&state, at: now)
             }
+            if state.count > capacity { forgetOldest(&state, keeping: capacity / 2) }
         }
     }
 
@@ -76,6 +90,24 @@ public final class UplinkDeduplicator: Sendable {
             : key
     }
 
+    /// Keeps the `keeping` most recently remembered uplinks.
+    private func forgetOldest(_ state: inout State, keeping: Int) {
+        var times = state.deduplicationIDs.values.map(\.milliseconds)
+        for counters in state.frameCounters.values { times.append(contentsOf: counters.values.map(\.milliseconds)) }
+        times.sort(by: >)
+        guard keeping < times.count else { return }
+        let cutoff = Timestamp(milliseconds: times[keeping])
+        state.deduplicationIDs = state.deduplicationIDs.filter { $0.value > cutoff }
+        for sensor in Array(state.frameCounters.keys) {
+            let kept = state.frameCounters[sensor]!.filter { $0.value > cutoff }
+            state.frameCounters[sensor] = kept.isEmpty ? nil : kept
+        }
+        state.recount()
+    }
+
+    /// How many uplinks are remembered (for tests and the bound).
+    var count: Int { state.withLock { $0.count } }
+
     private func prune(_ state: inout State, at now: Timestamp) {
         let cutoff = now.adding(seconds: -windowSeconds)
         state.deduplicationIDs = state.deduplicationIDs.filter { $0.value >= cutoff }
@@ -83,6 +115,7 @@ public final class UplinkDeduplicator: Sendable {
             let kept = state.frameCounters[sensor]!.filter { $0.value >= cutoff }
             state.frameCounters[sensor] = kept.isEmpty ? nil : kept
         }
+        state.recount()
         state.lastPruned = now
     }
 }

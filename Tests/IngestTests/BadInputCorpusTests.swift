@@ -181,4 +181,26 @@ import Testing
         #expect(totals.messagesRejected > 50_000)
         #expect(totals.recent.count <= 50)
     }
+
+    /// 20,000 messages naming 8 KB sensor ids nobody configured: the statistics stay the size of the
+    /// configuration (one `unconfigured` bucket and a short sample), and `/v1/ingest` stays small.
+    @Test func senderChosenSensorIDsCannotGrowTheStatistics() {
+        let statistics = IngestStatistics(
+            logger: Logger(label: "flood", factory: { _ in SwiftLogNoOpLogHandler() }), sensors: ["lot", "probe", "outfall"])
+        for index in 0..<20_000 {
+            let id = "\(index)-" + String(repeating: "x", count: 8_192)
+            let outcome = Self.pipeline.process(
+                InboundMessage(topic: "c/parking/\(id)/json", payload: Array(#"{"occupied": 1}"#.utf8), received: Self.now))
+            statistics.record(outcome, payload: Array(#"{"occupied": 1}"#.utf8), at: Self.now)
+        }
+        let lot = Self.pipeline.process(
+            InboundMessage(topic: "c/parking/lot/json", payload: Array(#"{"occupied": -1}"#.utf8), received: Self.now))
+        statistics.record(lot, payload: [], at: Self.now)
+        let totals = statistics.snapshot
+        #expect(totals.rejectionsBySensor == ["unconfigured": 20_000, "lot": 1])
+        #expect(totals.unconfiguredSample.count <= 8)
+        #expect(totals.unconfiguredSample.allSatisfy { $0.count <= 64 })
+        #expect(totals.unconfiguredSample.last?.hasPrefix("19999-") == true)
+        #expect(totals.recent.allSatisfy { ($0.sensor?.rawValue.count ?? 0) <= 64 && $0.detail.count <= 512 })
+    }
 }

@@ -166,4 +166,22 @@ import Testing
         deduplicator.markRepeats(in: &again, at: now)
         #expect(again.map(\.isRepeat) == [true, false])
     }
+
+    @Test func aFloodOfDistinctUplinksIsBoundedAndTheNewestAreKept() {
+        let deduplicator = UplinkDeduplicator(windowSeconds: 600, capacity: 1_000)
+        for index in 0..<5_000 {
+            deduplicator.remember(
+                [outcome("a", frame: index, id: "flood-\(index)")], at: now.adding(seconds: Double(index) / 100))
+            #expect(deduplicator.count <= 1_000)
+        }
+        var newest = [outcome("a", frame: 4_999, id: "flood-4999")]
+        deduplicator.markRepeats(in: &newest, at: now.adding(seconds: 50))
+        #expect(newest.map(\.isRepeat) == [true])
+    }
+
+    @Test func anOversizedDeduplicationIDIsRejected() {
+        let id = String(repeating: "x", count: 8_192)
+        let payload = #"{"deduplicationId":"\#(id)","time":"2026-07-14T12:03:00Z","object":{"free":3}}"#
+        #expect(throws: Rejection.self) { try ChirpStackCodec.decode(Array(payload.utf8)) }
+    }
 }
