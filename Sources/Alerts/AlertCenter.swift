@@ -21,8 +21,10 @@ public final class AlertCenter: Sendable {
         let journal: AlertJournal
         let log: AlertLog
         var overrides: [String: BeachOverride]
-        var subscribers: [Int: AsyncStream<AlertTransition>.Continuation] = [:]
+        var subscribers: [Int: AlertSubscription] = [:]
         var nextSubscriber = 0
+        /// Set by `finishSubscribers()`: a feed still catching up ends when it would join.
+        var finished = false
     }
 
     private let inner: Mutex<Inner>
@@ -31,9 +33,11 @@ public final class AlertCenter: Sendable {
     /// never wait for a step's fsync.
     private let changes = Atomic<Int64>(0)
     private let logger: Logger
-    /// How many transitions a subscriber may fall behind before its stream ends (it then resumes from the
+    /// How many events a subscriber may fall behind before its stream ends (it then resumes from the
     /// journal with `Last-Event-ID`).
     private let subscriberBuffer: Int
+    /// Subscribers ended for falling behind, since start.
+    private let slowSubscribersEnded = Atomic<Int>(0)
 
     /// The metrics that interest the stream: which metric values feed the engine.
     public static let relevantMetrics: Set<Metric> = [.overflowState, .ecoli, .enterococci, .rainMillimetres]
@@ -42,7 +46,7 @@ public final class AlertCenter: Sendable {
     /// journal holds beyond the log's last line (a crash between the two).
     public init(
         policy: AlertPolicy, journalPath: String, logPath: String, synchronousFull: Bool = true,
-        subscriberBuffer: Int = 4_096, logger: Logger
+        subscriberBuffer: Int = 256, logger: Logger
     ) throws {
         let journal = try AlertJournal(path: journalPath, synchronousFull: synchronousFull)
         let state = try journal.engineState() ?? EngineState()
@@ -172,38 +176,52 @@ public final class AlertCenter: Sendable {
 
     // MARK: Streaming
 
-    /// Every transition after `sequence` (from the journal), then each new one as it happens, with no gap and
-    /// no repeat. The stream ends if the subscriber falls `subscriberBuffer` transitions behind, or on
-    /// `finishSubscribers()`.
-    public func subscribe(after sequence: Int64?) throws -> AsyncStream<AlertTransition> {
-        let (stream, continuation) = AsyncStream.makeStream(
-            of: AlertTransition.self, bufferingPolicy: .bufferingOldest(subscriberBuffer))
-        try inner.withLock { inner in
-            if var after = sequence {
-                while true {
-                    let missed = try inner.journal.transitions(after: after, limit: 1_000)
-                    guard let last = missed.last else { break }
-                    for transition in missed { continuation.yield(transition) }
-                    after = last.sequence
-                }
-            }
-            let id = inner.nextSubscriber
-            inner.nextSubscriber += 1
-            // No `onTermination` taking our lock: it runs inside the consumer task's cancellation, under that
-            // task's status lock, while a step yielding to the same task under our lock waits for that status
-            // lock: a deadlock. A subscriber gone is dropped at the next yield instead (`.terminated`).
-            inner.subscribers[id] = continuation
-        }
-        return stream
+    /// Every transition after `sequence` (paged from the journal as the reader asks), then each new one as it
+    /// happens, with no gap and no repeat; live only when `sequence` is `nil`. The feed ends if its reader
+    /// falls `subscriberBuffer` events behind (`AlertStreamEnd.tooSlow`), or on `finishSubscribers()`.
+    public func subscribe(after sequence: Int64?) -> AlertFeed {
+        let subscription = AlertSubscription(limit: subscriberBuffer)
+        if sequence == nil { inner.withLock { join(subscription, &$0) } }
+        return AlertFeed(center: self, after: sequence, subscription: subscription)
     }
+
+    /// The next page of the journal after `sequence`; when there is none, joins `subscription` to the live
+    /// subscribers under the same lock that steps take, so no transition falls between the two.
+    func page(after sequence: Int64, limit: Int, orJoin subscription: AlertSubscription) throws -> [AlertTransition] {
+        try inner.withLock { inner in
+            let page = try inner.journal.transitions(after: sequence, limit: limit)
+            if page.isEmpty { join(subscription, &inner) }
+            return page
+        }
+    }
+
+    private func join(_ subscription: AlertSubscription, _ inner: inout Inner) {
+        guard !inner.finished else {
+            subscription.end(.shutdown)
+            return
+        }
+        let id = inner.nextSubscriber
+        inner.nextSubscriber += 1
+        // No `onTermination` taking our lock: it runs inside the consumer task's cancellation, under that
+        // task's status lock, while a step yielding to the same task under our lock waits for that status
+        // lock: a deadlock. A subscriber gone is dropped at the next delivery instead.
+        inner.subscribers[id] = subscription
+    }
+
+    /// Live subscribers now.
+    public var subscriberCount: Int { inner.withLock { $0.subscribers.count } }
+
+    /// Subscribers ended since start because they fell too far behind.
+    public var subscribersEndedTooSlow: Int { slowSubscribersEnded.load(ordering: .relaxed) }
 
     /// Ends every stream (graceful shutdown: an open SSE response must not hold the server up).
     public func finishSubscribers() {
-        let continuations = inner.withLock { inner in
+        let subscriptions = inner.withLock { inner in
+            inner.finished = true
             defer { inner.subscribers.removeAll() }
             return Array(inner.subscribers.values)
         }
-        for continuation in continuations { continuation.finish() }
+        for subscription in subscriptions { subscription.end(.shutdown) }
     }
 
     public func close() {
@@ -265,16 +283,9 @@ public final class AlertCenter: Sendable {
                 logger.error("alert log write failed", metadata: ["error": "\(error)"])
             }
             for transition in transitions {
-                for (id, continuation) in inner.subscribers {
-                    switch continuation.yield(transition) {
-                    case .enqueued: break
-                    case .dropped:
-                        continuation.finish()
-                        inner.subscribers[id] = nil
-                    case .terminated:
-                        inner.subscribers[id] = nil
-                    @unknown default: break
-                    }
+                for (id, subscription) in inner.subscribers where !subscription.deliver(.transition(transition)) {
+                    if subscription.endReason != nil { slowSubscribersEnded.add(1, ordering: .relaxed) }
+                    inner.subscribers[id] = nil
                 }
             }
             return transitions

@@ -41,6 +41,11 @@ struct AlertsCommand: ParsableCommand {
                     headers: lastSeen.map { ["Last-Event-ID": String($0)] } ?? [:])
                 guard stream.status == 200 else { throw ValidationError("the stream answered \(stream.status)") }
                 while let event = try stream.nextEvent() {
+                    if event.event == "end" {
+                        // The daemon ended the stream (shutting down, or this client fell behind): say why.
+                        printToStandardError(event.data)
+                        continue
+                    }
                     guard let transition = try? JSONSerialization.jsonObject(with: Data(event.data.utf8)) as? [String: Any]
                     else { continue }
                     // Unbuffered: a pipe (`| grep`, `| tee`) sees each line at once.

@@ -209,11 +209,13 @@ extension HTTPAPI {
     }
 
     /// `GET /v1/alerts/stream`: Server-Sent Events, one event per transition (`id` is the journal's sequence).
-    /// A client that reconnects with `Last-Event-ID` (or `?after=`) first gets what it missed, from the journal.
+    /// A client that reconnects with `Last-Event-ID` (or `?after=`) first gets what it missed, paged from the
+    /// journal. Each client has a bounded queue: one that falls too far behind gets a last `end` event saying
+    /// why, and the connection closes; it resumes from its last id without a gap.
     func alertStream(_ request: Request) throws -> Response {
         let resume = request.headers[.lastEventID].flatMap { Int64($0) }
             ?? request.uri.queryParameters.get("after").flatMap { Int64($0) }
-        let transitions = try status.alerts.subscribe(after: resume)
+        let feed = status.alerts.subscribe(after: resume)
         let heartbeat = heartbeatInterval
         return Response(
             status: .ok,
@@ -222,36 +224,51 @@ extension HTTPAPI {
                 HTTPField.Name("X-Accel-Buffering")!: "no",
             ],
             body: ResponseBody { writer in
-                let (output, continuation) = AsyncStream.makeStream(of: ByteBuffer.self)
-                // Transitions and keep-alive comments share one ordered output; both tasks end with the response.
-                let forward = Task {
-                    for await transition in transitions {
-                        continuation.yield(ByteBuffer(string: Self.serverSentEvent(transition)))
-                    }
-                    continuation.finish()
-                }
+                let subscription = feed.subscription
+                // Keep-alives go through the feed's own bounded queue, so this response has one writer and
+                // one queue: nothing grows while the client does not read.
                 let keepAlive = Task {
                     while !Task.isCancelled {
                         try? await Task.sleep(for: heartbeat)
-                        continuation.yield(ByteBuffer(string: ": keep-alive\n\n"))
+                        subscription.keepAlive()
                     }
                 }
-                defer {
-                    forward.cancel()
-                    keepAlive.cancel()
-                }
+                defer { keepAlive.cancel() }
                 try await writer.write(ByteBuffer(string: "retry: 2000\n\n"))
+                var lastSent = resume
                 // The server's graceful shutdown ends the stream (clients reconnect with Last-Event-ID), instead
                 // of waiting for it.
                 try await withGracefulShutdownHandler {
-                    for await buffer in output {
-                        try await writer.write(buffer)
+                    for try await event in feed {
+                        switch event {
+                        case .transition(let transition):
+                            try await writer.write(ByteBuffer(string: Self.serverSentEvent(transition)))
+                            lastSent = transition.sequence
+                        case .keepAlive:
+                            try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                        }
                     }
                 } onGracefulShutdown: {
-                    continuation.finish()
+                    subscription.end(.shutdown)
+                }
+                if let reason = subscription.endReason {
+                    try await writer.write(ByteBuffer(string: Self.endEvent(reason, lastSent: lastSent)))
                 }
                 try await writer.finish(nil)
             })
+    }
+
+    /// The last event of a stream the daemon ends, with the reason and where to resume.
+    static func endEvent(_ reason: AlertStreamEnd, lastSent: Int64?) -> String {
+        let (code, message): (String, String)
+        switch reason {
+        case .shutdown:
+            (code, message) = ("shutdown", "The daemon is stopping.")
+        case .tooSlow(let limit):
+            (code, message) = ("too_slow", "This client fell \(limit) events behind and was disconnected.")
+        }
+        let resume = lastSent.map { "Reconnect with Last-Event-ID: \($0) to resume without a gap." } ?? "Reconnect to resume."
+        return "event: end\ndata: {\"reason\":\"\(code)\",\"message\":\"\(message) \(resume)\"}\n\n"
     }
 
     static func serverSentEvent(_ transition: AlertTransition) -> String {

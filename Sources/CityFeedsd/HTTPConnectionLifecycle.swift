@@ -2,21 +2,30 @@ import NIOCore
 import NIOHTTP1
 
 /// Keeps each HTTP/1 connection bounded, whichever handler answers its requests. It sits right after the
-/// request decoder, so it sees every request; answers are reported to it (`answerEnded`) by
-/// `HTTPAnswerEndObserver` for the router's and by `PolledReadHandler` for its own, since both reach the
-/// socket as bytes.
+/// request decoder, so it sees every request and every byte of every answer; the end of each answer is
+/// reported to it (`answerEnded`), once its last byte has been handed to the kernel, by
+/// `HTTPAnswerEndObserver` for the router's answers and by `PolledReadHandler` for its own.
 /// - in time: a connection with no request in progress is closed after `idleTimeout`, and one whose request
-///   has not fully arrived `requestTimeout` after its head (a body trickled byte by byte) is closed too;
-///   a request being answered is never cut (an answer may take long: the alert stream never ends);
+///   has not fully arrived `requestTimeout` after its head (a body trickled byte by byte) is closed too. An
+///   answer being sent is never cut while its client reads, however slowly (large answers go out in slices
+///   of 64 KiB, each one progress); only a client that takes no byte at all for `idleTimeout` is cut (for
+///   `stalledAtShutdown` once the server is shutting down). An answer that is waiting for something to say
+///   (the alert stream between events) is not cut;
 /// - in memory: while the client does not read its answers (the channel is not writable), nothing more is
 ///   read from it, so a client pipelining requests without reading cannot pile up answers;
 /// - at shutdown: on graceful shutdown each connection is closed as soon as it has no request in progress
-///   (at once if idle, else after its answer); so is one whose answer said `Connection: close`.
+///   (at once if idle, else after its answer); so is one whose answer said `Connection: close`, after the
+///   answer's last byte.
 final class HTTPConnectionLifecycle: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
-    /// Answers pass through untouched, as bytes.
-    typealias OutboundIn = ByteBuffer
+    /// Answers pass through as bytes, large buffers in slices.
+    typealias OutboundIn = IOData
+    typealias OutboundOut = IOData
+
+    static let sliceBytes = 65_536
+    /// How long a stalled answer may wait once the server is shutting down.
+    static let stalledAtShutdown = TimeAmount.seconds(5)
 
     private let idleTimeout: TimeAmount?
     private let requestTimeout: TimeAmount?
@@ -28,6 +37,10 @@ final class HTTPConnectionLifecycle: ChannelDuplexHandler, RemovableChannelHandl
     private var lastActive = NIODeadline.uptimeNanoseconds(0)
     private var closeWhenDone = false
     private var readHeldBack = false
+    /// Writes handed down and not yet taken by the kernel, and when the last one was (or the first was made).
+    private var pendingWrites = 0
+    private var lastProgress = NIODeadline.uptimeNanoseconds(0)
+    private var quiescing = false
     private var check: (task: Scheduled<Void>, deadline: NIODeadline)?
 
     init(idleTimeout: TimeAmount?, requestTimeout: TimeAmount?) {
@@ -84,6 +97,39 @@ final class HTTPConnectionLifecycle: ChannelDuplexHandler, RemovableChannelHandl
         context.fireChannelRead(data)
     }
 
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        guard case .byteBuffer(var buffer) = unwrapOutboundIn(data), buffer.readableBytes > Self.sliceBytes else {
+            track(context, data, promise)
+            return
+        }
+        // Slices share the buffer's storage: no copy, and each slice written is a sign of progress.
+        while buffer.readableBytes > Self.sliceBytes, let slice = buffer.readSlice(length: Self.sliceBytes) {
+            track(context, wrapOutboundOut(.byteBuffer(slice)), nil)
+        }
+        track(context, wrapOutboundOut(.byteBuffer(buffer)), promise)
+    }
+
+    /// Writes `data`, noting when the kernel has taken it.
+    private func track(_ context: ChannelHandlerContext, _ data: NIOAny, _ promise: EventLoopPromise<Void>?) {
+        let written = context.eventLoop.makePromise(of: Void.self)
+        if pendingWrites == 0 {
+            lastProgress = context.eventLoop.now
+            if let limit = stallLimit { scheduleCheck(context, at: lastProgress + limit) }
+        }
+        pendingWrites += 1
+        written.futureResult.assumeIsolated().whenComplete { [self] _ in
+            pendingWrites -= 1
+            lastProgress = context.eventLoop.now
+        }
+        if let promise { written.futureResult.cascade(to: promise) }
+        context.write(data, promise: written)
+    }
+
+    private var stallLimit: TimeAmount? {
+        guard let idleTimeout else { return nil }
+        return quiescing ? min(idleTimeout, Self.stalledAtShutdown) : idleTimeout
+    }
+
     func read(context: ChannelHandlerContext) {
         if context.channel.isWritable {
             context.read()
@@ -105,10 +151,12 @@ final class HTTPConnectionLifecycle: ChannelDuplexHandler, RemovableChannelHandl
             context.fireUserInboundEventTriggered(event)
             return
         }
+        quiescing = true
         if inProgress == 0 {
             context.close(promise: nil)
         } else {
             closeWhenDone = true
+            if pendingWrites > 0, let limit = stallLimit { scheduleCheck(context, at: lastProgress + limit) }
         }
     }
 
@@ -125,6 +173,7 @@ final class HTTPConnectionLifecycle: ChannelDuplexHandler, RemovableChannelHandl
     /// When the connection would next be over one of its bounds, if nothing happens until then.
     private var nextDeadline: NIODeadline? {
         if let receivingSince, let requestTimeout { return receivingSince + requestTimeout }
+        if pendingWrites > 0, let stallLimit { return lastProgress + stallLimit }
         if inProgress == 0, let idleTimeout { return lastActive + idleTimeout }
         return nil
     }
@@ -155,7 +204,7 @@ final class HTTPConnectionLifecycle: ChannelDuplexHandler, RemovableChannelHandl
 }
 
 /// Sits above the response encoder and reports the end of each answer given by the router (and whether it
-/// said `Connection: close`) to the handlers below, which only see bytes.
+/// said `Connection: close`) to the handlers below, which only see bytes, once its last byte is written.
 final class HTTPAnswerEndObserver: ChannelOutboundHandler, RemovableChannelHandler {
     typealias OutboundIn = HTTPServerResponsePart
 
@@ -171,10 +220,16 @@ final class HTTPAnswerEndObserver: ChannelOutboundHandler, RemovableChannelHandl
         if case .head(let head) = part {
             closing = head.headers[canonicalForm: "connection"].contains { $0.lowercased() == "close" }
         }
-        context.write(data, promise: promise)
-        if case .end = part {
-            answerEnded(closing)
-            closing = false
+        guard case .end = part else {
+            context.write(data, promise: promise)
+            return
         }
+        // The answer has ended once its last byte is taken: closing before would drop what is still queued.
+        let closingAfter = closing
+        closing = false
+        let written = context.eventLoop.makePromise(of: Void.self)
+        written.futureResult.assumeIsolated().whenComplete { [answerEnded] _ in answerEnded(closingAfter) }
+        if let promise { written.futureResult.cascade(to: promise) }
+        context.write(data, promise: written)
     }
 }

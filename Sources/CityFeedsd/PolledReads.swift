@@ -93,16 +93,19 @@ final class PolledReadHandler: ChannelInboundHandler, RemovableChannelHandler {
             ifNoneMatch: request.headers.first(name: "if-none-match"),
             acceptEncoding: request.headers.first(name: "accept-encoding"))
         let closing = !request.isKeepAlive
-        context.write(
-            wrapOutboundOut(encodedHead(representation, variant, minorVersion: request.version.minor, closing: closing)),
-            promise: nil)
+        // The answer ends when its last byte is written (closing before would cut it short).
+        let written = context.eventLoop.makePromise(of: Void.self)
+        written.futureResult.assumeIsolated().whenComplete { [lifecycle] _ in lifecycle.answerEnded(closing: closing) }
+        let head = wrapOutboundOut(encodedHead(representation, variant, minorVersion: request.version.minor, closing: closing))
         // HEAD: the GET's head (Content-Length included), no body.
         if request.method == .GET, let body = representation.body(variant) {
-            context.write(wrapOutboundOut(body), promise: nil)
+            context.write(head, promise: nil)
+            context.write(wrapOutboundOut(body), promise: written)
+        } else {
+            context.write(head, promise: written)
         }
         context.flush()
         statistics.record(status: representation.status(variant).code, since: started)
-        lifecycle.answerEnded(closing: closing)
     }
 
     /// The response head for this representation's variant, with this second's `Date` and the server's name,

@@ -17,8 +17,32 @@ import Testing
     var journalPath: String { directory.appending(path: "alerts.sqlite").path }
     var logPath: String { directory.appending(path: "alerts.jsonl").path }
 
-    func open() throws -> AlertCenter {
-        try AlertCenter(policy: t.policy(), journalPath: journalPath, logPath: logPath, logger: Logger(label: "test"))
+    func open(subscriberBuffer: Int = 256) throws -> AlertCenter {
+        try AlertCenter(
+            policy: t.policy(), journalPath: journalPath, logPath: logPath, subscriberBuffer: subscriberBuffer,
+            logger: Logger(label: "test"))
+    }
+
+    /// `cycles` spills of o1, each long stopped before the next: several transitions each, in one step.
+    func spills(_ cycles: Int, from start: Int = 0) -> [Reading] {
+        (start..<(start + cycles)).flatMap { index in
+            [t.outfall("o1", .discharging, Double(index) * 100), t.outfall("o1", .stopped, Double(index) * 100 + 1)]
+        }
+    }
+
+    /// Reads transitions until `last`, checking each follows the one before.
+    func readContiguously(_ iterator: inout AlertFeed.AsyncIterator, after first: Int64, through last: Int64) async throws {
+        var expected = first + 1
+        while expected <= last {
+            guard let event = try await iterator.next() else {
+                Issue.record("the feed ended at \(expected - 1) of \(last)")
+                return
+            }
+            guard case .transition(let transition) = event else { continue }
+            #expect(transition.sequence == expected)
+            if transition.sequence != expected { return }
+            expected += 1
+        }
     }
 
     func logLines() throws -> [[String: Any]] {
@@ -91,12 +115,18 @@ import Testing
         let center = try open()
         defer { center.close() }
         try center.ingest([t.outfall("o1", .discharging, 0), t.outfall("o1", .stopped, 2)])  // sequences 1–4
-        let stream = try center.subscribe(after: 2)
+        let feed = center.subscribe(after: 2)
+        var iterator = feed.makeAsyncIterator()
+        guard case .transition(let first)? = try await iterator.next() else { Issue.record("no transition"); return }
         try center.ingest([t.outfall("o2", .discharging, 3)])  // 5: b merges o2
+        var seen: [Int64] = [first.sequence]
+        while seen.count < 3, let event = try await iterator.next() {
+            if case .transition(let transition) = event { seen.append(transition.sequence) }
+        }
         center.finishSubscribers()
-        var seen: [Int64] = []
-        for await transition in stream { seen.append(transition.sequence) }
+        #expect(try await iterator.next() == nil)
         #expect(seen == [3, 4, 5])
+        #expect(feed.subscription.endReason == .shutdown)
     }
 
     @Test func operatorActionsAreJournalledAndAnUnknownAlertIsRefused() throws {
@@ -166,16 +196,58 @@ import Testing
                 }
             }
             for _ in 0..<200 {
-                let stream = try center.subscribe(after: nil)
-                let reader = Task { for await _ in stream { break } }
+                let feed = center.subscribe(after: nil)
+                let reader = Task { for try await _ in feed { break } }
                 group.addTask {
                     try await Task.sleep(for: .microseconds(50))
                     reader.cancel()
-                    _ = await reader.value
+                    _ = try? await reader.value
                 }
             }
             try await group.waitForAll()
         }
         #expect(center.lastSequence >= 400)
+    }
+
+    /// A resume thousands of transitions behind pages through the journal: every one arrives, in order, with
+    /// a queue of 16, then the live ones follow without a gap.
+    @Test func aResumeFarBehindPagesThroughTheJournalWithoutAGap() async throws {
+        let center = try open(subscriberBuffer: 16)
+        defer { center.close() }
+        try center.ingest(spills(1_500))
+        let journalled = try center.lastSequence
+        #expect(journalled > 3_000)
+        let feed = center.subscribe(after: 0)
+        var iterator = feed.makeAsyncIterator()
+        try await readContiguously(&iterator, after: 0, through: journalled)
+        try center.ingest(spills(2, from: 1_500))
+        try await readContiguously(&iterator, after: journalled, through: try center.lastSequence)
+    }
+
+    /// A subscriber that does not read is ended once its queue is full, without holding up the step or
+    /// anyone else; it keeps what was queued, learns why, and resumes from its last id without a gap.
+    @Test func aSubscriberTooFarBehindIsEndedAndResumesWithoutAGap() async throws {
+        let center = try open(subscriberBuffer: 16)
+        defer { center.close() }
+        let reader = center.subscribe(after: nil)
+        let sleeper = center.subscribe(after: nil)
+        var reading = reader.makeAsyncIterator()
+        try center.ingest(spills(2))
+        try await readContiguously(&reading, after: 0, through: try center.lastSequence)
+        for cycle in 2..<40 {
+            let before = try center.lastSequence
+            try center.ingest(spills(1, from: cycle))
+            try await readContiguously(&reading, after: before, through: try center.lastSequence)
+        }
+        #expect(sleeper.subscription.endReason == .tooSlow(limit: 16))
+        #expect(center.subscribersEndedTooSlow == 1)
+        #expect(center.subscriberCount == 1)
+        var lastSeen: Int64 = 0
+        for try await event in sleeper {
+            if case .transition(let transition) = event { lastSeen = transition.sequence }
+        }
+        #expect(lastSeen == 16)
+        var resumed = center.subscribe(after: lastSeen).makeAsyncIterator()
+        try await readContiguously(&resumed, after: lastSeen, through: try center.lastSequence)
     }
 }

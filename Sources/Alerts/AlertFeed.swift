@@ -1,0 +1,103 @@
+import FeedCore
+import Synchronization
+
+/// What a stream subscriber receives.
+public enum AlertStreamEvent: Sendable {
+    case transition(AlertTransition)
+    /// Nothing new: the subscriber's own timer asked for a sign of life (`AlertSubscription.keepAlive()`).
+    case keepAlive
+}
+
+/// Why a subscription ended.
+public enum AlertStreamEnd: Sendable, Equatable {
+    /// The daemon is stopping.
+    case shutdown
+    /// The subscriber fell `limit` events behind: it was not reading. Its queue is dropped so that it holds
+    /// no more than that; it can resume from its last event id, paging through the journal.
+    case tooSlow(limit: Int)
+}
+
+/// One subscriber's bounded queue of events. The center fills it under its lock and never waits for it: a
+/// subscriber whose queue is full is ended (`tooSlow`) instead, so a client that never reads costs at most
+/// `limit` queued events and cannot slow anyone else.
+public final class AlertSubscription: Sendable {
+    let stream: AsyncStream<AlertStreamEvent>
+    private let continuation: AsyncStream<AlertStreamEvent>.Continuation
+    private let ending = Mutex<AlertStreamEnd?>(nil)
+    public let limit: Int
+
+    init(limit: Int) {
+        self.limit = limit
+        (stream, continuation) = AsyncStream.makeStream(
+            of: AlertStreamEvent.self, bufferingPolicy: .bufferingOldest(limit))
+    }
+
+    /// Why the subscription ended; `nil` while it runs or when its reader went away.
+    public var endReason: AlertStreamEnd? { ending.withLock { $0 } }
+
+    /// Queues a keep-alive for the reader, from the caller's timer; a full queue ends the subscription.
+    public func keepAlive() {
+        _ = deliver(.keepAlive)
+    }
+
+    /// `false` once the subscription is over (ended here, or its reader gone).
+    func deliver(_ event: AlertStreamEvent) -> Bool {
+        switch continuation.yield(event) {
+        case .enqueued: return true
+        case .dropped:
+            end(.tooSlow(limit: limit))
+            return false
+        case .terminated: return false
+        @unknown default: return true
+        }
+    }
+
+    /// Ends the subscription: its reader gets what is queued, then the end of the feed.
+    public func end(_ reason: AlertStreamEnd) {
+        ending.withLock { if $0 == nil { $0 = reason } }
+        continuation.finish()
+    }
+}
+
+/// Every transition after a sequence number, then each new one as it happens: no gap, no repeat, however
+/// far behind it starts. What the journal already holds is read from it a page at a time, as the reader
+/// asks for it, so a resume 30,000 transitions back costs one page of memory; once a page comes back empty
+/// the feed joins the live subscribers under the center's lock, so nothing falls between the two.
+public struct AlertFeed: AsyncSequence, Sendable {
+    public typealias Element = AlertStreamEvent
+
+    let center: AlertCenter
+    /// `nil`: live only (already joined).
+    let after: Int64?
+    public let subscription: AlertSubscription
+    static let pageSize = 500
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        let center: AlertCenter
+        let subscription: AlertSubscription
+        var catchingUpAfter: Int64?
+        var page: [AlertTransition] = []
+        var index = 0
+        var live: AsyncStream<AlertStreamEvent>.AsyncIterator
+
+        public mutating func next() async throws -> AlertStreamEvent? {
+            while true {
+                if index < page.count {
+                    index += 1
+                    return .transition(page[index - 1])
+                }
+                guard let after = catchingUpAfter else { return await live.next() }
+                try Task.checkCancellation()
+                // Ended while catching up (a shutdown): no more pages.
+                guard subscription.endReason == nil else { return nil }
+                page = try center.page(after: after, limit: AlertFeed.pageSize, orJoin: subscription)
+                index = 0
+                catchingUpAfter = page.last?.sequence
+            }
+        }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(center: center, subscription: subscription, catchingUpAfter: after, live: subscription.stream.makeAsyncIterator())
+    }
+}
