@@ -54,12 +54,18 @@ struct ConfigurationFile: Decodable {
         var operatorToken: String?
         var operatorTokenFile: String?
         var maxConnections: Int?
+        var maxConnectionsPerAddress: Int?
+        var idleTimeoutSeconds: Int?
+        var streamQueue: Int?
 
         enum CodingKeys: String, CodingKey {
             case listen
             case operatorToken = "operator_token"
             case operatorTokenFile = "operator_token_file"
             case maxConnections = "max_connections"
+            case maxConnectionsPerAddress = "max_connections_per_address"
+            case idleTimeoutSeconds = "idle_timeout_seconds"
+            case streamQueue = "stream_queue"
         }
     }
 

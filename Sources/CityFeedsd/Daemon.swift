@@ -59,7 +59,9 @@ struct Daemon: Sendable {
             logger: logger)
 
         let router = Router()
-        let httpStatistics = HTTPStatistics(maxConnections: configuration.httpMaxConnections)
+        let httpStatistics = HTTPStatistics(
+            maxConnections: configuration.httpMaxConnections,
+            maxConnectionsPerAddress: configuration.httpMaxConnectionsPerAddress)
         router.add(middleware: HTTPPolicyMiddleware(routes: RouteTable(openAPI: OpenAPI.document), statistics: httpStatistics))
         let cityStatus = Reloadable(CityStatus(configuration: configuration, store: store, alerts: alerts))
         let reloads = Reloadable(ReloadRecord(loadedAt: Timestamp.now.iso8601))
@@ -77,12 +79,13 @@ struct Daemon: Sendable {
         let serverName = "cityfeedsd"
         application = Application(
             responder: HeadAsGetResponder(wrapped: router.buildResponder()),
-            // Bounded requests: an idle connection is closed after 30 s; headers are capped in count and size
+            // Bounded requests: an idle connection is closed after http.idle_timeout_seconds (30 s), and so is
+            // one whose client takes no byte of its answer for as long; headers are capped in count and size
             // (bodies are capped per endpoint, 4–8 KiB, where they are read).
             // The polled documents are answered on the event loop, ahead of the router (PolledReadHandler).
             server: .http1(
                 configuration: .init(
-                    idleTimeout: .seconds(30),
+                    idleTimeout: .seconds(Int64(configuration.httpIdleTimeoutSeconds)),
                     httpDecoderConfiguration: .init(
                         maxHeaderFieldSize: 16_384, maxHeaderListSize: 32_768, maxHeaderFieldCount: 64)),
                 statistics: httpStatistics,

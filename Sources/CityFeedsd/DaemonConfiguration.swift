@@ -137,6 +137,12 @@ struct DaemonConfiguration: Sendable {
     var httpPort: Int
     /// Open HTTP connections at most; more are refused.
     var httpMaxConnections: Int
+    /// Open HTTP connections one client address may hold (a share of `httpMaxConnections`).
+    var httpMaxConnectionsPerAddress: Int
+    /// How long a connection may sit idle, or a client take no byte of its answer, before it is closed.
+    var httpIdleTimeoutSeconds: Int
+    /// Events an alert-stream client may fall behind before it is disconnected (it resumes from the journal).
+    var streamQueue: Int
     /// Bearer token of the operator endpoints; `nil` disables them.
     var operatorToken: String?
     var dataDirectory: String
@@ -319,6 +325,18 @@ private struct Validator {
         let httpMaxConnections = raw.http?.maxConnections ?? 10_000
         if !(1...1_000_000).contains(httpMaxConnections) {
             report("http.max_connections", "must be between 1 and 1000000")
+        }
+        let httpMaxConnectionsPerAddress = raw.http?.maxConnectionsPerAddress ?? max(1, httpMaxConnections / 10)
+        if !(1...max(1, httpMaxConnections)).contains(httpMaxConnectionsPerAddress) {
+            report("http.max_connections_per_address", "must be between 1 and http.max_connections")
+        }
+        let httpIdleTimeoutSeconds = raw.http?.idleTimeoutSeconds ?? 30
+        if !(1...3_600).contains(httpIdleTimeoutSeconds) {
+            report("http.idle_timeout_seconds", "must be between 1 and 3600")
+        }
+        let streamQueue = raw.http?.streamQueue ?? 1_024
+        if !(16...100_000).contains(streamQueue) {
+            report("http.stream_queue", "must be between 16 and 100000 events")
         }
 
         var password = raw.mqtt?.password
@@ -695,7 +713,9 @@ private struct Validator {
             cityName: raw.city.name, timeZone: timeZone, broker: broker,
             clientID: raw.mqtt?.clientID ?? "cityfeedsd-\(raw.city.name.lowercased().filter(\.isLetter))",
             username: raw.mqtt?.username, password: password, tls: tls, maxBurst: maxBurst, httpHost: httpHost,
-            httpPort: httpPort, httpMaxConnections: httpMaxConnections, operatorToken: operatorToken, dataDirectory: dataDirectory,
+            httpPort: httpPort, httpMaxConnections: httpMaxConnections,
+            httpMaxConnectionsPerAddress: httpMaxConnectionsPerAddress, httpIdleTimeoutSeconds: httpIdleTimeoutSeconds,
+            streamQueue: streamQueue, operatorToken: operatorToken, dataDirectory: dataDirectory,
             durability: raw.storage?.durability ?? .full, seriesLayout: seriesLayout, retention: retention,
             policy: policy,
             routes: routes, aliases: aliases, staleAfterSeconds: staleMinutes * 60, carParks: carParks, beaches: beaches,
@@ -744,6 +764,6 @@ extension DaemonConfiguration {
     func openAlerts(logger: Logger) throws -> AlertCenter {
         try AlertCenter(
             policy: alertPolicy, journalPath: alertJournalPath, logPath: alerts.logPath,
-            synchronousFull: durability == .full, logger: logger)
+            synchronousFull: durability == .full, subscriberBuffer: streamQueue, logger: logger)
     }
 }

@@ -310,23 +310,60 @@ final class HTTPStatistics: Sendable {
     /// Connections beyond this are refused (503, then closed): every connection holds a file descriptor, and
     /// the store, the alert journal and the MQTT session need theirs.
     let maxConnections: Int
+    /// Connections one client address may hold: its share of `maxConnections`, so that one client holding
+    /// idle connections cannot lock everyone else out. (Phones behind one carrier NAT share an address: the
+    /// share is a tenth of the whole by default, not a handful.)
+    let maxConnectionsPerAddress: Int
     private let openConnections = Atomic<Int>(0)
     private let refusedConnections = Atomic<Int>(0)
+    private let refusedForAddress = Atomic<Int>(0)
+    /// Open connections per client address; an address leaves the map with its last connection, so the map
+    /// is never larger than the connections open.
+    private let perAddress = Mutex<[String: Int]>([:])
 
-    init(maxConnections: Int = 10_000) {
+    init(maxConnections: Int = 10_000, maxConnectionsPerAddress: Int? = nil) {
         self.maxConnections = maxConnections
+        self.maxConnectionsPerAddress = maxConnectionsPerAddress ?? max(1, maxConnections / 10)
     }
 
-    /// Counts a new connection in, or refuses it (and counts that) when `maxConnections` are open.
-    func admitConnection() -> Bool {
-        if openConnections.add(1, ordering: .relaxed).newValue <= maxConnections { return true }
-        openConnections.subtract(1, ordering: .relaxed)
-        refusedConnections.add(1, ordering: .relaxed)
-        return false
+    enum Admission: Equatable {
+        case admitted
+        case refusedOverall
+        case refusedForAddress
     }
 
-    func connectionClosed() {
+    /// Counts a new connection from `address` in, or refuses it (and counts that) when `maxConnections` are
+    /// open, or the address already holds its share.
+    func admitConnection(from address: String? = nil) -> Admission {
+        guard openConnections.add(1, ordering: .relaxed).newValue <= maxConnections else {
+            openConnections.subtract(1, ordering: .relaxed)
+            refusedConnections.add(1, ordering: .relaxed)
+            return .refusedOverall
+        }
+        guard let address else { return .admitted }
+        let admitted = perAddress.withLock { open in
+            guard open[address, default: 0] < maxConnectionsPerAddress else { return false }
+            open[address, default: 0] += 1
+            return true
+        }
+        guard admitted else {
+            openConnections.subtract(1, ordering: .relaxed)
+            refusedForAddress.add(1, ordering: .relaxed)
+            return .refusedForAddress
+        }
+        return .admitted
+    }
+
+    func connectionClosed(from address: String? = nil) {
         openConnections.subtract(1, ordering: .relaxed)
+        if let address { release(address) }
+    }
+
+    private func release(_ address: String) {
+        perAddress.withLock { open in
+            let left = open[address, default: 1] - 1
+            open[address] = left > 0 ? left : nil
+        }
     }
 
     /// One answer with `status`, for a request that arrived at `started`.
@@ -370,9 +407,10 @@ final class HTTPStatistics: Sendable {
             "# HELP cityfeeds_http_connections Open HTTP connections",
             "# TYPE cityfeeds_http_connections gauge",
             "cityfeeds_http_connections \(openConnections.load(ordering: .relaxed))",
-            "# HELP cityfeeds_http_connections_refused_total Connections refused at http.max_connections",
+            "# HELP cityfeeds_http_connections_refused_total Connections refused: at http.max_connections (limit=\"total\") or at one address's share (limit=\"per_address\")",
             "# TYPE cityfeeds_http_connections_refused_total counter",
-            "cityfeeds_http_connections_refused_total \(refusedConnections.load(ordering: .relaxed))",
+            "cityfeeds_http_connections_refused_total{limit=\"total\"} \(refusedConnections.load(ordering: .relaxed))",
+            "cityfeeds_http_connections_refused_total{limit=\"per_address\"} \(refusedForAddress.load(ordering: .relaxed))",
         ]
         return lines.joined(separator: "\n") + "\n"
     }

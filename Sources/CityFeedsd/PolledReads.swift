@@ -184,11 +184,18 @@ struct PolledHTTP1Channel: HTTPChannelHandler {
     let statistics: HTTPStatistics
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        let admitted = statistics.admitConnection()
-        if admitted {
-            channel.closeFuture.whenComplete { [statistics] _ in statistics.connectionClosed() }
-        } else {
+        let address = channel.remoteAddress?.ipAddress
+        let admission = statistics.admitConnection(from: address)
+        let admitted = admission == .admitted
+        switch admission {
+        case .admitted:
+            channel.closeFuture.whenComplete { [statistics] _ in statistics.connectionClosed(from: address) }
+        case .refusedOverall:
             logger.debug("HTTP connection refused: http.max_connections (\(statistics.maxConnections)) are open")
+        case .refusedForAddress:
+            logger.debug(
+                "HTTP connection refused: the address holds its share (\(statistics.maxConnectionsPerAddress))",
+                metadata: ["http.client": "\(address ?? "")"])
         }
         return channel.eventLoop.makeCompletedFuture {
             var limits = NIOHTTPDecoderLimitConfiguration()

@@ -30,6 +30,14 @@ func runningDaemon(
     _ configuration: DaemonConfiguration, now: @escaping @Sendable () -> Timestamp = { .now },
     _ body: (HTTPClient) async throws -> Void
 ) async throws {
+    try await runningDaemon(configuration, now: now) { client, _ in try await body(client) }
+}
+
+/// The same, handing `body` the daemon too (to feed its parts directly).
+func runningDaemon(
+    _ configuration: DaemonConfiguration, now: @escaping @Sendable () -> Timestamp = { .now },
+    _ body: (HTTPClient, Daemon) async throws -> Void
+) async throws {
     let port = Mutex<Int?>(nil)
     let logger = Logger(label: "daemon-test")
     let daemon = try Daemon(
@@ -43,7 +51,7 @@ func runningDaemon(
         while port.withLock({ $0 }) == nil && ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(10))
         }
-        try await body(HTTPClient(port: try #require(port.withLock { $0 })))
+        try await body(HTTPClient(port: try #require(port.withLock { $0 })), daemon)
     } catch {
         await group.triggerGracefulShutdown()
         try? await running.value

@@ -155,7 +155,13 @@ import Testing
     @Test func connectionsBeyondTheLimitAreRefusedWithA503() async throws {
         let broker = try TestBroker()
         defer { broker.stop() }
-        try await runningDaemon(brokerURL: broker.address.description, adjust: { $0.httpMaxConnections = 2 }) { client in
+        try await runningDaemon(
+            brokerURL: broker.address.description,
+            adjust: {
+                $0.httpMaxConnections = 2
+                $0.httpMaxConnectionsPerAddress = 2
+            }
+        ) { client in
             var open: [Connection] = []
             for _ in 0..<2 {
                 let connection = try Connection(port: client.port)
@@ -183,10 +189,49 @@ import Testing
                 if metrics.status == 200 {
                     admitted = true
                     let text = String(decoding: metrics.body, as: UTF8.self)
-                    #expect(text.contains("cityfeeds_http_connections_refused_total "))
-                    #expect(!text.contains("cityfeeds_http_connections_refused_total 0\n"))
+                    #expect(text.contains("cityfeeds_http_connections_refused_total{limit=\"total\"} "))
+                    #expect(!text.contains("cityfeeds_http_connections_refused_total{limit=\"total\"} 0\n"))
                     #expect(text.contains("cityfeeds_http_connections 1\n"))
                 }
+            }
+            #expect(admitted)
+        }
+    }
+
+    /// One client holding connections takes only its share: another address still gets in.
+    @Test func oneAddressCannotTakeEveryConnection() async throws {
+        let broker = try TestBroker()
+        defer { broker.stop() }
+        try await runningDaemon(
+            brokerURL: broker.address.description,
+            adjust: {
+                $0.httpMaxConnections = 6
+                $0.httpMaxConnectionsPerAddress = 3
+            }
+        ) { client in
+            var hoarded: [Connection] = []
+            for _ in 0..<3 {
+                let connection = try Connection(port: client.port, source: "127.0.0.3")
+                try connection.send(Connection.request("GET", "/v1/status"))
+                #expect(try connection.response().status == 200)
+                hoarded.append(connection)
+            }
+            let fourth = try Connection(port: client.port, source: "127.0.0.3")
+            #expect(try fourth.response().status == 503)
+            #expect(try fourth.isClosedByServer())
+            let other = try Connection(port: client.port, source: "127.0.0.4")
+            try other.send(Connection.request("GET", "/metrics"))
+            let metrics = try other.response()
+            #expect(metrics.status == 200)
+            #expect(String(decoding: metrics.body, as: UTF8.self).contains("cityfeeds_http_connections_refused_total{limit=\"per_address\"} 1\n"))
+            // Its connections closed, the address gets its share back.
+            hoarded.removeAll()
+            var admitted = false
+            for _ in 0..<100 where !admitted {
+                try await Task.sleep(for: .milliseconds(20))
+                let again = try Connection(port: client.port, source: "127.0.0.3")
+                try again.send(Connection.request("GET", "/v1/status", headers: ["Connection: close"]))
+                admitted = try again.response().status == 200
             }
             #expect(admitted)
         }
