@@ -86,7 +86,7 @@ let package = Package(
         .executableTarget(
             name: "CityFeedsd",
             dependencies: [
-                "FeedCore", "Ingest", "TimeSeries", "Parking", "Beaches", "Alerts", "EventStream", "CZlib",
+                "FeedCore", "Ingest", "Storage", "TimeSeries", "Parking", "Beaches", "Alerts", "EventStream", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),

@@ -25,6 +25,10 @@ public final class AlertCenter: Sendable {
         var nextSubscriber = 0
         /// Set by `finishSubscribers()`: a feed still catching up ends when it would join.
         var finished = false
+        /// The last sequence on disk in the log; the journal is ahead while the log cannot be written.
+        var loggedThrough: Int64
+        var logFailure: AlertLogHealth.Failure?
+        var logWriteFailures = 0
     }
 
     private let inner: Mutex<Inner>
@@ -43,7 +47,9 @@ public final class AlertCenter: Sendable {
     public static let relevantMetrics: Set<Metric> = [.overflowState, .ecoli, .enterococci, .rainMillimetres]
 
     /// Opens (or creates) the journal and the log; restores the engine; writes to the log whatever the
-    /// journal holds beyond the log's last line (a crash between the two).
+    /// journal holds beyond what the log is known to hold (a crash, or a disk that was full). Refuses a
+    /// damaged journal and a log that cannot be opened; a log that cannot be written to yet is reported
+    /// (`logHealth`) and caught up as soon as it can be.
     public init(
         policy: AlertPolicy, journalPath: String, logPath: String, synchronousFull: Bool = true,
         subscriberBuffer: Int = 256, logger: Logger
@@ -51,21 +57,81 @@ public final class AlertCenter: Sendable {
         let journal = try AlertJournal(path: journalPath, synchronousFull: synchronousFull)
         let state = try journal.engineState() ?? EngineState()
         let log = try AlertLog(path: logPath)
-        // The log catches up only from its own last line: an empty log is a new one (logrotate created it),
-        // and the history before it is in the rotated files and the journal, not to be written again.
-        if let logged = AlertLog.lastSequence(path: logPath), logged < state.lastSequence {
-            var after = logged
-            while true {
-                let missing = try journal.transitions(after: after, limit: 1_000)
-                guard let last = missing.last else { break }
-                try log.append(missing.map { TransitionRecord($0).jsonLine })
-                after = last.sequence
-            }
+        if log.repairedBytes > 0 {
+            logger.warning(
+                "alert log: cut off a torn last line; the journal fills it in",
+                metadata: ["alert_log.path": "\(logPath)", "alert_log.bytes_cut": "\(log.repairedBytes)"])
         }
+        // What the log holds: at least what the journal last knew was on disk, and whatever complete line
+        // the file ends with (written after that mark). A file that is empty because logrotate just made it
+        // holds nothing new, and the history before the mark is in the rotated files. A journal from before
+        // the mark existed: the file's last line, or (an empty file) everything, as then.
+        let inFile = AlertLog.lastSequence(path: logPath)
+        let loggedThrough = max(try journal.loggedThrough() ?? inFile ?? state.lastSequence, inFile ?? 0)
         inner = Mutex(
-            Inner(engine: AlertEngine(policy: policy, state: state), journal: journal, log: log, overrides: try journal.overrides()))
+            Inner(
+                engine: AlertEngine(policy: policy, state: state), journal: journal, log: log,
+                overrides: try journal.overrides(), loggedThrough: loggedThrough))
         self.logger = logger
         self.subscriberBuffer = subscriberBuffer
+        inner.withLock { catchUpLog(&$0, now: .now) }
+    }
+
+    // MARK: The log
+
+    /// Brings the log up to the journal, then writes `transitions` (already journalled) to it; on failure,
+    /// records it (the journal keeps everything; the next step or `retryLog()` tries again).
+    private func catchUpLog(_ inner: inout Inner, with transitions: [AlertTransition] = [], now: Timestamp) {
+        do {
+            var after = inner.loggedThrough
+            let first = transitions.first?.sequence ?? (inner.engine.state.lastSequence + 1)
+            while after < first - 1 {
+                let missing = try inner.journal.transitions(after: after, limit: 1_000).filter { $0.sequence < first }
+                guard let last = missing.last else { break }
+                try inner.log.append(missing.map { TransitionRecord($0).jsonLine })
+                after = last.sequence
+                inner.loggedThrough = after
+            }
+            let pending = transitions.filter { $0.sequence > inner.loggedThrough }
+            if let last = pending.last {
+                try inner.log.append(pending.map { TransitionRecord($0).jsonLine })
+                inner.loggedThrough = last.sequence
+            }
+            if let failure = inner.logFailure {
+                inner.logFailure = nil
+                logger.notice(
+                    "alert log writable again; caught up from the journal",
+                    metadata: ["alert_log.path": "\(inner.log.path)", "alert_log.failing_since": "\(failure.since.iso8601)"])
+            }
+        } catch {
+            inner.logWriteFailures += 1
+            if inner.logFailure == nil {
+                // Once per outage: every step would say the same.
+                logger.error(
+                    "alert log write failed; transitions stay in the journal and are logged once it can be written",
+                    metadata: ["alert_log.path": "\(inner.log.path)", "error": "\(error)"])
+            }
+            inner.logFailure = .init(since: inner.logFailure?.since ?? now, problem: "\(error)")
+        }
+    }
+
+    /// Tries again to bring a failing log up to the journal (a disk that had filled has room again). The file
+    /// is reopened first: it may have been replaced or removed while it failed.
+    public func retryLog() {
+        inner.withLock { inner in
+            guard inner.logFailure != nil || inner.loggedThrough < inner.engine.state.lastSequence else { return }
+            if inner.logFailure != nil { try? inner.log.reopen() }
+            catchUpLog(&inner, now: .now)
+        }
+    }
+
+    /// Whether the log is being written, and how far it is behind the journal.
+    public var logHealth: AlertLogHealth {
+        inner.withLock { inner in
+            AlertLogHealth(
+                path: inner.log.path, loggedThrough: inner.loggedThrough, journalled: inner.engine.state.lastSequence,
+                failure: inner.logFailure, writeFailures: inner.logWriteFailures)
+        }
     }
 
     // MARK: Input
@@ -120,7 +186,10 @@ public final class AlertCenter: Sendable {
 
     /// Reopens the log file (SIGHUP, after logrotate moved it).
     public func reopenLog() throws {
-        try inner.withLock { try $0.log.reopen() }
+        try inner.withLock { inner in
+            try inner.log.reopen()
+            catchUpLog(&inner, now: .now)
+        }
     }
 
     // MARK: Reading
@@ -227,6 +296,8 @@ public final class AlertCenter: Sendable {
     public func close() {
         finishSubscribers()
         inner.withLock { inner in
+            // The exact mark, so that a log rotated while the daemon is stopped is not refilled with the last step.
+            try? inner.journal.setLoggedThrough(inner.loggedThrough)
             inner.journal.close()
             inner.log.close()
         }
@@ -270,18 +341,13 @@ public final class AlertCenter: Sendable {
             let changed = unchanged != inner.engine.state
             guard changed || !transitions.isEmpty else { return [] }
             do {
-                try inner.journal.record(transitions, state: inner.engine.state)
+                try inner.journal.record(transitions, state: inner.engine.state, loggedThrough: inner.loggedThrough)
             } catch {
                 inner.engine = before
                 throw error
             }
             changes.add(1, ordering: .releasing)
-            do {
-                try inner.log.append(transitions.map { TransitionRecord($0).jsonLine })
-            } catch {
-                // The journal has it; the log catches up from the journal at the next start.
-                logger.error("alert log write failed", metadata: ["error": "\(error)"])
-            }
+            catchUpLog(&inner, with: transitions, now: recorded)
             for transition in transitions {
                 for (id, subscription) in inner.subscribers where !subscription.deliver(.transition(transition)) {
                     if subscription.endReason != nil { slowSubscribersEnded.add(1, ordering: .relaxed) }

@@ -94,6 +94,13 @@ final class AlertJournal {
     init(path: String, synchronousFull: Bool) throws {
         do {
             database = try SQLiteDatabase(path: path)
+            // A damaged journal is refused at start, not found out by the first alert that fails to commit.
+            let problems = try database.quickCheck()
+            guard problems.isEmpty else {
+                throw JournalError(
+                    path: path,
+                    problem: "damaged (\(problems.joined(separator: "; ").prefix(300))); left untouched: restore it from a backup or move it aside")
+            }
             try database.migrate(applicationID: Self.applicationID, migrations: Self.migrations)
             try database.execute("PRAGMA journal_mode = WAL")
             try database.execute("PRAGMA synchronous = \(synchronousFull ? "FULL" : "NORMAL")")
@@ -110,10 +117,19 @@ final class AlertJournal {
 
     // MARK: Writing
 
-    /// Journals one engine step: the transitions, the alerts as they now stand, and the engine's state.
-    func record(_ transitions: [AlertTransition], state: EngineState?) throws {
-        guard !transitions.isEmpty || state != nil else { return }
+    /// Journals one engine step: the transitions, the alerts as they now stand, and the engine's state; with
+    /// `loggedThrough`, the last sequence known to be on disk in the alert log (it rides along with the step
+    /// rather than costing a commit of its own).
+    func record(_ transitions: [AlertTransition], state: EngineState?, loggedThrough: Int64? = nil) throws {
+        guard !transitions.isEmpty || state != nil || loggedThrough != nil else { return }
         try database.transaction {
+            if let loggedThrough {
+                let mark = try database.statement(
+                    "INSERT INTO engine (key, body) VALUES ('log_mark', ?) ON CONFLICT (key) DO UPDATE SET body = excluded.body")
+                defer { mark.reset() }
+                try mark.bind(String(loggedThrough), at: 1)
+                _ = try mark.step()
+            }
             for transition in transitions {
                 try write(transition.alert)
                 let insert = try database.statement(
@@ -178,6 +194,19 @@ final class AlertJournal {
     }
 
     // MARK: Reading
+
+    /// Records how far the alert log is on disk (at a clean close; steps carry it along otherwise).
+    func setLoggedThrough(_ sequence: Int64) throws {
+        try record([], state: nil, loggedThrough: sequence)
+    }
+
+    /// The last sequence the alert log was known to hold on disk when the last step was journalled.
+    func loggedThrough() throws -> Int64? {
+        let select = try database.statement("SELECT body FROM engine WHERE key = 'log_mark'")
+        defer { select.reset() }
+        guard try select.step() else { return nil }
+        return Int64(select.string(at: 0))
+    }
 
     func engineState() throws -> EngineState? {
         let select = try database.statement("SELECT body FROM engine WHERE key = 'state'")

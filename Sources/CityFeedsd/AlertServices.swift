@@ -21,6 +21,8 @@ struct AlertClockService: Service {
         await withGracefulShutdownHandler {
             try? await cancelWhenGracefulShutdown {
                 while !Task.isCancelled {
+                    // A log that could not be written (a full disk) catches up as soon as it can be.
+                    alerts.retryLog()
                     do {
                         try alerts.advance(wallClock: now(), sessionSince: sessionSince())
                     } catch {

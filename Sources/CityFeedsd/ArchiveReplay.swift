@@ -4,6 +4,7 @@ import FeedCore
 import Foundation
 import Ingest
 import Logging
+import Storage
 import TimeSeries
 
 /// Feeds archives through the daemon's own ingest checks, store and alert rules, with a clock that follows the
@@ -46,6 +47,9 @@ struct ArchiveReplay {
         progress: (Progress) -> Void = { _ in },
         checkpoint: (Timestamp, SeriesStore, AlertCenter) throws -> Void = { _, _, _ in }
     ) throws -> Summary {
+        // A running daemon must not share the store: replay into its data directory once it is stopped.
+        let lock = try configuration.lockDataDirectory()
+        defer { lock.release() }
         let store = try configuration.openStore()
         defer { store.close() }
         let alerts = try configuration.openAlerts(logger: logger)
@@ -156,15 +160,22 @@ struct Replay: ParsableCommand {
         }
         let terminal = isatty(STDERR_FILENO) == 1
         var shownPercent = -1
-        let summary = try ArchiveReplay(configuration: configuration, logger: logger).run(loaded) { progress in
-            let percent = progress.total == 0 ? 100 : progress.done * 100 / progress.total
-            let line = "replayed \(progress.done) of \(progress.total) readings (\(percent) %), data time \(progress.dataTime.iso8601)"
-            if terminal {
-                FileHandle.standardError.write(Data("\r\(line)".utf8))
-            } else if percent / 10 != shownPercent / 10 {
-                printToStandardError(line)
+        let replay = ArchiveReplay(configuration: configuration, logger: logger)
+        let summary: ArchiveReplay.Summary
+        do {
+            summary = try replay.run(loaded) { progress in
+                let percent = progress.total == 0 ? 100 : progress.done * 100 / progress.total
+                let line = "replayed \(progress.done) of \(progress.total) readings (\(percent) %), data time \(progress.dataTime.iso8601)"
+                if terminal {
+                    FileHandle.standardError.write(Data("\r\(line)".utf8))
+                } else if percent / 10 != shownPercent / 10 {
+                    printToStandardError(line)
+                }
+                shownPercent = percent
             }
-            shownPercent = percent
+        } catch where isDataDirectoryProblem(error) {
+            printToStandardError("\(error)")
+            throw ExitCode(78)
         }
         if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
         print(

@@ -1,7 +1,9 @@
+import Alerts
 import ArgumentParser
 import Foundation
 import Ingest
 import Logging
+import Storage
 import TimeSeries
 
 /// `cityfeedsd`: the command line. It only parses arguments, bootstraps logging and hands over to `Daemon`.
@@ -58,12 +60,21 @@ struct Run: AsyncParsableCommand {
             printToStandardError(error.description)
             throw ExitCode(78)  // EX_CONFIG
         }
-        let daemon = try Daemon(
-            configuration: configuration, source: (config, overrides), logger: logger,
-            onListening: { port in
-                logger.info(
-                    "HTTP API listening", metadata: ["http.url": "http://\(configuration.httpHost):\(port)/v1/status"])
-            })
+        let daemon: Daemon
+        do {
+            daemon = try Daemon(
+                configuration: configuration, source: (config, overrides), logger: logger,
+                onListening: { port in
+                    logger.info(
+                        "HTTP API listening", metadata: ["http.url": "http://\(configuration.httpHost):\(port)/v1/status"])
+                })
+        } catch where isDataDirectoryProblem(error) {
+            printToStandardError("\(error)")
+            throw ExitCode(78)  // EX_CONFIG: a restart cannot help until someone looks
+        }
+        for warning in configuration.warnings {
+            logger.warning("configuration: \(warning)")
+        }
         logger.info(
             "cityfeedsd starting",
             metadata: [
@@ -87,6 +98,7 @@ struct CheckConfig: ParsableCommand {
             let configuration = try DaemonConfiguration.load(path: file, overrides: .environment())
             let series = configuration.sensorSpecs.flatMap { spec in spec.metrics.map { ($0, spec.id) } }
             let bound = series.reduce(0) { $0 + configuration.seriesLayout.worstCaseBytes(of: $1.0) }
+            for warning in configuration.warnings { print("warning: \(warning)") }
             print(
                 "\(file): OK — \(configuration.carParks.count) car parks, \(configuration.beaches.count) beaches, "
                     + "\(configuration.outfalls.count) outfalls, \(configuration.rainGauges.count) rain gauges, "
@@ -132,6 +144,13 @@ struct Simulate: AsyncParsableCommand {
         try await simulator.run(
             broker: configuration.broker, duration: duration.map { .milliseconds(Int($0 * 1000)) }, logger: logger)
     }
+}
+
+/// The files the daemon owns are unusable: a damaged or foreign store or journal, an alert log that cannot be
+/// opened, a data directory another daemon holds. Like a configuration error, restarting cannot fix them, so
+/// they exit with 78 (EX_CONFIG), which the systemd unit does not restart on.
+func isDataDirectoryProblem(_ error: any Error) -> Bool {
+    error is StoreError || error is JournalError || error is AlertLogError || error is DirectoryLockError
 }
 
 /// Writes a line to standard error (configuration problems go there, not into the log).

@@ -8,6 +8,7 @@ import NIOCore
 import CoreMetrics
 import Prometheus
 import ServiceLifecycle
+import Storage
 import UnixSignals
 import TimeSeries
 
@@ -15,6 +16,8 @@ import TimeSeries
 /// `cityfeedsd run` and the integration tests both go through here.
 struct Daemon: Sendable {
     let configuration: DaemonConfiguration
+    /// Held for the daemon's life: no other daemon may write its data directory.
+    let lock: DirectoryLock
     let store: SeriesStore
     let consumer: MQTTConsumer
     let statistics: IngestStatistics
@@ -35,6 +38,7 @@ struct Daemon: Sendable {
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws {
         self.configuration = configuration
+        lock = try configuration.lockDataDirectory()
         store = try configuration.openStore()
         alerts = try configuration.openAlerts(logger: logger)
         metrics = PrometheusCollectorRegistry()
@@ -117,10 +121,14 @@ struct Daemon: Sendable {
     /// Runs until SIGTERM or SIGINT: the HTTP server stops, the MQTT session commits, acknowledges and
     /// disconnects, then the store is checkpointed and closed.
     func run() async throws {
-        defer {
-            alerts.close()
-            store.close()
-        }
+        defer { close() }
         try await application.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+    }
+
+    /// Closes the journal, the log and the store, then lets the data directory go.
+    func close() {
+        alerts.close()
+        store.close()
+        lock.release()
     }
 }

@@ -6,6 +6,7 @@ import Ingest
 import Logging
 import Parking
 import TOMLKit
+import Storage
 import TimeSeries
 
 /// Values given on the command line or in the environment that take precedence over the file.
@@ -31,7 +32,7 @@ struct ConfigurationOverrides: Sendable {
 
 /// Every problem found in a configuration, each with where it is.
 struct ConfigurationError: Error, CustomStringConvertible {
-    struct Problem: CustomStringConvertible {
+    struct Problem: CustomStringConvertible, Sendable {
         var location: String
         var message: String
         var description: String { "\(location): \(message)" }
@@ -143,6 +144,8 @@ struct DaemonConfiguration: Sendable {
     var httpIdleTimeoutSeconds: Int
     /// Events an alert-stream client may fall behind before it is disconnected (it resumes from the journal).
     var streamQueue: Int
+    /// What is allowed but worth an operator's attention (a secret file others can read).
+    var warnings: [ConfigurationError.Problem] = []
     /// Bearer token of the operator endpoints; `nil` disables them.
     var operatorToken: String?
     var dataDirectory: String
@@ -256,11 +259,11 @@ extension DaemonConfiguration {
                 })
         }
         var validator = Validator(file: file, baseDirectory: (file as NSString).deletingLastPathComponent)
-        let configuration = validator.validate(raw, overrides: overrides)
-        if !validator.problems.isEmpty || configuration == nil {
+        guard var configuration = validator.validate(raw, overrides: overrides), validator.problems.isEmpty else {
             throw ConfigurationError(file: file, problems: validator.problems)
         }
-        return configuration!
+        configuration.warnings = validator.warnings
+        return configuration
     }
 
     static func location(_ path: [any CodingKey]) -> String {
@@ -296,9 +299,40 @@ private struct Validator {
     var file: String
     var baseDirectory: String
     var problems: [ConfigurationError.Problem] = []
+    var warnings: [ConfigurationError.Problem] = []
 
     mutating func report(_ location: String, _ message: String) {
         problems.append(.init(location: location, message: message))
+    }
+
+    /// Not wrong enough to refuse, but an operator should know (`check-config` prints it; the daemon logs it).
+    mutating func warn(_ location: String, _ message: String) {
+        warnings.append(.init(location: location, message: message))
+    }
+
+    /// A secret read from a file others can read is no longer a secret.
+    mutating func warnIfReadableByOthers(_ path: String, _ location: String) {
+        var status = stat()
+        guard stat(path, &status) == 0, status.st_mode & 0o044 != 0 else { return }
+        warn(location, "'\(path)' is readable by other users (mode \(String(status.st_mode & 0o777, radix: 8))); chmod 600 it")
+    }
+
+    /// Why the daemon could not append to `path`, if it could not: an existing file must be writable, a new
+    /// one creatable in the nearest existing directory above it.
+    static func unwritable(_ path: String) -> String? {
+        var status = stat()
+        if stat(path, &status) == 0 {
+            if status.st_mode & S_IFMT == S_IFDIR { return "'\(path)' is a directory" }
+            return access(path, W_OK) == 0 ? nil : "'\(path)' is not writable (\(String(cString: strerror(errno))))"
+        }
+        var directory = (path as NSString).deletingLastPathComponent
+        while !directory.isEmpty, directory != "/", stat(directory, &status) != 0 {
+            directory = (directory as NSString).deletingLastPathComponent
+        }
+        if directory.isEmpty { directory = "." }
+        guard stat(directory, &status) == 0 else { return "'\(path)' cannot be created: '\(directory)' cannot be read" }
+        guard status.st_mode & S_IFMT == S_IFDIR else { return "'\(path)' cannot be created: '\(directory)' is not a directory" }
+        return access(directory, W_OK | X_OK) == 0 ? nil : "'\(path)' cannot be created: '\(directory)' is not writable"
     }
 
     mutating func validate(_ raw: ConfigurationFile, overrides: ConfigurationOverrides) -> DaemonConfiguration? {
@@ -347,6 +381,7 @@ private struct Validator {
             let path = resolve(passwordFile)
             if let contents = try? String(contentsOfFile: path, encoding: .utf8) {
                 password = contents.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init)
+                warnIfReadableByOthers(path, "mqtt.password_file")
             } else {
                 report("mqtt.password_file", "cannot read '\(path)'")
             }
@@ -357,6 +392,7 @@ private struct Validator {
             if operatorToken != nil { report("http.operator_token", "give either operator_token or operator_token_file") }
             if let contents = try? String(contentsOfFile: resolve(file), encoding: .utf8) {
                 operatorToken = contents.split(separator: "\n").first.map(String.init)
+                warnIfReadableByOthers(resolve(file), "http.operator_token_file")
             } else {
                 report("http.operator_token_file", "cannot read '\(resolve(file))'")
             }
@@ -709,6 +745,10 @@ private struct Validator {
         guard problems.isEmpty, let timeZone else { return nil }
         let dataDirectory = resolve(overrides.dataDirectory ?? raw.storage?.dataDir ?? "data")
         if alerts.logPath.isEmpty { alerts.logPath = (dataDirectory as NSString).appendingPathComponent("alerts.jsonl") }
+        if let problem = Self.unwritable(alerts.logPath) {
+            report(raw.alerts?.logFile != nil ? "alerts.log_file" : "storage.data_dir", problem)
+            return nil
+        }
         return DaemonConfiguration(
             cityName: raw.city.name, timeZone: timeZone, broker: broker,
             clientID: raw.mqtt?.clientID ?? "cityfeedsd-\(raw.city.name.lowercased().filter(\.isLetter))",
@@ -754,6 +794,12 @@ private struct Validator {
 
 extension DaemonConfiguration {
     /// Opens (or creates) the data directory's store, as the daemon, a replay and the tests use it.
+    /// Creates the data directory if needed and locks it for this process.
+    func lockDataDirectory() throws -> DirectoryLock {
+        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+        return try DirectoryLock(directory: dataDirectory)
+    }
+
     func openStore() throws -> SeriesStore {
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         return try SeriesStore(

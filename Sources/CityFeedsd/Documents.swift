@@ -482,13 +482,41 @@ struct StatusDocument: Encodable, Sendable {
 struct HealthDocument: Encodable, Sendable {
     var status: String
     var ready: Bool
+    var problems: [String]
     var mqtt: ConnectionStatus
     var storedReadings: Int?
+    var alertLog: AlertLogDocument
     var configuration: ReloadRecord
 
     enum CodingKeys: String, CodingKey {
-        case status, ready, mqtt, configuration
+        case status, ready, problems, mqtt, configuration
         case storedReadings = "stored_readings"
+        case alertLog = "alert_log"
+    }
+}
+
+struct AlertLogDocument: Encodable, Sendable {
+    var path: String
+    var loggedThrough: Int64
+    var journalled: Int64
+    var failingSince: String?
+    var problem: String?
+    var writeFailures: Int
+
+    init(_ health: AlertLogHealth) {
+        path = health.path
+        loggedThrough = health.loggedThrough
+        journalled = health.journalled
+        failingSince = health.failure?.since.iso8601
+        problem = health.failure?.problem
+        writeFailures = health.writeFailures
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case path, journalled, problem
+        case loggedThrough = "logged_through"
+        case failingSince = "failing_since"
+        case writeFailures = "write_failures"
     }
 }
 

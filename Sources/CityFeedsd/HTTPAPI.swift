@@ -126,11 +126,23 @@ struct HTTPAPI: Sendable {
         return at
     }
 
+    /// Ready when connected to the broker, the store answers and the alert log is written; `problems` says
+    /// what is not.
     func healthDocument() -> HealthDocument {
         let mqtt = consumer.status
         let stored = try? store.storedCount()
-        let ready = mqtt.state == .connected && stored != nil
-        return HealthDocument(status: "ok", ready: ready, mqtt: mqtt, storedReadings: stored, configuration: reloads.value)
+        let log = status.alerts.logHealth
+        var problems: [String] = []
+        if mqtt.state != .connected { problems.append("MQTT is \(mqtt.state.rawValue)") }
+        if stored == nil { problems.append("the store does not answer") }
+        if let failure = log.failure {
+            problems.append(
+                "the alert log cannot be written since \(failure.since.iso8601) (\(failure.problem)); "
+                    + "\(log.journalled - log.loggedThrough) transitions wait in the journal")
+        }
+        return HealthDocument(
+            status: "ok", ready: problems.isEmpty, problems: problems, mqtt: mqtt, storedReadings: stored,
+            alertLog: AlertLogDocument(log), configuration: reloads.value)
     }
 
     /// Alive as long as it answers; whether it is ready is in the body (and `/readyz`).
@@ -182,6 +194,17 @@ struct HTTPAPI: Sendable {
         }
         gauge("cityfeeds_alert_transitions", "Alert transitions journalled since the journal was created")
             .set(status.alerts.lastSequence)
+        let log = status.alerts.logHealth
+        gauge("cityfeeds_alert_log_healthy", "1 while the alert log is written and up to date with the journal")
+            .set(Int64(log.isHealthy ? 1 : 0))
+        gauge("cityfeeds_alert_log_behind", "Journalled transitions not yet on disk in the alert log")
+            .set(max(0, log.journalled - log.loggedThrough))
+        gauge("cityfeeds_alert_log_write_failures", "Failed writes to the alert log since start")
+            .set(Int64(log.writeFailures))
+        gauge("cityfeeds_alert_stream_subscribers", "Open alert-stream subscriptions")
+            .set(Int64(status.alerts.subscriberCount))
+        gauge("cityfeeds_alert_stream_ended_too_slow", "Alert-stream clients disconnected since start for falling too far behind")
+            .set(Int64(status.alerts.subscribersEndedTooSlow))
         // Data age per sensor class: how long since the newest reading of the class, the first sign of a
         // network server or a gateway gone quiet.
         let time = now()

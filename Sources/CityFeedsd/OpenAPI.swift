@@ -1001,6 +1001,44 @@ enum OpenAPI {
      "mqtt": {
       "$ref": "#/components/schemas/MQTTStatus"
      },
+     "problems": {
+      "description": "Why the daemon is not ready, one sentence each (empty when ready).",
+      "items": {
+       "type": "string"
+      },
+      "type": "array"
+     },
+     "alert_log": {
+      "description": "The JSON Lines alert log: how far it is written, and since when writing it fails, if it does.",
+      "properties": {
+       "path": {
+        "type": "string"
+       },
+       "logged_through": {
+        "type": "integer"
+       },
+       "journalled": {
+        "type": "integer"
+       },
+       "failing_since": {
+        "format": "date-time",
+        "type": "string"
+       },
+       "problem": {
+        "type": "string"
+       },
+       "write_failures": {
+        "type": "integer"
+       }
+      },
+      "required": [
+       "path",
+       "logged_through",
+       "journalled",
+       "write_failures"
+      ],
+      "type": "object"
+     },
      "ready": {
       "type": "boolean"
      },

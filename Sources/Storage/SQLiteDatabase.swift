@@ -182,6 +182,19 @@ public enum SchemaProblem: Error, Sendable, Equatable {
 }
 
 extension SQLiteDatabase {
+    /// `PRAGMA quick_check`: the problems SQLite finds in the file's structure (at most `limit`), none when
+    /// it is sound. It reads every page, in time proportional to the file.
+    public func quickCheck(limit: Int = 5) throws -> [String] {
+        let check = try statement("PRAGMA quick_check(\(max(1, limit)))")
+        defer { check.reset() }
+        var problems: [String] = []
+        while try check.step() {
+            let line = check.string(at: 0)
+            if line != "ok" { problems.append(line) }
+        }
+        return problems
+    }
+
     /// Stamps a new file with `applicationID`, refuses another application's file or a newer schema, and
     /// runs the migrations the file has not seen, one version (`user_version`) per transaction.
     /// `migrations[i]` brings the schema to version `i + 1`.

@@ -54,7 +54,7 @@ public final class SeriesStore: Sendable {
     private let memory: Mutex<[SeriesKey: SeriesMemory]>
     /// Readings added to memory since the store opened: a cheap "has anything changed?" for caches.
     private let appended = Atomic<Int64>(0)
-    private let configuration: SeriesStoreConfiguration
+    let configuration: SeriesStoreConfiguration
 
     /// Opens (or creates) the store and rebuilds the in-memory series from it: the newest raw samples, and
     /// every sample within the longest rollup's span for the rollups.

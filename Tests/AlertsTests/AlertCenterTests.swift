@@ -83,9 +83,9 @@ import Testing
 
     @Test func theLogCatchesUpWithTheJournalAfterACrashBetweenTheTwo() throws {
         do {
+            // No close: the process dies.
             let center = try open()
             try center.ingest([t.outfall("o1", .discharging, 0)])
-            center.close()
         }
         // Lose the last line, as a crash after the journal's commit and before the log's write would.
         let lines = try String(contentsOfFile: logPath, encoding: .utf8).split(separator: "\n")
@@ -249,5 +249,90 @@ import Testing
         #expect(lastSeen == 16)
         var resumed = center.subscribe(after: lastSeen).makeAsyncIterator()
         try await readContiguously(&resumed, after: lastSeen, through: try center.lastSequence)
+    }
+
+    /// Points the log at `/dev/full`: every write fails as on a full disk.
+    func fillTheDisk() throws {
+        try? FileManager.default.removeItem(atPath: logPath)
+        try FileManager.default.createSymbolicLink(atPath: logPath, withDestinationPath: "/dev/full")
+    }
+
+    func makeRoom(contents: Data? = nil) throws {
+        try FileManager.default.removeItem(atPath: logPath)
+        FileManager.default.createFile(atPath: logPath, contents: contents)
+    }
+
+    /// A full disk: the journal keeps every transition, the failure is reported, and once there is room the
+    /// log is caught up, each line once.
+    @Test func aLogThatCannotBeWrittenIsReportedAndCaughtUpOnceItCanBe() throws {
+        try fillTheDisk()
+        let center = try open()
+        defer { center.close() }
+        #expect(center.logHealth.isHealthy)
+        try center.ingest([t.outfall("o1", .discharging, 0)])  // 1–2
+        try center.ingest([t.outfall("o1", .stopped, 2)])  // 3–4
+        let failing = center.logHealth
+        #expect(failing.failure != nil)
+        #expect(failing.loggedThrough == 0 && failing.journalled == 4)
+        #expect(failing.writeFailures == 2)
+        center.retryLog()
+        #expect(center.logHealth.failure != nil, "still no room")
+        try makeRoom()
+        center.retryLog()
+        #expect(center.logHealth.isHealthy)
+        #expect(try logLines().compactMap { $0["sequence"] as? Int } == [1, 2, 3, 4])
+        try center.ingest([t.outfall("o1", .discharging, 100)])
+        #expect(try logLines().compactMap { $0["sequence"] as? Int } == Array(1...Int(try center.lastSequence)))
+    }
+
+    /// The log was never flushed before the machine went down: it is empty, and that is not a rotation.
+    @Test func anEmptyLogAfterACrashIsFilledFromTheJournal() throws {
+        try fillTheDisk()
+        do {
+            let center = try open()
+            try center.ingest([t.outfall("o1", .discharging, 0)])  // 1–2, journalled only
+            center.close()
+        }
+        try makeRoom()
+        let center = try open()
+        defer { center.close() }
+        #expect(try logLines().compactMap { $0["sequence"] as? Int } == [1, 2])
+        #expect(center.logHealth.isHealthy)
+    }
+
+    /// Half a line at the end (a full disk, a crash mid-write) is cut off before anything is appended, and
+    /// the transition it held is written again from the journal: every line parses.
+    @Test func aTornLastLineIsCutOffAndRewrittenFromTheJournal() throws {
+        do {
+            // No close: the process dies mid-write.
+            let center = try open()
+            try center.ingest([t.outfall("o1", .discharging, 0)])  // 1–2
+            try center.ingest([t.outfall("o1", .stopped, 2)])  // 3–4
+        }
+        let whole = try Data(contentsOf: URL(filePath: logPath))
+        try makeRoom(contents: whole.dropLast(40))
+        let center = try open()
+        defer { center.close() }
+        #expect(try logLines().compactMap { $0["sequence"] as? Int } == [1, 2, 3, 4])
+        try center.ingest([t.outfall("o1", .discharging, 100)])
+        #expect(try logLines().compactMap { $0["sequence"] as? Int } == Array(1...Int(try center.lastSequence)))
+    }
+
+    /// A damaged journal is refused when the center opens, not found out by the first step that fails.
+    @Test func aDamagedJournalIsRefusedAtStart() throws {
+        do {
+            let center = try open()
+            for hour in stride(from: 0.0, to: 4_000, by: 100) {
+                try center.ingest([t.outfall("o1", .discharging, hour), t.outfall("o1", .stopped, hour + 1)])
+            }
+            center.close()
+        }
+        // Scribble over a page in the middle of the file, as a failing disk would.
+        let handle = try FileHandle(forUpdating: URL(filePath: journalPath))
+        let size = try handle.seekToEnd()
+        try handle.seek(toOffset: size / 2 / 4_096 * 4_096 + 8)
+        try handle.write(contentsOf: Data(repeating: 0x5A, count: 2_000))
+        try handle.close()
+        #expect(throws: JournalError.self) { try open() }
     }
 }

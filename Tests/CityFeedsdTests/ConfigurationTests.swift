@@ -250,4 +250,47 @@ import Testing
             "\(error)".contains("line 3")
         }
     }
+
+    func configuration(_ extra: String, in directory: URL) throws -> DaemonConfiguration {
+        let text = """
+            [city]
+            name = "Testville"
+
+            [storage]
+            data_dir = "\(directory.path)"
+
+            \(extra)
+            """
+        let path = directory.appending(path: "cityfeeds.toml").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return try DaemonConfiguration.load(path: path)
+    }
+
+    /// An alert log the daemon could not append to is a configuration error, found by `check-config`.
+    @Test func anAlertLogThatCannotBeWrittenIsReported() throws {
+        let directory = try makeTemporaryDirectory(prefix: "cityfeeds-config-log")
+        for (path, expected) in [
+            (directory.path, "is a directory"), ("/etc/hostname/alerts.jsonl", "is not a directory"),
+        ] {
+            #expect {
+                _ = try configuration("[alerts]\nlog_file = \"\(path)\"", in: directory)
+            } throws: { error in
+                "\(error)".contains("alerts.log_file") && "\(error)".contains(expected)
+            }
+        }
+        #expect(try configuration("[alerts]\nlog_file = \"logs/new/alerts.jsonl\"", in: directory).warnings.isEmpty)
+    }
+
+    /// A token others can read is accepted, with a warning that says so.
+    @Test func aSecretFileOthersCanReadIsWarnedAbout() throws {
+        let directory = try makeTemporaryDirectory(prefix: "cityfeeds-config-token")
+        let token = directory.appending(path: "token").path
+        try "an-operator-token-of-some-length\n".write(toFile: token, atomically: true, encoding: .utf8)
+        chmod(token, 0o644)
+        let open = try configuration("[http]\noperator_token_file = \"\(token)\"", in: directory)
+        #expect(open.warnings.map(\.location) == ["http.operator_token_file"])
+        #expect(open.warnings.first?.message.contains("chmod 600") == true)
+        chmod(token, 0o600)
+        #expect(try configuration("[http]\noperator_token_file = \"\(token)\"", in: directory).warnings.isEmpty)
+    }
 }

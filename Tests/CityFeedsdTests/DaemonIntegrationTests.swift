@@ -45,7 +45,7 @@ func runningDaemon(
     let group = ServiceGroup(
         configuration: .init(services: [daemon.application], gracefulShutdownSignals: [], logger: logger))
     let running = Task { try await group.run() }
-    defer { daemon.store.close() }
+    defer { daemon.close() }
     do {
         let deadline = ContinuousClock.now + .seconds(10)
         while port.withLock({ $0 }) == nil && ContinuousClock.now < deadline {

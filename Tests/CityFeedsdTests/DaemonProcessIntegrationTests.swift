@@ -1,12 +1,16 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Alerts
 import FeedCore
 import Foundation
 import Ingest
+import Logging
 import TestSupport
 import Testing
 import TimeSeries
+
+@testable import CityFeedsd
 
 /// The `cityfeedsd` binary as its own process: stopped by SIGTERM or killed by SIGKILL in the middle of a
 /// stream, restarted, and checked to have stored every published reading exactly once.
@@ -208,5 +212,72 @@ import TimeSeries
         }
         let metrics = String(decoding: try await client.get("/metrics").body, as: UTF8.self)
         #expect(metrics.contains(#"sensor="probe-lac-marion""#))
+    }
+
+    /// Exit status of `cityfeedsd run` on `dataDirectory` (the broker need not be there: these fail first),
+    /// and what it said.
+    func exitOfRun(dataDirectory: URL, extraArguments: [String] = []) throws -> (status: Int32?, said: String) {
+        let output = dataDirectory.appending(path: "refused-\(UUID()).log").path
+        let process = try ChildProcess(
+            executable: Self.binary,
+            arguments: [
+                "run", "--config", repositoryRoot.appending(path: "config/biarritz.toml").path,
+                "--broker", "mqtt://127.0.0.1:1", "--http", "127.0.0.1:0", "--data-dir", dataDirectory.path,
+                "--log-level", "warning",
+            ] + extraArguments,
+            output: output)
+        guard let status = process.wait(timeout: 20) else {
+            process.kill9()
+            return (nil, "still running after 20 s")
+        }
+        let said = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+        return ((status & 0x7f) == 0 ? (status >> 8) & 0xff : -1, said)
+    }
+
+    /// What a supervisor must not restart exits 78: a data directory another daemon holds, a store or a
+    /// journal that is not sound.
+    @Test func problemsWithTheDataDirectoryExit78() async throws {
+        let broker = try TestBroker()
+        defer { broker.stop() }
+        let directory = try makeTemporaryDirectory(prefix: "cityfeeds-exit78")
+        let port = try freeLoopbackPort()
+        let first = try startDaemon(broker: broker, dataDirectory: directory, httpPort: port)
+        let client = HTTPClient(port: port)
+        try await waitUntilReady(client)
+        let second = try exitOfRun(dataDirectory: directory)
+        #expect(second.status == 78, "\(second.said)")
+        #expect(second.said.contains("in use by another cityfeedsd (pid \(first.pid))"), "\(second.said)")
+        #expect(try await client.get("/healthz").status == 200, "the first one is untouched")
+        first.terminate()
+
+        // A store that is not a SQLite database at all.
+        let broken = try makeTemporaryDirectory(prefix: "cityfeeds-exit78-store")
+        try Data(repeating: 0x42, count: 8_192).write(to: broken.appending(path: "cityfeeds.sqlite"))
+        let store = try exitOfRun(dataDirectory: broken)
+        #expect(store.status == 78, "\(store.said)")
+        #expect(store.said.contains("damaged"), "\(store.said)")
+
+        // A journal with a page scribbled over.
+        let journalled = try makeTemporaryDirectory(prefix: "cityfeeds-exit78-journal")
+        let journalPath = journalled.appending(path: "alerts.sqlite")
+        do {
+            var configuration = try DaemonConfiguration.load(
+                path: repositoryRoot.appending(path: "config/biarritz.toml").path,
+                overrides: .init(dataDirectory: journalled.path))
+            configuration.alerts.logPath = journalled.appending(path: "alerts.jsonl").path
+            let alerts = try configuration.openAlerts(logger: Logger(label: "test"))
+            for index in 0..<40 {
+                try alerts.ingest(HostileClientIntegrationTests.spills(1, from: index))
+            }
+            alerts.close()
+        }
+        let handle = try FileHandle(forUpdating: journalPath)
+        let size = try handle.seekToEnd()
+        try handle.seek(toOffset: size / 2 / 4_096 * 4_096 + 8)
+        try handle.write(contentsOf: Data(repeating: 0x5A, count: 2_000))
+        try handle.close()
+        let journal = try exitOfRun(dataDirectory: journalled)
+        #expect(journal.status == 78, "\(journal.said)")
+        #expect(journal.said.contains("alert journal"), "\(journal.said)")
     }
 }
