@@ -2,6 +2,7 @@ import FeedCore
 import Logging
 import Parking
 import ServiceLifecycle
+import Synchronization
 import TimeSeries
 
 /// Enforces the store's retention every `interval`, off the ingest thread; a failure is logged and retried at
@@ -65,6 +66,56 @@ struct CalibrationLogService: Service {
                             ])
                         logged[carPark.id] = event.time
                     }
+                }
+                try await Task.sleep(for: interval)
+            }
+        }
+    }
+}
+
+/// What the last integrity check of the store found; `/readyz` and `/metrics` show it.
+final class StoreHealth: Sendable {
+    struct Check: Sendable {
+        var at: Timestamp
+        /// SQLite's findings; empty when the file is sound.
+        var problems: [String]
+    }
+
+    private let last = Mutex<Check?>(nil)
+
+    var lastCheck: Check? { last.withLock { $0 } }
+
+    func record(_ check: Check) {
+        last.withLock { $0 = check }
+    }
+}
+
+/// Checks the store's file (`quick_check`) soon after start and then every `interval`, on a connection of its
+/// own, so that ingest and reads never wait for it: a store damaged on disk shows in `/readyz`, `/metrics`
+/// and the log instead of as failing commits. (The journal, small, is checked before the daemon starts.)
+struct StoreCheckService: Service {
+    let store: SeriesStore
+    let health: StoreHealth
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                let started = ContinuousClock.now
+                let problems: [String]
+                do {
+                    problems = try store.integrityProblems()
+                } catch {
+                    problems = ["the check itself failed: \(error)"]
+                }
+                health.record(.init(at: .now, problems: problems))
+                if problems.isEmpty {
+                    logger.info("store integrity check passed", metadata: ["duration": "\(ContinuousClock.now - started)"])
+                } else {
+                    logger.critical(
+                        "the store is damaged: restore it from a backup (docs/runbook.md)",
+                        metadata: ["store.problems": "\(problems.joined(separator: "; ").prefix(500))"])
                 }
                 try await Task.sleep(for: interval)
             }

@@ -76,9 +76,11 @@ struct Daemon: Sendable {
                 record: reloads, logger: logger)
         }
         self.reloader = reloader
+        let storeHealth = StoreHealth()
         let api = HTTPAPI(
             statusSource: cityStatus, reloads: reloads, consumer: consumer,
-            statistics: statistics, store: store, metrics: metrics, httpStatistics: httpStatistics, alerts: alerts, now: now)
+            statistics: statistics, store: store, metrics: metrics, httpStatistics: httpStatistics,
+            storeHealth: storeHealth, alerts: alerts, now: now)
         api.addRoutes(to: router)
         let serverName = "cityfeedsd"
         application = Application(
@@ -101,6 +103,7 @@ struct Daemon: Sendable {
             services: [
                 IngestService(consumer: consumer),
                 MaintenanceService(store: store, policy: configuration.retention, interval: .seconds(3_600), logger: logger),
+                StoreCheckService(store: store, health: storeHealth, interval: .seconds(86_400), logger: logger),
                 CalibrationLogService(source: cityStatus, interval: .seconds(60), logger: logger),
                 AlertClockService(
                     alerts: alerts,

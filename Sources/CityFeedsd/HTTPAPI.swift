@@ -57,6 +57,8 @@ struct HTTPAPI: Sendable {
     let store: SeriesStore
     let metrics: PrometheusCollectorRegistry
     let httpStatistics: HTTPStatistics
+    /// What the last integrity check of the store found.
+    let storeHealth: StoreHealth
     /// The same center as `status.alerts` (it outlives reloads), reachable without copying the status.
     let alerts: AlertCenter
     /// The clock, injectable for tests.
@@ -135,6 +137,10 @@ struct HTTPAPI: Sendable {
         var problems: [String] = []
         if mqtt.state != .connected { problems.append("MQTT is \(mqtt.state.rawValue)") }
         if stored == nil { problems.append("the store does not answer") }
+        if let check = storeHealth.lastCheck, !check.problems.isEmpty {
+            problems.append(
+                "the store failed its integrity check at \(check.at.iso8601): \(check.problems.joined(separator: "; ").prefix(300))")
+        }
         if let failure = log.failure {
             problems.append(
                 "the alert log cannot be written since \(failure.since.iso8601) (\(failure.problem)); "
@@ -194,6 +200,10 @@ struct HTTPAPI: Sendable {
         }
         gauge("cityfeeds_alert_transitions", "Alert transitions journalled since the journal was created")
             .set(status.alerts.lastSequence)
+        if let check = storeHealth.lastCheck {
+            gauge("cityfeeds_store_integrity_ok", "1 if the store passed its last integrity check (quick_check)")
+                .set(Int64(check.problems.isEmpty ? 1 : 0))
+        }
         let log = status.alerts.logHealth
         gauge("cityfeeds_alert_log_healthy", "1 while the alert log is written and up to date with the journal")
             .set(Int64(log.isHealthy ? 1 : 0))

@@ -10,8 +10,8 @@ import Testing
 
 @testable import CityFeedsd
 
-/// Clients that do not play along, against the whole daemon over real sockets: stream clients that never
-/// read, and large answers to clients that close after them.
+/// Clients that do not play along and files that fail, against the whole daemon over real sockets: stream
+/// clients that never read, large answers to clients that close after them, an alert log on a full disk.
 @Suite(.serialized) struct HostileClientIntegrationTests {
     typealias Connection = RawHTTPConnection
 
@@ -140,6 +140,44 @@ import Testing
                 #expect(answer.headers["content-length"].flatMap { Int($0) } == answer.body.count, "\(target) \(version)")
                 #expect(try connection.isClosedByServer())
             }
+        }
+    }
+
+    /// The alert log on a full disk: `/readyz` says so and `/metrics` counts it while the journal keeps every
+    /// transition; once there is room, the log catches up by itself and the daemon is ready again.
+    @Test func aFullLogDiskShowsInReadyzAndMetricsAndRecovers() async throws {
+        let broker = try TestBroker()
+        defer { broker.stop() }
+        let directory = try makeTemporaryDirectory(prefix: "cityfeeds-full-log")
+        let logPath = directory.appending(path: "alerts.jsonl").path
+        try FileManager.default.createSymbolicLink(atPath: logPath, withDestinationPath: "/dev/full")
+        var configuration = try DaemonConfiguration.load(
+            path: repositoryRoot.appending(path: "config/biarritz.toml").path,
+            overrides: .init(broker: broker.address.description, httpListen: "127.0.0.1:0", dataDirectory: directory.path))
+        configuration.alerts.logPath = logPath
+        try await runningDaemon(configuration) { client, daemon in
+            _ = try await client.waitFor("/readyz") { ($0["ready"] as? Bool) == true }
+            try daemon.alerts.ingest(Self.spills(2, from: 0))
+            let journalled = try daemon.alerts.lastSequence
+            let failing = try await client.get("/readyz")
+            #expect(failing.status == 503)
+            let document = try failing.json()
+            let problems = document["problems"] as? [String] ?? []
+            #expect(problems.contains { $0.contains("alert log cannot be written") }, "\(problems)")
+            #expect((document["alert_log"] as? [String: Any])?["logged_through"] as? Int == 0)
+            let metrics = String(decoding: try await client.get("/metrics").body, as: UTF8.self)
+            #expect(metrics.contains("cityfeeds_alert_log_healthy 0"))
+            #expect(metrics.contains("cityfeeds_alert_log_behind \(journalled)"))
+
+            try FileManager.default.removeItem(atPath: logPath)
+            FileManager.default.createFile(atPath: logPath, contents: nil)
+            let recovered = try await client.waitFor("/readyz", timeout: .seconds(10)) { ($0["ready"] as? Bool) == true }
+            #expect((recovered["alert_log"] as? [String: Any])?["logged_through"] as? Int == Int(journalled))
+            let lines = try String(contentsOfFile: logPath, encoding: .utf8).split(separator: "\n")
+            #expect(lines.count == Int(journalled))
+            let healthy = String(decoding: try await client.get("/metrics").body, as: UTF8.self)
+            #expect(healthy.contains("cityfeeds_alert_log_healthy 1"))
+            #expect(healthy.contains("cityfeeds_store_integrity_ok 1"))
         }
     }
 }
