@@ -51,7 +51,7 @@ let package = Package(
         .target(
             name: "Ingest",
             dependencies: [
-                "FeedCore", "CMosquitto",
+                "FeedCore", "CMosquitto", "Storage",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ],

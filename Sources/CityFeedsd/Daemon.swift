@@ -22,6 +22,8 @@ struct Daemon: Sendable {
     let consumer: MQTTConsumer
     let statistics: IngestStatistics
     let alerts: AlertCenter
+    /// Messages set aside because they alone made ingest fail.
+    let quarantine: Quarantine
     /// The daemon's own metrics registry, served at `/metrics`; nothing global, so tests can run several.
     let metrics: PrometheusCollectorRegistry
     let application: Application<HeadAsGetResponder<RouterResponder<BasicRequestContext>>>
@@ -55,11 +57,14 @@ struct Daemon: Sendable {
             password: configuration.password)
         mqtt.maxBurstCount = configuration.maxBurst
         mqtt.tls = configuration.tls
+        quarantine = try Quarantine(path: configuration.quarantinePath)
+        let recorder = ReadingRecorder(
+            pipeline: pipeline, store: store, statistics: statistics, uplinks: UplinkDeduplicator(), alerts: alerts,
+            commitTimer: CoreMetrics.Timer(label: "cityfeeds_store_commit_seconds", factory: metricsFactory))
         consumer = try MQTTConsumer(
             configuration: mqtt,
-            handler: ReadingRecorder(
-                pipeline: pipeline, store: store, statistics: statistics, uplinks: UplinkDeduplicator(), alerts: alerts,
-                commitTimer: CoreMetrics.Timer(label: "cityfeeds_store_commit_seconds", factory: metricsFactory)),
+            handler: QuarantiningHandler(
+                wrapping: recorder, quarantine: quarantine, markerPath: configuration.inFlightMarkerPath, logger: logger),
             logger: logger)
 
         let router = Router()
@@ -80,7 +85,7 @@ struct Daemon: Sendable {
         let api = HTTPAPI(
             statusSource: cityStatus, reloads: reloads, consumer: consumer,
             statistics: statistics, store: store, metrics: metrics, httpStatistics: httpStatistics,
-            storeHealth: storeHealth, alerts: alerts, now: now)
+            storeHealth: storeHealth, quarantine: quarantine, alerts: alerts, now: now)
         api.addRoutes(to: router)
         let serverName = "cityfeedsd"
         application = Application(
@@ -132,6 +137,7 @@ struct Daemon: Sendable {
     func close() {
         alerts.close()
         store.close()
+        quarantine.close()
         lock.release()
     }
 }

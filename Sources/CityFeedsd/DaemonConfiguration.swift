@@ -794,6 +794,11 @@ private struct Validator {
 
 extension DaemonConfiguration {
     /// Opens (or creates) the data directory's store, as the daemon, a replay and the tests use it.
+    /// Messages set aside by ingest (the poison-message quarantine).
+    var quarantinePath: String { (dataDirectory as NSString).appendingPathComponent("quarantine.sqlite") }
+    /// The burst ingest has in hand, for the next start to know after a crash.
+    var inFlightMarkerPath: String { (dataDirectory as NSString).appendingPathComponent("ingest.inflight") }
+
     /// Creates the data directory if needed and locks it for this process.
     func lockDataDirectory() throws -> DirectoryLock {
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)

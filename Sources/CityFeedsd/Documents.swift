@@ -1,6 +1,7 @@
 import Alerts
 import Beaches
 import FeedCore
+import Foundation
 import Ingest
 import Parking
 
@@ -412,10 +413,13 @@ struct IngestDocument: Encodable, Sendable {
     var rejectionsByReason: [String: Int]
     var rejectionsBySensor: [String: Int]
     var unconfiguredSample: [String]
+    /// Messages held in the quarantine (`/v1/ingest/quarantine`).
+    var quarantined: Int
     var lastAccepted: String?
     var recentRejections: [IngestStatistics.RecentRejection]
 
-    init(status: ConnectionStatus, statistics s: IngestStatistics.Snapshot) {
+    init(status: ConnectionStatus, statistics s: IngestStatistics.Snapshot, quarantined: Int = 0) {
+        self.quarantined = quarantined
         mqtt = status
         messagesReceived = s.messagesReceived
         messagesAccepted = s.messagesAccepted
@@ -447,6 +451,7 @@ struct IngestDocument: Encodable, Sendable {
         case rejectionsByReason = "rejections_by_reason"
         case rejectionsBySensor = "rejections_by_sensor"
         case unconfiguredSample = "unconfigured_sample"
+        case quarantined
         case lastAccepted = "last_accepted"
         case recentRejections = "recent_rejections"
     }
@@ -538,5 +543,43 @@ struct ZoneDocument: Encodable, Sendable {
     enum CodingKeys: String, CodingKey {
         case id, capacity, unknown
         case free = "realtime_free_capacity"
+    }
+}
+
+/// `GET /v1/ingest/quarantine`: the messages set aside, newest first.
+struct QuarantineDocument: Encodable, Sendable {
+    var count: Int
+    var items: [QuarantinedDocument]
+}
+
+struct QuarantinedDocument: Encodable, Sendable {
+    var id: Int64
+    var at: String
+    var topic: String
+    var reason: String
+    /// The payload as text when it is UTF-8, else in base64.
+    var payload: String
+    var payloadEncoding: String
+    var payloadBytes: Int
+
+    init(_ message: QuarantinedMessage) {
+        id = message.id
+        at = message.at.iso8601
+        topic = message.topic
+        reason = message.reason
+        payloadBytes = message.payload.count
+        if let text = String(validating: message.payload, as: UTF8.self) {
+            payload = text
+            payloadEncoding = "utf-8"
+        } else {
+            payload = Data(message.payload).base64EncodedString()
+            payloadEncoding = "base64"
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, at, topic, reason, payload
+        case payloadEncoding = "payload_encoding"
+        case payloadBytes = "payload_bytes"
     }
 }

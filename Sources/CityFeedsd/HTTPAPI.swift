@@ -59,6 +59,8 @@ struct HTTPAPI: Sendable {
     let httpStatistics: HTTPStatistics
     /// What the last integrity check of the store found.
     let storeHealth: StoreHealth
+    /// Messages ingest set aside.
+    let quarantine: Quarantine
     /// The same center as `status.alerts` (it outlives reloads), reachable without copying the status.
     let alerts: AlertCenter
     /// The clock, injectable for tests.
@@ -85,7 +87,12 @@ struct HTTPAPI: Sendable {
         let openAPI = Representation(Array(OpenAPI.document.utf8), cacheControl: "public, max-age=3600")
         router.get("/openapi.json") { request, _ in openAPI.response(for: request) }
         router.get("/v1/ingest") { _, _ in
-            json(IngestDocument(status: consumer.status, statistics: statistics.snapshot))
+            json(
+                IngestDocument(
+                    status: consumer.status, statistics: statistics.snapshot, quarantined: try quarantine.count()))
+        }
+        router.get("/v1/ingest/quarantine") { _, _ in
+            json(QuarantineDocument(count: try quarantine.count(), items: try quarantine.messages(limit: 100).map(QuarantinedDocument.init)))
         }
         router.get("/v1/parking/:id") { request, context in
             let id = try context.parameters.require("id")
@@ -204,6 +211,10 @@ struct HTTPAPI: Sendable {
             gauge("cityfeeds_store_integrity_ok", "1 if the store passed its last integrity check (quick_check)")
                 .set(Int64(check.problems.isEmpty ? 1 : 0))
         }
+        gauge("cityfeeds_ingest_quarantined", "MQTT messages held in the quarantine (set aside: they alone made ingest fail)")
+            .set(Int64((try? quarantine.count()) ?? 0))
+        gauge("cityfeeds_ingest_quarantined_since_start", "MQTT messages set aside since start")
+            .set(Int64(quarantine.quarantinedSinceStart))
         let log = status.alerts.logHealth
         gauge("cityfeeds_alert_log_healthy", "1 while the alert log is written and up to date with the journal")
             .set(Int64(log.isHealthy ? 1 : 0))

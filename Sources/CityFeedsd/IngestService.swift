@@ -1,6 +1,7 @@
 import Alerts
 import CoreMetrics
 import FeedCore
+import Foundation
 import Ingest
 import Logging
 import ServiceLifecycle
@@ -22,6 +23,9 @@ struct ReadingRecorder: MessageBurstHandler {
 
     func handle(burst: [InboundMessage]) throws {
         guard let last = burst.last else { return }
+        #if DEBUG
+        Failpoints.crashIfAsked(by: burst)
+        #endif
         let pipeline = self.pipeline.value
         var outcomes = burst.map(pipeline.process)
         uplinks.markRepeats(in: &outcomes, at: last.received)
@@ -62,3 +66,19 @@ extension CoreMetrics.Timer {
         recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 }
+
+#if DEBUG
+/// Faults a test can ask a debug build for, through the environment (release builds have none): how the
+/// poison-message quarantine is tested against a real crash.
+enum Failpoints {
+    /// `CITYFEEDSD_FAILPOINT_CRASH_ON=TEXT`: the process dies on any message whose payload contains `TEXT`.
+    static let crashOn: [UInt8]? = ProcessInfo.processInfo.environment["CITYFEEDSD_FAILPOINT_CRASH_ON"].map { Array($0.utf8) }
+
+    static func crashIfAsked(by burst: [InboundMessage]) {
+        guard let needle = crashOn, !needle.isEmpty else { return }
+        for message in burst where message.payload.firstRange(of: needle) != nil {
+            fatalError("failpoint: crashing on a message that contains the configured text")
+        }
+    }
+}
+#endif

@@ -1057,6 +1057,62 @@ enum OpenAPI {
     ],
     "type": "object"
    },
+   "Quarantine": {
+    "properties": {
+     "count": {
+      "type": "integer"
+     },
+     "items": {
+      "items": {
+       "properties": {
+        "id": {
+         "type": "integer"
+        },
+        "at": {
+         "format": "date-time",
+         "type": "string"
+        },
+        "topic": {
+         "type": "string"
+        },
+        "reason": {
+         "type": "string"
+        },
+        "payload": {
+         "description": "as text when it is UTF-8, else base64 (payload_encoding)",
+         "type": "string"
+        },
+        "payload_encoding": {
+         "enum": [
+          "utf-8",
+          "base64"
+         ],
+         "type": "string"
+        },
+        "payload_bytes": {
+         "type": "integer"
+        }
+       },
+       "required": [
+        "id",
+        "at",
+        "topic",
+        "reason",
+        "payload",
+        "payload_encoding",
+        "payload_bytes"
+       ],
+       "type": "object"
+      },
+      "type": "array"
+     }
+    },
+    "required": [
+     "count",
+     "items"
+    ],
+    "type": "object"
+   },
    "Ingest": {
     "additionalProperties": false,
     "properties": {
@@ -1142,6 +1198,10 @@ enum OpenAPI {
       },
       "description": "Rejections per configured sensor; ids that are not configured are counted together under unconfigured, messages naming no sensor under (none).",
       "type": "object"
+     },
+     "quarantined": {
+      "description": "Messages held in the quarantine (GET /v1/ingest/quarantine).",
+      "type": "integer"
      },
      "unconfigured_sample": {
       "description": "Some of the unconfigured sensor ids most recently rejected (at most 8, each cut to 64 characters).",
@@ -2261,6 +2321,30 @@ enum OpenAPI {
      }
     },
     "summary": "Ingest counters and the latest rejections",
+    "tags": [
+     "operations"
+    ]
+   }
+  },
+  "/v1/ingest/quarantine": {
+   "get": {
+    "description": "MQTT messages set aside because they alone made ingest fail (the daemon died while processing one alone, or its commit kept failing while others committed). Each was acknowledged so that the messages behind it flow; the newest 100 are listed, at most 1000 are kept.",
+    "responses": {
+     "200": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Quarantine"
+        }
+       }
+      },
+      "description": "OK"
+     },
+     "304": {
+      "$ref": "#/components/responses/NotModified"
+     }
+    },
+    "summary": "Messages set aside by ingest (the poison-message quarantine)",
     "tags": [
      "operations"
     ]

@@ -133,6 +133,13 @@ public final class SQLiteStatement {
         try check(sqlite3_bind_text(raw, index, value, -1, cityfeeds_sqlite_transient()), "binding")
     }
 
+    public func bind(_ bytes: [UInt8], at index: Int32) throws {
+        let rc = bytes.withUnsafeBytes { buffer in
+            sqlite3_bind_blob(raw, index, buffer.baseAddress, Int32(buffer.count), cityfeeds_sqlite_transient())
+        }
+        try check(rc, "binding")
+    }
+
     public func bindNull(at index: Int32) throws {
         try check(sqlite3_bind_null(raw, index), "binding")
     }
@@ -160,6 +167,12 @@ public final class SQLiteStatement {
     public func int64(at column: Int32) -> Int64 { sqlite3_column_int64(raw, column) }
     public func double(at column: Int32) -> Double { sqlite3_column_double(raw, column) }
     public func isNull(at column: Int32) -> Bool { sqlite3_column_type(raw, column) == SQLITE_NULL }
+
+    public func bytes(at column: Int32) -> [UInt8] {
+        let count = Int(sqlite3_column_bytes(raw, column))
+        guard count > 0, let start = sqlite3_column_blob(raw, column) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: start, count: count))
+    }
 
     public func string(at column: Int32) -> String {
         guard let text = sqlite3_column_text(raw, column) else { return "" }

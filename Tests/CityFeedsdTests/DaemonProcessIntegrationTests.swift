@@ -26,7 +26,9 @@ import TimeSeries
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[2]
     }
 
-    func startDaemon(broker: TestBroker, dataDirectory: URL, httpPort: Int) throws -> ChildProcess {
+    func startDaemon(
+        broker: TestBroker, dataDirectory: URL, httpPort: Int, environment: [String: String] = [:]
+    ) throws -> ChildProcess {
         try ChildProcess(
             executable: Self.binary,
             arguments: [
@@ -34,6 +36,7 @@ import TimeSeries
                 "--broker", broker.address.description, "--http", "127.0.0.1:\(httpPort)",
                 "--data-dir", dataDirectory.path, "--log-level", "warning",
             ],
+            environment: ProcessInfo.processInfo.environment.merging(environment) { $1 },
             output: dataDirectory.appending(path: "daemon.log").path)
     }
 
@@ -279,5 +282,58 @@ import TimeSeries
         let journal = try exitOfRun(dataDirectory: journalled)
         #expect(journal.status == 78, "\(journal.said)")
         #expect(journal.said.contains("alert journal"), "\(journal.said)")
+    }
+
+    /// A message that kills the daemon (a debug build's failpoint stands in for a bug a payload triggers):
+    /// restarted as systemd would, the daemon processes the redelivered burst one message at a time, dies once
+    /// more on that message alone, then sets it aside and acknowledges it; every other reading is stored once.
+    @Test func aMessageThatCrashesTheDaemonIsSetAsideAndTheQueueBehindItFlows() async throws {
+        let broker = try TestBroker()
+        defer { broker.stop() }
+        let directory = try makeTemporaryDirectory(prefix: "cityfeeds-poison")
+        let port = try freeLoopbackPort()
+        let environment = ["CITYFEEDSD_FAILPOINT_CRASH_ON": "poison-pill"]
+        var daemon = try startDaemon(broker: broker, dataDirectory: directory, httpPort: port, environment: environment)
+        defer { daemon.terminate() }
+        let client = HTTPClient(port: port)
+        try await waitUntilReady(client)
+
+        // Whole seconds: parking series keep second resolution.
+        let start = Timestamp(milliseconds: Timestamp.now.adding(seconds: -3_600).milliseconds / 1_000 * 1_000)
+        let publisher = try MQTTPublisher(broker: broker.address)
+        defer { publisher.close() }
+        func publish(_ index: Int) throws {
+            let ts = start.adding(seconds: Double(index)).milliseconds
+            try publisher.publish(topic: "cityfeeds/parking/casino/occupancy", text: #"{"ts":\#(ts),"occupied":\#(index)}"#)
+        }
+        for index in 0..<50 { try publish(index) }
+        try publisher.publish(
+            topic: "cityfeeds/parking/casino/occupancy", text: #"{"occupied":1,"x_note":"poison-pill"}"#)
+        for index in 50..<100 { try publish(index) }
+        #expect(publisher.waitForAcknowledgements(timeout: .seconds(30)))
+
+        // Restart it whenever it dies, as the unit's Restart=on-failure does.
+        var starts = 1
+        var quarantined: [[String: Any]] = []
+        let deadline = ContinuousClock.now + .seconds(60)
+        while quarantined.isEmpty, ContinuousClock.now < deadline {
+            if daemon.wait(timeout: 0.2) != nil {
+                starts += 1
+                daemon = try startDaemon(broker: broker, dataDirectory: directory, httpPort: port, environment: environment)
+                continue
+            }
+            if let document = try? await client.get("/v1/ingest/quarantine").json() {
+                quarantined = document["items"] as? [[String: Any]] ?? []
+            }
+        }
+        #expect(quarantined.count == 1)
+        #expect(quarantined.first?["topic"] as? String == "cityfeeds/parking/casino/occupancy")
+        #expect((quarantined.first?["payload"] as? String)?.contains("poison-pill") == true)
+        #expect(starts == 3, "died on the burst, then on the message alone, then set it aside")
+        let metrics = String(decoding: try await client.get("/metrics").body, as: UTF8.self)
+        #expect(metrics.contains("cityfeeds_ingest_quarantined 1"))
+        #expect((try await client.get("/v1/ingest").json())["quarantined"] as? Int == 1)
+        daemon.terminate()
+        try expectStoredExactlyOnce(count: 100, start: start, in: directory)
     }
 }
