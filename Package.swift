@@ -83,10 +83,19 @@ let package = Package(
         .target(name: "EventStream", swiftSettings: swiftSettings),
 
         // The daemon: configuration, wiring, HTTP API, simulator.
+        // What clients send besides the path (query parameters, bodies), checked and read into the domain's
+        // types; apart from the server so that it can be fuzzed on its own.
+        .target(
+            name: "RequestParsing",
+            dependencies: ["FeedCore", "Parking", "Alerts", "TimeSeries"],
+            swiftSettings: swiftSettings
+        ),
+
         .executableTarget(
             name: "CityFeedsd",
             dependencies: [
                 "FeedCore", "Ingest", "Storage", "TimeSeries", "Parking", "Beaches", "Alerts", "EventStream", "CZlib",
+                "RequestParsing",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),

@@ -5,6 +5,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import RequestParsing
 import ServiceLifecycle
 
 /// `/v1/alerts…`: the alert journal, its live stream, and the operator's actions on alerts and beaches.
@@ -13,7 +14,7 @@ extension HTTPAPI {
         router.get("/v1/alerts") { request, _ in
             let filter: AlertFilter
             do throws(BadParameter) {
-                filter = try Self.alertFilter(request.uri.queryParameters, parseTime: parseTime)
+                filter = try RequestParsing.alertFilter(Query(request.uri.queryParameters.map { (String($0.key), String($0.value)) }))
             } catch {
                 return problem(.badRequest, error.message)
             }
@@ -77,7 +78,7 @@ extension HTTPAPI {
                 "Expected {\"action\": \"close\" or \"open\", \"reason\": \"…\", \"author\": \"…\"} and optionally \"until\" (RFC 3339)."
             let body: OverrideBody
             do throws(BadParameter) {
-                body = try Self.decodeStrictly(OverrideBody.self, Array(buffer.readableBytesView), keys: OverrideBody.keys)
+                body = try RequestParsing.decodeStrictly(OverrideBody.self, Array(buffer.readableBytesView), keys: OverrideBody.keys)
             } catch {
                 return problem(.badRequest, "\(error.message) \(expected)")
             }
@@ -110,39 +111,6 @@ extension HTTPAPI {
         }
     }
 
-    static func alertFilter(
-        _ parameters: Parameters, parseTime: (String?, String) throws(BadParameter) -> Timestamp?
-    ) throws(BadParameter) -> AlertFilter {
-        var filter = AlertFilter(states: .active)
-        if parameters.get("active") != nil { filter.states = .active }
-        if let state = parameters.get("state") {
-            guard let states = AlertFilter.States(rawValue: state) else {
-                throw BadParameter(message: "state must be one of active, resolved, all.")
-            }
-            filter.states = states
-        }
-        filter.beach = parameters.get("beach")
-        if let rule = parameters.get("rule") {
-            guard let parsed = AlertRule(rawValue: rule) else {
-                throw BadParameter(
-                    message: "rule must be one of \(AlertRule.allCases.map(\.rawValue).joined(separator: ", ")).")
-            }
-            filter.rule = parsed
-        }
-        filter.since = try parseTime(parameters.get("since"), "since")
-        if let before = parameters.get("before_id") {
-            guard let id = Int64(before) else { throw BadParameter(message: "before_id must be an alert id.") }
-            filter.beforeID = id
-        }
-        if let limit = parameters.get("limit") {
-            guard let value = Int(limit), (1...1_000).contains(value) else {
-                throw BadParameter(message: "limit must be from 1 to 1000.")
-            }
-            filter.limit = value
-        }
-        return filter
-    }
-
     struct ActionBody: Decodable {
         var by: String
         var reason: String?
@@ -158,30 +126,6 @@ extension HTTPAPI {
         static let keys: Set<String> = ["action", "reason", "author", "until"]
     }
 
-    /// A JSON object with only the known keys, decoded. An operator's typo (`"untill"`) is a 400 with the
-    /// expected shape, never silently ignored; a key given twice is refused, not "last one wins", through the
-    /// same strict parser as sensor payloads.
-    static func decodeStrictly<T: Decodable>(_ type: T.Type, _ bytes: [UInt8], keys: Set<String>) throws(BadParameter) -> T {
-        let document: JSONValue
-        do throws(JSONParser.Failure) {
-            document = try JSONParser.parse(bytes)
-        } catch {
-            if let key = error.duplicateKey {
-                throw BadParameter(message: "The field \"\(key.prefix(40))\" appears twice.")
-            }
-            throw BadParameter(message: "The body is not JSON (\(error.problem) at byte \(error.offset)).")
-        }
-        guard case .object(let fields) = document else { throw BadParameter(message: "The body is not a JSON object.") }
-        if let unknown = fields.keys.sorted().first(where: { !keys.contains($0) }) {
-            throw BadParameter(message: "Unknown field \"\(unknown.prefix(40))\".")
-        }
-        do {
-            return try JSONDecoder().decode(type, from: Data(bytes))
-        } catch {
-            throw BadParameter(message: "A field is missing or of the wrong type.")
-        }
-    }
-
     /// Authorises, parses `{"by": …}`, runs `body` and answers with the alert as it now stands.
     func alertAction(
         _ request: Request, _ context: BasicRequestContext,
@@ -194,7 +138,7 @@ extension HTTPAPI {
         let expected = "Expected a JSON object with \"by\" (who acts) and optionally \"reason\"."
         let parsed: ActionBody
         do throws(BadParameter) {
-            parsed = try Self.decodeStrictly(ActionBody.self, Array(buffer.readableBytesView), keys: ActionBody.keys)
+            parsed = try RequestParsing.decodeStrictly(ActionBody.self, Array(buffer.readableBytesView), keys: ActionBody.keys)
         } catch {
             return problem(.badRequest, "\(error.message) \(expected)")
         }

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import RequestParsing
 import Parking
 import TimeSeries
 
@@ -20,7 +21,7 @@ extension HTTPAPI {
     func parkingList(_ request: Request, geoJSON: Bool) -> Response {
         let query: ParkingQuery
         do throws(BadParameter) {
-            query = try Self.parkingQuery(request.uri.queryParameters)
+            query = try RequestParsing.parkingQuery(Query(request.uri.queryParameters.map { (String($0.key), String($0.value)) }))
         } catch {
             return problem(.badRequest, error.message)
         }
@@ -47,74 +48,6 @@ extension HTTPAPI {
         }
     }
 
-    /// Reads the query parameters; every malformed one is a 400 with the reason.
-    static func parkingQuery(_ parameters: Parameters) throws(BadParameter) -> ParkingQuery {
-        func number(_ name: String) throws(BadParameter) -> Double? {
-            guard let text = parameters.get(name) else { return nil }
-            guard let value = Double(text), value.isFinite else {
-                throw BadParameter(message: "\(name) must be a number, not '\(text.prefix(40))'.")
-            }
-            return value
-        }
-        var query = ParkingQuery()
-        let latitude = try number("lat")
-        let longitude = try number("lon")
-        let radius = try number("radius")
-        switch (latitude, longitude) {
-        case let (latitude?, longitude?):
-            guard (-90...90).contains(latitude), (-180...180).contains(longitude) else {
-                throw BadParameter(message: "lat must be within ±90 and lon within ±180.")
-            }
-            let metres = radius ?? 1_000
-            guard metres > 0, metres <= 100_000 else {
-                throw BadParameter(message: "radius is in metres, more than 0 and at most 100000.")
-            }
-            query.near = .init(latitude: latitude, longitude: longitude, radiusMetres: metres)
-        case (nil, nil):
-            if radius != nil { throw BadParameter(message: "radius needs lat and lon.") }
-        default:
-            throw BadParameter(message: "lat and lon go together.")
-        }
-        if let bbox = parameters.get("bbox") {
-            let values = bbox.split(separator: ",").compactMap { Double($0) }
-            guard values.count == 4, values[0] <= values[2], values[1] <= values[3] else {
-                throw BadParameter(message: "bbox is min_lon,min_lat,max_lon,max_lat.")
-            }
-            query.box = .init(minLongitude: values[0], minLatitude: values[1], maxLongitude: values[2], maxLatitude: values[3])
-        }
-        if let text = parameters.get("free_of_charge") {
-            switch text.lowercased() {
-            case "true", "1", "yes": query.freeOfCharge = true
-            case "false", "0", "no": query.freeOfCharge = false
-            default: throw BadParameter(message: "free_of_charge is true or false.")
-            }
-        }
-        // ParkAPI names the same filter `max_height`; both names are accepted.
-        var height = try number("vehicle_height")
-        if height == nil { height = try number("max_height") }
-        if let height {
-            // Centimetres, as ParkAPI's max_height; a value under 10 is read as metres (2.10 → 210 cm).
-            let centimetres = height < 10 ? height * 100 : height
-            guard centimetres > 0, centimetres <= 1_000 else {
-                throw BadParameter(message: "vehicle_height is in centimetres (or metres below 10).")
-            }
-            query.vehicleHeightCentimetres = Int(centimetres.rounded(.up))
-        }
-        if let minimum = try number("min_free") {
-            guard minimum >= 0, minimum <= 1_000_000, minimum == minimum.rounded() else {
-                throw BadParameter(message: "min_free is a whole number of spaces, from 0 to 1000000.")
-            }
-            query.minimumFree = Int(minimum)
-        }
-        if let type = parameters.get("type") {
-            guard let parsed = CarParkType(rawValue: type.uppercased()) else {
-                throw BadParameter(
-                    message: "type is one of \(CarParkType.allCases.map(\.rawValue).joined(separator: ", ")).")
-            }
-            query.type = parsed
-        }
-        return query
-    }
 }
 
 /// GeoJSON (RFC 7946) for maps: one Point feature per car park, its document as properties.
@@ -163,7 +96,7 @@ extension HTTPAPI {
             let expected = "Expected {\"occupied\": N} with N from 0 to \(carPark.capacity)."
             let body: OccupancyBody
             do throws(BadParameter) {
-                body = try Self.decodeStrictly(OccupancyBody.self, Array(buffer.readableBytesView), keys: ["occupied"])
+                body = try RequestParsing.decodeStrictly(OccupancyBody.self, Array(buffer.readableBytesView), keys: ["occupied"])
             } catch {
                 return problem(.badRequest, "\(error.message) \(expected)")
             }

@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import Ingest
 import NIOCore
+import RequestParsing
 import TimeSeries
 
 /// `GET /v1/series` and `GET /v1/series/{sensor}/{metric}?from&to&step`, as JSON or CSV.
@@ -34,8 +35,8 @@ extension HTTPAPI {
             let from: Timestamp
             let to: Timestamp
             do throws(BadParameter) {
-                to = try parseTime(parameters.get("to"), name: "to") ?? time
-                from = try parseTime(parameters.get("from"), name: "from") ?? to.adding(seconds: -86_400)
+                to = try RequestParsing.time(parameters.get("to"), name: "to") ?? time
+                from = try RequestParsing.time(parameters.get("from"), name: "from") ?? to.adding(seconds: -86_400)
             } catch {
                 return problem(.badRequest, error.message)
             }
@@ -53,10 +54,11 @@ extension HTTPAPI {
                         sensor: sensor, metric: metric.rawValue, from: from.iso8601, to: to.iso8601,
                         points: samples.map { PointDocument(time: $0.time.iso8601, value: $0.value) }))
             }
-            guard let step = RollupSpec.parseStep(Substring(stepText)) else {
-                return problem(
-                    .badRequest,
-                    "step must be whole seconds or a duration such as 15m, 1h or 1d, at most \(RollupSpec.maxStepSeconds / 86_400)d.")
+            let step: Int64
+            do throws(BadParameter) {
+                step = try RequestParsing.step(stepText)
+            } catch {
+                return problem(.badRequest, error.message)
             }
             let answer: SeriesAnswer
             do throws(SeriesQueryError) {
@@ -81,29 +83,6 @@ extension HTTPAPI {
                     sensor: sensor, metric: metric.rawValue, from: from.iso8601, to: to.iso8601, step: step,
                     sourceStep: answer.sourceStepSeconds, points: points))
         }
-    }
-
-    /// RFC 3339 or Unix seconds; `nil` when absent.
-    /// A query time: RFC 3339 or Unix seconds, from 1970 to 9999 (no sensor data is older, and earlier
-    /// dates would be written in the Julian calendar by the formatter).
-    func parseTime(_ text: String?, name: String) throws(BadParameter) -> Timestamp? {
-        guard let text else { return nil }
-        var time = Timestamp(rfc3339: text)
-        var outOfRange = false
-        if time == nil, let seconds = Double(text), seconds.isFinite {
-            time = Timestamp(validatingSeconds: seconds)
-            outOfRange = time == nil
-        }
-        guard let time, !outOfRange else {
-            throw BadParameter(
-                message: outOfRange
-                    ? "\(name) must lie between 1970 and 9999."
-                    : "\(name) must be RFC 3339 or Unix seconds, not '\(text.prefix(40))'.")
-        }
-        guard time.milliseconds >= 0, time <= Timestamp.latest else {
-            throw BadParameter(message: "\(name) must lie between 1970 and 9999.")
-        }
-        return time
     }
 
     func format(_ value: Double?) -> String {
@@ -206,7 +185,3 @@ struct SteppedSeriesDocument: Encodable, Sendable {
     }
 }
 
-/// A query parameter the API cannot use; answered with a 400 problem document.
-struct BadParameter: Error {
-    var message: String
-}

@@ -6,6 +6,7 @@ import Hummingbird
 import Ingest
 import Parking
 import NIOCore
+import RequestParsing
 import Prometheus
 import TimeSeries
 
@@ -130,7 +131,7 @@ struct HTTPAPI: Sendable {
     /// The `at` query parameter of an as-of read ("what did we show at 15:00 on 14 July?"): `nil` for now. A
     /// time ahead of the clock is refused: nothing is known of it yet.
     func asOf(_ request: Request) throws(BadParameter) -> Timestamp? {
-        guard let at = try parseTime(request.uri.queryParameters.get("at"), name: "at") else { return nil }
+        guard let at = try RequestParsing.time(request.uri.queryParameters.get("at"), name: "at") else { return nil }
         guard at <= now() else { throw BadParameter(message: "at must not lie in the future.") }
         return at
     }
