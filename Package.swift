@@ -14,6 +14,8 @@ let package = Package(
         .executable(name: "cityfeeds-loadgen", targets: ["LoadGenerator"]),
         .executable(name: "cityfeeds-bench-store", targets: ["StoreBenchmark"]),
         .executable(name: "cityfeeds-bench-alerts", targets: ["AlertLatencyBenchmark"]),
+        .executable(name: "cityfeeds-fuzz-payloads", targets: ["FuzzPayloads"]),
+        .executable(name: "cityfeeds-fuzz-requests", targets: ["FuzzRequests"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -90,6 +92,11 @@ let package = Package(
             dependencies: ["FeedCore", "Parking", "Alerts", "TimeSeries"],
             swiftSettings: swiftSettings
         ),
+
+        // libFuzzer targets (scripts/fuzz.sh); built normally, they replay input files.
+        .executableTarget(name: "FuzzPayloads", dependencies: ["FeedCore", "Ingest"], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "FuzzRequests", dependencies: ["FeedCore", "RequestParsing"], swiftSettings: swiftSettings),
 
         .executableTarget(
             name: "CityFeedsd",

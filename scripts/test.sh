@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: unit tests, and integration tests against real mosquitto brokers that the tests
-# start on free loopback ports themselves.
+# start on free loopback ports themselves; then a bounded coverage-guided fuzzing run of the payload codecs and
+# the HTTP query and body parsing (CITYFEEDS_FUZZ_SECONDS per target, 45 by default; 0 skips it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 # Suites run one at a time: the integration suites start brokers and daemons, and 2 cores are plenty busy.
 swift test --no-parallel --disable-xctest "$@"
+fuzz_seconds="${CITYFEEDS_FUZZ_SECONDS:-45}"
+if [ "$fuzz_seconds" != 0 ]; then
+    scripts/fuzz.sh "$fuzz_seconds"
+fi

@@ -1,0 +1,85 @@
+import FeedCore
+import Foundation
+import Ingest
+
+/// A coverage-guided fuzz target for everything a sensor or a file can send: the first byte of an input
+/// picks a route (native JSON, a bare number, SenML, The Things Stack, ChirpStack) or an archive format
+/// (CSV, JSON Lines, spill events), the rest is the payload. Whatever the bytes, the pipeline must account for
+/// the message (accepted or rejected with a reason) and never trap.
+///
+/// Built with `-sanitize=fuzzer -DFUZZING` by `scripts/fuzz.sh`, libFuzzer drives it; built normally, it is a
+/// tool that replays input files through the same function (`cityfeeds-fuzz-payloads FILE...`).
+enum PayloadHarness {
+    static let received = Timestamp(milliseconds: 1_784_030_600_000)
+
+    static let topics = [
+        "c/parking/lot/json", "c/parking/lot/number", "c/any/probe/senml", "v3/app@ttn/devices/lot/up",
+        "application/1/device/lot/event/up", "c/parking/outfall/json", "c/parking/ghost/json",
+    ]
+
+    static let pipeline = IngestPipeline(
+        routes: [
+            try! TopicRoute(pattern: "c/parking/{sensor}/json"),
+            try! TopicRoute(pattern: "c/parking/{sensor}/number", format: .number, metric: .occupied),
+            try! TopicRoute(pattern: "c/any/{sensor}/senml", format: .senml),
+            try! TopicRoute(pattern: "v3/+/devices/{sensor}/up", format: .ttn),
+            try! TopicRoute(pattern: "application/+/device/{sensor}/event/up", format: .chirpstack),
+        ],
+        sensors: [
+            SensorSpec(
+                id: "lot", metrics: [.occupied, .free, .entries, .exits, .spaceOccupied],
+                maximum: [.occupied: 110, .free: 110]),
+            SensorSpec(id: "probe", metrics: [.ecoli, .enterococci, .turbidity, .salinity, .temperature], maximum: [.salinity: 50]),
+            SensorSpec(id: "outfall", metrics: [.overflowState]),
+        ],
+        policy: IngestPolicy())
+
+    static func run(_ input: [UInt8]) {
+        guard let selector = input.first else { return }
+        let payload = Array(input.dropFirst())
+        let choice = Int(selector) % (topics.count + 3)
+        if choice < topics.count {
+            let outcome = pipeline.process(InboundMessage(topic: topics[choice], payload: payload, received: received))
+            precondition(outcome.isAccepted || !outcome.rejected.isEmpty, "a message neither accepted nor rejected")
+            for reading in outcome.accepted {
+                precondition(reading.value.isFinite && abs(reading.value) <= Reading.largestValue)
+            }
+        } else {
+            let format: ArchiveFormat = [.csv, .jsonl, .spills][choice - topics.count]
+            _ = ArchiveReader.read(String(decoding: payload, as: UTF8.self), format: format)
+        }
+    }
+}
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    PayloadHarness.run(data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? [])
+    return 0
+}
+
+#if FUZZING
+/// SwiftPM links an executable target's entry point as `<module>_main`; under libFuzzer that entry point
+/// hands over to libFuzzer's own driver.
+@_silgen_name("LLVMFuzzerRunDriver")
+func runFuzzerDriver(
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+) -> CInt
+
+@_cdecl("FuzzPayloads_main")
+func fuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    var count = argc
+    var arguments = argv
+    return runFuzzerDriver(&count, &arguments, fuzzOneInput)
+}
+#else
+@main
+struct ReplayInputs {
+    static func main() throws {
+        for path in CommandLine.arguments.dropFirst() {
+            PayloadHarness.run(Array(try Data(contentsOf: URL(fileURLWithPath: path))))
+        }
+    }
+}
+#endif
