@@ -4,7 +4,7 @@ import Foundation
 import Storage
 
 /// Problems with the alert journal's file, worded for the operator.
-public struct JournalError: Error, CustomStringConvertible, Sendable {
+public struct JournalError: EnvironmentalFailure, CustomStringConvertible, Sendable {
     public var path: String
     public var problem: String
     public var description: String { "alert journal \(path): \(problem)" }

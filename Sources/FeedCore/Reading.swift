@@ -175,3 +175,7 @@ public struct Sample: Hashable, Sendable, Codable {
         self.value = value
     }
 }
+
+/// A failure that comes from the machine, not from the data being processed: a full or failing disk, a
+/// damaged file. Ingest never sets a message aside for one of these (it waits for the fault to be fixed).
+public protocol EnvironmentalFailure: Error {}

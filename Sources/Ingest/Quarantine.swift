@@ -308,8 +308,10 @@ public final class QuarantiningHandler: MessageBurstHandler {
             state.withLock { $0.failures.removeAll() }
             return
         }
-        // Nothing committed: the fault is not in these messages. Refuse the burst; it comes back later.
+        // Nothing committed, or the failure is the machine's (a full disk, a damaged file): the fault is not
+        // in these messages. Refuse the burst; it comes back later.
         guard committed > 0 else { throw first.error }
+        if let environmental = failed.first(where: { Self.isEnvironmental($0.error) }) { throw environmental.error }
         var retry: (any Error)?
         for (message, fingerprint, error) in failed {
             let attempts = state.withLock { state -> Int in
@@ -324,6 +326,10 @@ public final class QuarantiningHandler: MessageBurstHandler {
             }
         }
         if let retry { throw retry }
+    }
+
+    static func isEnvironmental(_ error: any Error) -> Bool {
+        error is SQLiteError || error is any EnvironmentalFailure
     }
 
     private func setAside(_ message: InboundMessage, reason: String) throws {

@@ -10,7 +10,7 @@ public enum Durability: String, Sendable, Codable, CaseIterable {
 }
 
 /// Problems opening the store, worded for the operator.
-public struct StoreError: Error, CustomStringConvertible, Sendable {
+public struct StoreError: EnvironmentalFailure, CustomStringConvertible, Sendable {
     public var path: String
     public var problem: String
     public var description: String { "store \(path): \(problem)" }

@@ -120,6 +120,28 @@ import Testing
         #expect(try quarantine.count() == 5)
         #expect(try quarantine.messages().map { String(decoding: $0.payload, as: UTF8.self) } == ["m11", "m10", "m9", "m8", "m7"])
     }
+
+    /// A failure of the machine (here, the store's disk) on some messages only is still not theirs: nothing
+    /// is set aside, however many rounds it lasts.
+    @Test func aFailureOfTheMachineNeverSetsAMessageAside() throws {
+        let quarantine = try openQuarantine()
+        let handler = try QuarantiningHandler(
+            wrapping: FailsOnOutfalls(), quarantine: quarantine,
+            markerPath: directory.appending(path: "ingest.inflight").path, logger: Logger(label: "test"))
+        for _ in 0..<6 {
+            #expect(throws: DiskFull.self) { try handler.handle(burst: [message("a"), message("outfall")]) }
+        }
+        #expect(try quarantine.count() == 0)
+    }
+}
+
+struct DiskFull: EnvironmentalFailure {}
+
+/// Commits everything but outfall readings, whose second commit (the alert journal's) fails for the machine.
+final class FailsOnOutfalls: MessageBurstHandler {
+    func handle(burst: [InboundMessage]) throws {
+        if burst.contains(where: { $0.payload == Array("outfall".utf8) }) { throw DiskFull() }
+    }
 }
 
 extension InFlightMarker {
