@@ -349,7 +349,8 @@ public final class AlertCenter: Sendable {
             changes.add(1, ordering: .releasing)
             catchUpLog(&inner, with: transitions, now: recorded)
             for transition in transitions {
-                for (id, subscription) in inner.subscribers where !subscription.deliver(.transition(transition)) {
+                let shared = QueuedEvent.Shared(transition)
+                for (id, subscription) in inner.subscribers where !subscription.deliver(.transition(shared)) {
                     if subscription.endReason != nil { slowSubscribersEnded.add(1, ordering: .relaxed) }
                     inner.subscribers[id] = nil
                 }

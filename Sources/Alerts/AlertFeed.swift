@@ -8,6 +8,25 @@ public enum AlertStreamEvent: Sendable {
     case keepAlive
 }
 
+/// What a subscriber's queue holds: one reference per transition, shared by every queue it is in, so that a
+/// queue of a thousand events costs a few kilobytes however large the alerts are.
+enum QueuedEvent: Sendable {
+    final class Shared: Sendable {
+        let transition: AlertTransition
+        init(_ transition: AlertTransition) { self.transition = transition }
+    }
+
+    case transition(Shared)
+    case keepAlive
+
+    var event: AlertStreamEvent {
+        switch self {
+        case .transition(let shared): .transition(shared.transition)
+        case .keepAlive: .keepAlive
+        }
+    }
+}
+
 /// Why a subscription ended.
 public enum AlertStreamEnd: Sendable, Equatable {
     /// The daemon is stopping.
@@ -21,15 +40,15 @@ public enum AlertStreamEnd: Sendable, Equatable {
 /// subscriber whose queue is full is ended (`tooSlow`) instead, so a client that never reads costs at most
 /// `limit` queued events and cannot slow anyone else.
 public final class AlertSubscription: Sendable {
-    let stream: AsyncStream<AlertStreamEvent>
-    private let continuation: AsyncStream<AlertStreamEvent>.Continuation
+    let stream: AsyncStream<QueuedEvent>
+    private let continuation: AsyncStream<QueuedEvent>.Continuation
     private let ending = Mutex<AlertStreamEnd?>(nil)
     public let limit: Int
 
     init(limit: Int) {
         self.limit = limit
         (stream, continuation) = AsyncStream.makeStream(
-            of: AlertStreamEvent.self, bufferingPolicy: .bufferingOldest(limit))
+            of: QueuedEvent.self, bufferingPolicy: .bufferingOldest(limit))
     }
 
     /// Why the subscription ended; `nil` while it runs or when its reader went away.
@@ -41,7 +60,7 @@ public final class AlertSubscription: Sendable {
     }
 
     /// `false` once the subscription is over (ended here, or its reader gone).
-    func deliver(_ event: AlertStreamEvent) -> Bool {
+    func deliver(_ event: QueuedEvent) -> Bool {
         switch continuation.yield(event) {
         case .enqueued: return true
         case .dropped:
@@ -78,7 +97,7 @@ public struct AlertFeed: AsyncSequence, Sendable {
         var catchingUpAfter: Int64?
         var page: [AlertTransition] = []
         var index = 0
-        var live: AsyncStream<AlertStreamEvent>.AsyncIterator
+        var live: AsyncStream<QueuedEvent>.AsyncIterator
 
         public mutating func next() async throws -> AlertStreamEvent? {
             while true {
@@ -86,7 +105,7 @@ public struct AlertFeed: AsyncSequence, Sendable {
                     index += 1
                     return .transition(page[index - 1])
                 }
-                guard let after = catchingUpAfter else { return await live.next() }
+                guard let after = catchingUpAfter else { return await live.next()?.event }
                 try Task.checkCancellation()
                 // Ended while catching up (a shutdown): no more pages.
                 guard subscription.endReason == nil else { return nil }

@@ -7,6 +7,7 @@ import Hummingbird
 import NIOCore
 import RequestParsing
 import ServiceLifecycle
+import Synchronization
 
 /// `/v1/alerts…`: the alert journal, its live stream, and the operator's actions on alerts and beaches.
 extension HTTPAPI {
@@ -186,7 +187,7 @@ extension HTTPAPI {
                     for try await event in feed {
                         switch event {
                         case .transition(let transition):
-                            try await writer.write(ByteBuffer(string: Self.serverSentEvent(transition)))
+                            try await writer.write(encodedEvents.event(transition))
                             lastSent = transition.sequence
                         case .keepAlive:
                             try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
@@ -213,6 +214,32 @@ extension HTTPAPI {
         }
         let resume = lastSent.map { "Reconnect with Last-Event-ID: \($0) to resume without a gap." } ?? "Reconnect to resume."
         return "event: end\ndata: {\"reason\":\"\(code)\",\"message\":\"\(message) \(resume)\"}\n\n"
+    }
+
+    /// The SSE bytes of recent transitions, encoded once for every client that streams them (thousands of
+    /// clients receive each transition; encoding its JSON per client cost more than everything else).
+    final class EncodedEvents: Sendable {
+        private let recent = Mutex<(order: [Int64], buffers: [Int64: ByteBuffer])>(([], [:]))
+        private let capacity: Int
+
+        init(capacity: Int = 4_096) {
+            self.capacity = capacity
+        }
+
+        func event(_ transition: AlertTransition) -> ByteBuffer {
+            if let cached = recent.withLock({ $0.buffers[transition.sequence] }) { return cached }
+            let buffer = ByteBuffer(string: HTTPAPI.serverSentEvent(transition))
+            recent.withLock { recent in
+                guard recent.buffers.updateValue(buffer, forKey: transition.sequence) == nil else { return }
+                recent.order.append(transition.sequence)
+                if recent.order.count > capacity {
+                    let dropped = recent.order.prefix(capacity / 2)
+                    for sequence in dropped { recent.buffers[sequence] = nil }
+                    recent.order.removeFirst(dropped.count)
+                }
+            }
+            return buffer
+        }
     }
 
     static func serverSentEvent(_ transition: AlertTransition) -> String {

@@ -69,6 +69,8 @@ struct HTTPAPI: Sendable {
     /// How often an idle alert stream sends a keep-alive comment (proxies drop silent connections).
     var heartbeatInterval: Duration = .seconds(15)
     let snapshots = VersionedCache<SnapshotVersion, Representation>()
+    /// Stream events encoded once for all stream clients.
+    let encodedEvents = EncodedEvents()
 
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
