@@ -74,7 +74,7 @@ let package = Package(
         .target(name: "Parking", dependencies: ["FeedCore"], swiftSettings: swiftSettings),
         .target(name: "Beaches", dependencies: ["FeedCore"], swiftSettings: swiftSettings),
 
-        // The alert engine (DESIGN §6) with its journal (SQLite), JSON Lines log and live subscribers.
+        // The alert engine with its journal (SQLite), JSON Lines log and live subscribers.
         .target(
             name: "Alerts",
             dependencies: ["FeedCore", "Beaches", "Storage", .product(name: "Logging", package: "swift-log")],

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Event-to-alert latency benchmark (issue #6, DESIGN §9): an outfall's state change published on MQTT, timed
+# Event-to-alert latency benchmark (issue #6): an outfall's state change published on MQTT, timed
 # until the alert transition arrives on GET /v1/alerts/stream (and checked in the JSON Lines log), beside the
 # broker's own publish-to-subscriber round trip measured in the same run. Release build, Biarritz config,
 # durability as configured (full: every reading and every transition fsync'd before the event goes out).

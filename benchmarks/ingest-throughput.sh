@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Ingest throughput benchmark (issue #3, DESIGN §9): builds the release binaries, then measures how fast
+# Ingest throughput benchmark (issue #3): builds the release binaries, then measures how fast
 # cityfeedsd and mosquitto_sub drain the same broker and traffic, and prints both and their ratio.
 #   benchmarks/ingest-throughput.sh [--count N]
 set -euo pipefail

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Ingest throughput: cityfeedsd against mosquitto_sub on one broker and the same traffic (DESIGN §9).
+"""Ingest throughput: cityfeedsd against mosquitto_sub on one broker and the same traffic.
 
 Two scenarios, each measured for both consumers, printed with their ratio:
   - QoS 1 backlog: N messages queued for a persistent session while the consumer is away, then drained.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Polling benchmark (issue #7, DESIGN §9): wrk against GET /v1/status of cityfeedsd (release build, Biarritz
+# Polling benchmark (issue #7): wrk against GET /v1/status of cityfeedsd (release build, Biarritz
 # config with simulated traffic) and against nginx serving the same bytes as a static file, in one run:
 # plain GETs, then GETs that revalidate with the last ETag seen (If-None-Match, as polling apps do).
 # Prints requests/s and p99 for each and the ratios cityfeedsd / nginx. Loopback only.
