@@ -37,8 +37,8 @@ public final class AlertCenter: Sendable {
     /// never wait for a step's fsync.
     private let changes = Atomic<Int64>(0)
     private let logger: Logger
-    /// How many events a subscriber may fall behind before its stream ends (it then resumes from the
-    /// journal with `Last-Event-ID`).
+    /// How many steps a subscriber may fall behind before its stream ends (it then resumes from the journal
+    /// with `Last-Event-ID`).
     private let subscriberBuffer: Int
     /// Subscribers ended for falling behind, since start.
     private let slowSubscribersEnded = Atomic<Int>(0)
@@ -247,7 +247,7 @@ public final class AlertCenter: Sendable {
 
     /// Every transition after `sequence` (paged from the journal as the reader asks), then each new one as it
     /// happens, with no gap and no repeat; live only when `sequence` is `nil`. The feed ends if its reader
-    /// falls `subscriberBuffer` events behind (`AlertStreamEnd.tooSlow`), or on `finishSubscribers()`.
+    /// falls `subscriberBuffer` steps behind (`AlertStreamEnd.tooSlow`), or on `finishSubscribers()`.
     public func subscribe(after sequence: Int64?) -> AlertFeed {
         let subscription = AlertSubscription(limit: subscriberBuffer)
         if sequence == nil { inner.withLock { join(subscription, &$0) } }
@@ -348,9 +348,9 @@ public final class AlertCenter: Sendable {
             }
             changes.add(1, ordering: .releasing)
             catchUpLog(&inner, with: transitions, now: recorded)
-            for transition in transitions {
-                let shared = QueuedEvent.Shared(transition)
-                for (id, subscription) in inner.subscribers where !subscription.deliver(.transition(shared)) {
+            if !transitions.isEmpty {
+                let shared = QueuedEvent.Shared(transitions)
+                for (id, subscription) in inner.subscribers where !subscription.deliver(.transitions(shared)) {
                     if subscription.endReason != nil { slowSubscribersEnded.add(1, ordering: .relaxed) }
                     inner.subscribers[id] = nil
                 }

@@ -8,21 +8,22 @@ public enum AlertStreamEvent: Sendable {
     case keepAlive
 }
 
-/// What a subscriber's queue holds: one reference per transition, shared by every queue it is in, so that a
-/// queue of a thousand events costs a few kilobytes however large the alerts are.
+/// What a subscriber's queue holds: one entry per engine step, a reference to its transitions shared by every
+/// queue it is in, so that a queue of a thousand steps costs a few kilobytes however large the alerts are,
+/// and a reader wakes once per step, not once per transition.
 enum QueuedEvent: Sendable {
     final class Shared: Sendable {
-        let transition: AlertTransition
-        init(_ transition: AlertTransition) { self.transition = transition }
+        let transitions: [AlertTransition]
+        init(_ transitions: [AlertTransition]) { self.transitions = transitions }
     }
 
-    case transition(Shared)
+    case transitions(Shared)
     case keepAlive
 
-    var event: AlertStreamEvent {
+    var events: [AlertStreamEvent] {
         switch self {
-        case .transition(let shared): .transition(shared.transition)
-        case .keepAlive: .keepAlive
+        case .transitions(let shared): shared.transitions.map(AlertStreamEvent.transition)
+        case .keepAlive: [.keepAlive]
         }
     }
 }
@@ -31,7 +32,7 @@ enum QueuedEvent: Sendable {
 public enum AlertStreamEnd: Sendable, Equatable {
     /// The daemon is stopping.
     case shutdown
-    /// The subscriber fell `limit` events behind: it was not reading. Its queue is dropped so that it holds
+    /// The subscriber fell `limit` steps behind (each step one or more transitions): it was not reading. Its queue is dropped so that it holds
     /// no more than that; it can resume from its last event id, paging through the journal.
     case tooSlow(limit: Int)
 }
@@ -95,23 +96,36 @@ public struct AlertFeed: AsyncSequence, Sendable {
         let center: AlertCenter
         let subscription: AlertSubscription
         var catchingUpAfter: Int64?
-        var page: [AlertTransition] = []
+        /// Events of the last batch not yet returned by `next()`.
+        var pending: [AlertStreamEvent] = []
         var index = 0
         var live: AsyncStream<QueuedEvent>.AsyncIterator
 
         public mutating func next() async throws -> AlertStreamEvent? {
+            while index >= pending.count {
+                guard let batch = try await nextBatch() else { return nil }
+                pending = batch
+                index = 0
+            }
+            index += 1
+            return pending[index - 1]
+        }
+
+        /// The next events together: a page of what was missed, or one step's transitions (or a keep-alive),
+        /// so a writer can send them at once; `nil` at the end of the feed.
+        public mutating func nextBatch() async throws -> [AlertStreamEvent]? {
+            if index < pending.count {
+                defer { pending = [] }
+                return Array(pending[index...])
+            }
             while true {
-                if index < page.count {
-                    index += 1
-                    return .transition(page[index - 1])
-                }
-                guard let after = catchingUpAfter else { return await live.next()?.event }
+                guard let after = catchingUpAfter else { return await live.next()?.events }
                 try Task.checkCancellation()
                 // Ended while catching up (a shutdown): no more pages.
                 guard subscription.endReason == nil else { return nil }
-                page = try center.page(after: after, limit: AlertFeed.pageSize, orJoin: subscription)
-                index = 0
+                let page = try center.page(after: after, limit: AlertFeed.pageSize, orJoin: subscription)
                 catchingUpAfter = page.last?.sequence
+                if !page.isEmpty { return page.map(AlertStreamEvent.transition) }
             }
         }
     }

@@ -57,6 +57,7 @@ struct ConfigurationFile: Decodable {
         var maxConnectionsPerAddress: Int?
         var idleTimeoutSeconds: Int?
         var streamQueue: Int?
+        var sendBufferBytes: Int?
 
         enum CodingKeys: String, CodingKey {
             case listen
@@ -66,6 +67,7 @@ struct ConfigurationFile: Decodable {
             case maxConnectionsPerAddress = "max_connections_per_address"
             case idleTimeoutSeconds = "idle_timeout_seconds"
             case streamQueue = "stream_queue"
+            case sendBufferBytes = "send_buffer_bytes"
         }
     }
 

@@ -99,7 +99,7 @@ struct Daemon: Sendable {
                     idleTimeout: .seconds(Int64(configuration.httpIdleTimeoutSeconds)),
                     httpDecoderConfiguration: .init(
                         maxHeaderFieldSize: 16_384, maxHeaderListSize: 32_768, maxHeaderFieldCount: 64)),
-                statistics: httpStatistics,
+                statistics: httpStatistics, sendBufferBytes: configuration.httpSendBufferBytes,
                 polledReads: {
                     PolledReadHandler(api: api, statistics: httpStatistics, serverName: serverName, lifecycle: $0)
                 }),

@@ -142,8 +142,10 @@ struct DaemonConfiguration: Sendable {
     var httpMaxConnectionsPerAddress: Int
     /// How long a connection may sit idle, or a client take no byte of its answer, before it is closed.
     var httpIdleTimeoutSeconds: Int
-    /// Events an alert-stream client may fall behind before it is disconnected (it resumes from the journal).
+    /// Alert steps a stream client may fall behind before it is disconnected (it resumes from the journal).
     var streamQueue: Int
+    /// The kernel send buffer of each HTTP connection.
+    var httpSendBufferBytes: Int
     /// What is allowed but worth an operator's attention (a secret file others can read).
     var warnings: [ConfigurationError.Problem] = []
     /// Bearer token of the operator endpoints; `nil` disables them.
@@ -370,7 +372,11 @@ private struct Validator {
         }
         let streamQueue = raw.http?.streamQueue ?? 1_024
         if !(16...100_000).contains(streamQueue) {
-            report("http.stream_queue", "must be between 16 and 100000 events")
+            report("http.stream_queue", "must be between 16 and 100000 alert steps")
+        }
+        let httpSendBufferBytes = raw.http?.sendBufferBytes ?? 262_144
+        if !(16_384...16_777_216).contains(httpSendBufferBytes) {
+            report("http.send_buffer_bytes", "must be between 16384 and 16777216")
         }
 
         var password = raw.mqtt?.password
@@ -755,7 +761,7 @@ private struct Validator {
             username: raw.mqtt?.username, password: password, tls: tls, maxBurst: maxBurst, httpHost: httpHost,
             httpPort: httpPort, httpMaxConnections: httpMaxConnections,
             httpMaxConnectionsPerAddress: httpMaxConnectionsPerAddress, httpIdleTimeoutSeconds: httpIdleTimeoutSeconds,
-            streamQueue: streamQueue, operatorToken: operatorToken, dataDirectory: dataDirectory,
+            streamQueue: streamQueue, httpSendBufferBytes: httpSendBufferBytes, operatorToken: operatorToken, dataDirectory: dataDirectory,
             durability: raw.storage?.durability ?? .full, seriesLayout: seriesLayout, retention: retention,
             policy: policy,
             routes: routes, aliases: aliases, staleAfterSeconds: staleMinutes * 60, carParks: carParks, beaches: beaches,

@@ -184,14 +184,28 @@ extension HTTPAPI {
                 // The server's graceful shutdown ends the stream (clients reconnect with Last-Event-ID), instead
                 // of waiting for it.
                 try await withGracefulShutdownHandler {
-                    for try await event in feed {
-                        switch event {
-                        case .transition(let transition):
+                    // One write per batch (a step's transitions, a page of missed ones): with thousands of
+                    // clients, each wakes and writes once per step.
+                    var events = feed.makeAsyncIterator()
+                    while let batch = try await events.nextBatch() {
+                        if batch.count == 1, case .transition(let transition) = batch[0] {
+                            // The shared bytes as they are: no copy per client.
                             try await writer.write(encodedEvents.event(transition))
                             lastSent = transition.sequence
-                        case .keepAlive:
-                            try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                            continue
                         }
+                        var bytes = ByteBuffer()
+                        for event in batch {
+                            switch event {
+                            case .transition(let transition):
+                                var encoded = encodedEvents.event(transition)
+                                bytes.writeBuffer(&encoded)
+                                lastSent = transition.sequence
+                            case .keepAlive:
+                                bytes.writeString(": keep-alive\n\n")
+                            }
+                        }
+                        try await writer.write(bytes)
                     }
                 } onGracefulShutdown: {
                     subscription.end(.shutdown)
@@ -210,7 +224,7 @@ extension HTTPAPI {
         case .shutdown:
             (code, message) = ("shutdown", "The daemon is stopping.")
         case .tooSlow(let limit):
-            (code, message) = ("too_slow", "This client fell \(limit) events behind and was disconnected.")
+            (code, message) = ("too_slow", "This client fell \(limit) alert steps behind and was disconnected.")
         }
         let resume = lastSent.map { "Reconnect with Last-Event-ID: \($0) to resume without a gap." } ?? "Reconnect to resume."
         return "event: end\ndata: {\"reason\":\"\(code)\",\"message\":\"\(message) \(resume)\"}\n\n"

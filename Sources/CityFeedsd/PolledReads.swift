@@ -182,6 +182,10 @@ struct PolledHTTP1Channel: HTTPChannelHandler {
     let configuration: HTTP1Channel.Configuration
     let polledReads: @Sendable (HTTPConnectionLifecycle) -> PolledReadHandler
     let statistics: HTTPStatistics
+    /// The kernel's send buffer per connection (Linux doubles it), so that what a client does not read costs
+    /// a bounded amount of kernel memory, and a client that stops reading is noticed (the writes stall) after
+    /// that much, not after the megabytes Linux would otherwise grow the buffer to.
+    let sendBufferBytes: Int
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         let address = channel.remoteAddress?.ipAddress
@@ -198,6 +202,8 @@ struct PolledHTTP1Channel: HTTPChannelHandler {
                 metadata: ["http.client": "\(address ?? "")"])
         }
         return channel.eventLoop.makeCompletedFuture {
+            try channel.syncOptions?.setOption(
+                ChannelOptions.socketOption(.so_sndbuf), value: SocketOptionValue(sendBufferBytes))
             var limits = NIOHTTPDecoderLimitConfiguration()
             limits.maxHeaderFieldSize = configuration.httpDecoder.maxHeaderFieldSize
             limits.maxHeaderListSize = configuration.httpDecoder.maxHeaderListSize
@@ -234,12 +240,13 @@ extension HTTPServerBuilder {
     /// HTTP/1 with the polled documents answered ahead of the router, and at most
     /// `statistics.maxConnections` connections.
     static func http1(
-        configuration: HTTP1Channel.Configuration, statistics: HTTPStatistics,
+        configuration: HTTP1Channel.Configuration, statistics: HTTPStatistics, sendBufferBytes: Int,
         polledReads: @escaping @Sendable (HTTPConnectionLifecycle) -> PolledReadHandler
     ) -> HTTPServerBuilder {
         HTTPServerBuilder { responder in
             PolledHTTP1Channel(
-                responder: responder, configuration: configuration, polledReads: polledReads, statistics: statistics)
+                responder: responder, configuration: configuration, polledReads: polledReads, statistics: statistics,
+                sendBufferBytes: sendBufferBytes)
         }
     }
 }

