@@ -254,6 +254,25 @@ public final class AlertCenter: Sendable {
         return AlertFeed(center: self, after: sequence, subscription: subscription)
     }
 
+    /// A subscription handed each step as it happens: `sink` gets it under the center's lock and must not
+    /// wait (it hands the step on, to an event loop say, and calls `written()` once it is out); `onEnd` learns
+    /// why it ended. With `after`, the subscriber first pages through the journal with `catchUp`; without,
+    /// it is live at once.
+    public func subscribe(
+        after sequence: Int64?, sink: @escaping @Sendable (QueuedEvent) -> Void,
+        onEnd: @escaping @Sendable (AlertStreamEnd) -> Void
+    ) -> AlertSubscription {
+        let subscription = AlertSubscription(limit: subscriberBuffer, sink: sink, onEnd: onEnd)
+        if sequence == nil { inner.withLock { join(subscription, &$0) } }
+        return subscription
+    }
+
+    /// For a subscription made with a sink: the next page of what it missed after `sequence`, or, when there
+    /// is none, `[]` and it is live from now on, with no gap.
+    public func catchUp(_ subscription: AlertSubscription, after sequence: Int64, limit: Int) throws -> [AlertTransition] {
+        try page(after: sequence, limit: limit, orJoin: subscription)
+    }
+
     /// The next page of the journal after `sequence`; when there is none, joins `subscription` to the live
     /// subscribers under the same lock that steps take, so no transition falls between the two.
     func page(after sequence: Int64, limit: Int, orJoin subscription: AlertSubscription) throws -> [AlertTransition] {

@@ -11,14 +11,20 @@ public enum AlertStreamEvent: Sendable {
 /// What a subscriber's queue holds: one entry per engine step, a reference to its transitions shared by every
 /// queue it is in, so that a queue of a thousand steps costs a few kilobytes however large the alerts are,
 /// and a reader wakes once per step, not once per transition.
-enum QueuedEvent: Sendable {
-    final class Shared: Sendable {
+public enum QueuedEvent: Sendable {
+    public final class Shared: Sendable {
         let transitions: [AlertTransition]
         init(_ transitions: [AlertTransition]) { self.transitions = transitions }
     }
 
     case transitions(Shared)
     case keepAlive
+
+    /// The transitions, for a subscriber that is handed them directly (`AlertCenter.subscribe(after:sink:onEnd:)`).
+    public var transitions: [AlertTransition] {
+        if case .transitions(let shared) = self { return shared.transitions }
+        return []
+    }
 
     var events: [AlertStreamEvent] {
         switch self {
@@ -40,16 +46,32 @@ public enum AlertStreamEnd: Sendable, Equatable {
 /// One subscriber's bounded queue of events. The center fills it under its lock and never waits for it: a
 /// subscriber whose queue is full is ended (`tooSlow`) instead, so a client that never reads costs at most
 /// `limit` queued events and cannot slow anyone else.
+///
+/// A subscriber can instead be handed each step as it happens (`sink`), counting it out with `written()`
+/// once it has gone: the same bound applies to what it has been handed and not yet written.
 public final class AlertSubscription: Sendable {
     let stream: AsyncStream<QueuedEvent>
     private let continuation: AsyncStream<QueuedEvent>.Continuation
     private let ending = Mutex<AlertStreamEnd?>(nil)
     public let limit: Int
+    private let sink: (@Sendable (QueuedEvent) -> Void)?
+    private let onEnd: (@Sendable (AlertStreamEnd) -> Void)?
+    /// Steps handed to the sink and not yet written.
+    private let handedOut = Atomic<Int>(0)
 
-    init(limit: Int) {
+    init(
+        limit: Int, sink: (@Sendable (QueuedEvent) -> Void)? = nil, onEnd: (@Sendable (AlertStreamEnd) -> Void)? = nil
+    ) {
         self.limit = limit
+        self.sink = sink
+        self.onEnd = onEnd
         (stream, continuation) = AsyncStream.makeStream(
             of: QueuedEvent.self, bufferingPolicy: .bufferingOldest(limit))
+    }
+
+    /// A step handed to the sink has been written.
+    public func written() {
+        handedOut.subtract(1, ordering: .relaxed)
     }
 
     /// Why the subscription ended; `nil` while it runs or when its reader went away.
@@ -62,6 +84,15 @@ public final class AlertSubscription: Sendable {
 
     /// `false` once the subscription is over (ended here, or its reader gone).
     func deliver(_ event: QueuedEvent) -> Bool {
+        if let sink {
+            guard endReason == nil else { return false }
+            guard handedOut.add(1, ordering: .relaxed).newValue <= limit else {
+                end(.tooSlow(limit: limit))
+                return false
+            }
+            sink(event)
+            return true
+        }
         switch continuation.yield(event) {
         case .enqueued: return true
         case .dropped:
@@ -74,8 +105,13 @@ public final class AlertSubscription: Sendable {
 
     /// Ends the subscription: its reader gets what is queued, then the end of the feed.
     public func end(_ reason: AlertStreamEnd) {
-        ending.withLock { if $0 == nil { $0 = reason } }
+        let first = ending.withLock { ending -> Bool in
+            guard ending == nil else { return false }
+            ending = reason
+            return true
+        }
         continuation.finish()
+        if first { onEnd?(reason) }
     }
 }
 

@@ -10,6 +10,7 @@ import NIOCore
 import NIOHTTP1
 import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
+import RequestParsing
 
 /// Answers the polled documents (`PolledDocument`) on the connection's event loop, ahead of the router.
 ///
@@ -53,7 +54,19 @@ final class PolledReadHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if stream != nil {
+            // The stream is the connection's last answer: whatever the client sends now is not read.
+            return
+        }
         switch unwrapInboundIn(data) {
+        case .head(let head) where lifecycle.requestsInProgress == 1 && head.method == .GET && Self.isAlertStream(head.uri):
+            streamRequest = (head, .now)
+        case .body where streamRequest != nil:
+            break
+        case .end where streamRequest != nil:
+            let (head, started) = streamRequest!
+            streamRequest = nil
+            startStream(head, started: started, context: context)
         case .head(let head):
             // Requests answered here are answered as they end, so any other request in progress was passed
             // on and is still unanswered.
@@ -72,6 +85,48 @@ final class PolledReadHandler: ChannelInboundHandler, RemovableChannelHandler {
             current = nil
             answer(document, to: head, started: started, context: context)
         }
+    }
+
+    /// The alert stream being asked for, and the stream being answered (see `AlertStreamSession`).
+    private var streamRequest: (head: HTTPRequestHead, started: ContinuousClock.Instant)?
+    private var stream: AlertStreamSession?
+
+    static func isAlertStream(_ uri: String) -> Bool {
+        uri == "/v1/alerts/stream" || uri.hasPrefix("/v1/alerts/stream?")
+    }
+
+    private func startStream(_ request: HTTPRequestHead, started: ContinuousClock.Instant, context: ChannelHandlerContext) {
+        let query = request.uri.firstIndex(of: "?").map { Query(parsing: String(request.uri[request.uri.index(after: $0)...])) }
+        let resume = request.headers.first(name: "last-event-id").flatMap { Int64($0) } ?? query?.get("after").flatMap { Int64($0) }
+        let http10 = request.version.minor == 0
+        let closing = !request.isKeepAlive
+        var head = ByteBuffer()
+        head.writeString("HTTP/1.\(request.version.minor) 200 OK\r\n")
+        head.writeString("Content-Type: text/event-stream; charset=utf-8\r\nCache-Control: no-cache\r\nX-Accel-Buffering: no\r\n")
+        for field in readFields { head.writeString("\(field.name.rawName): \(field.value)\r\n") }
+        head.writeString("Date: \(HTTPDate.format(time(nil)))\r\nServer: \(serverName)\r\n")
+        if !http10 { head.writeString("Transfer-Encoding: chunked\r\n") }
+        if closing || http10 { head.writeString("Connection: close\r\n") }
+        head.writeString("\r\n")
+        let session = AlertStreamSession(
+            context: context, alerts: api.alerts, events: api.encodedEvents, lifecycle: lifecycle, http10: http10,
+            closing: closing)
+        stream = session
+        statistics.record(status: 200, since: started)
+        let heartbeat = api.heartbeatInterval.components
+        session.start(
+            after: resume, head: head,
+            heartbeat: .nanoseconds(heartbeat.seconds * 1_000_000_000 + heartbeat.attoseconds / 1_000_000_000))
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { stream?.pump() }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        stream?.connectionClosed()
+        context.fireChannelInactive()
     }
 
     /// GET or HEAD of a polled document; anything else is the router's.
