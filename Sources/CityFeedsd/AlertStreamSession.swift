@@ -129,7 +129,7 @@ final class AlertStreamSession {
     }
 
     /// The daemon ended the stream: the reason, then the end of the answer.
-    private func finish(_ reason: AlertStreamEnd) {
+    func finish(_ reason: AlertStreamEnd) {
         guard !ended else { return }
         // What was handed over is written first (a shutdown), or dropped (too slow: it resumes from the journal).
         if reason == .shutdown { drain() }
@@ -143,6 +143,11 @@ final class AlertStreamSession {
         let closing = closing
         done.futureResult.assumeIsolated().whenComplete { _ in lifecycle.answerEnded(closing: closing) }
         context.writeAndFlush(NIOAny(IOData.byteBuffer(ByteBuffer(string: chunked ? "0\r\n\r\n" : ""))), promise: done)
+    }
+
+    /// The server is shutting down: the last event, then the end of the answer.
+    func shutDown() {
+        if let subscription { subscription.end(.shutdown) } else { finish(.shutdown) }
     }
 
     /// The connection went away: stop, and let the center drop the subscription.

@@ -157,6 +157,8 @@ final class HTTPConnectionLifecycle: ChannelDuplexHandler, RemovableChannelHandl
         } else {
             closeWhenDone = true
             if pendingWrites > 0, let limit = stallLimit { scheduleCheck(context, at: lastProgress + limit) }
+            // An answer that never ends by itself (the alert stream) ends now: the handler above learns it here.
+            context.fireUserInboundEventTriggered(event)
         }
     }
 

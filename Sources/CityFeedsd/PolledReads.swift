@@ -129,6 +129,17 @@ final class PolledReadHandler: ChannelInboundHandler, RemovableChannelHandler {
         context.fireChannelInactive()
     }
 
+    /// Graceful shutdown reaches a connection whose answer is in progress: a stream answered here ends (with
+    /// its last event); the router's answers end by themselves.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent {
+            // Not passed on: the lifecycle below closes the connection once its answer ends, as before.
+            stream?.shutDown()
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
     /// GET or HEAD of a polled document; anything else is the router's.
     static func polledDocument(_ head: HTTPRequestHead) -> PolledDocument? {
         guard head.method == .GET || head.method == .HEAD else { return nil }

@@ -62,6 +62,7 @@ import Testing
         configuration.httpIdleTimeoutSeconds = 2
         configuration.streamQueue = 64
         let stopped = Mutex<ContinuousClock.Instant?>(nil)
+        let lastReader = Mutex<Task<[ServerSentEvent], any Error>?>(nil)
         try await runningDaemon(configuration) { client, daemon in
             var sleepers: [Connection] = []
             for _ in 0..<20 {
@@ -103,11 +104,22 @@ import Testing
                 try sleeper.send(Connection.request("GET", "/v1/alerts/stream", headers: ["Last-Event-ID: 0"]))
                 sleepers.append(sleeper)
             }
+            // And one live client that reads: the shutdown ends its stream with a last event saying why.
+            let live2 = Task.detached { () -> [ServerSentEvent] in
+                let stream = try EventStreamClient(host: "127.0.0.1", port: port, path: "/v1/alerts/stream")
+                var events: [ServerSentEvent] = []
+                while let event = try stream.nextEvent() { events.append(event) }
+                return events
+            }
             try await Task.sleep(for: .milliseconds(500))
             stopped.withLock { $0 = .now }
+            lastReader.withLock { $0 = live2 }
         }
         let shutdown = ContinuousClock.now - (stopped.withLock { $0 } ?? .now)
         #expect(shutdown < .seconds(10), "stalled stream clients must not hold up the shutdown (took \(shutdown))")
+        let ended = try await lastReader.withLock { $0 }?.value ?? []
+        #expect(ended.last?.event == "end")
+        #expect(ended.last?.data.contains(#""reason":"shutdown""#) == true, "\(ended.last?.data ?? "no event")")
     }
 
     /// A large polled document (8,000 car parks, about 5 MB) to clients that close after it, HTTP/1.0 or
