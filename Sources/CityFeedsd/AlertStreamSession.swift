@@ -17,6 +17,7 @@ final class AlertStreamSession {
     private let context: ChannelHandlerContext
     private let alerts: AlertCenter
     private let events: HTTPAPI.EncodedEvents
+    private let steps: HTTPAPI.EncodedSteps
     private let lifecycle: HTTPConnectionLifecycle
     private let chunked: Bool
     private let closing: Bool
@@ -32,11 +33,12 @@ final class AlertStreamSession {
 
     init(
         context: ChannelHandlerContext, alerts: AlertCenter, events: HTTPAPI.EncodedEvents,
-        lifecycle: HTTPConnectionLifecycle, http10: Bool, closing: Bool
+        steps: HTTPAPI.EncodedSteps, lifecycle: HTTPConnectionLifecycle, http10: Bool, closing: Bool
     ) {
         self.context = context
         self.alerts = alerts
         self.events = events
+        self.steps = steps
         self.lifecycle = lifecycle
         chunked = !http10
         self.closing = closing || http10
@@ -105,8 +107,9 @@ final class AlertStreamSession {
             defer { subscription?.written() }
             let transitions = step.transitions
             guard let last = transitions.last else { continue }
-            if transitions.count == 1 {
-                write(events.event(last))
+            if chunked {
+                // The step framed once for every client: one write, no copy.
+                context.write(NIOAny(IOData.byteBuffer(steps.chunk(transitions))), promise: nil)
             } else {
                 var bytes = ByteBuffer()
                 for transition in transitions {

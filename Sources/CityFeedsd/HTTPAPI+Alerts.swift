@@ -256,6 +256,35 @@ extension HTTPAPI {
         }
     }
 
+    /// A step's events as one HTTP/1.1 chunk (size line, events, CRLF), the same bytes for every chunked
+    /// stream client: framed once, written once per client without a copy.
+    final class EncodedSteps: Sendable {
+        private let recent = Mutex<(order: [Int64], buffers: [Int64: ByteBuffer])>(([], [:]))
+        private let capacity = 1_024
+
+        func chunk(_ transitions: [AlertTransition]) -> ByteBuffer {
+            guard let first = transitions.first else { return ByteBuffer() }
+            if let cached = recent.withLock({ $0.buffers[first.sequence] }) { return cached }
+            var body = ByteBuffer()
+            for transition in transitions { body.writeString(HTTPAPI.serverSentEvent(transition)) }
+            var chunk = ByteBuffer()
+            chunk.reserveCapacity(body.readableBytes + 16)
+            chunk.writeString(String(body.readableBytes, radix: 16) + "\r\n")
+            chunk.writeBuffer(&body)
+            chunk.writeString("\r\n")
+            recent.withLock { recent in
+                guard recent.buffers.updateValue(chunk, forKey: first.sequence) == nil else { return }
+                recent.order.append(first.sequence)
+                if recent.order.count > capacity {
+                    let dropped = recent.order.prefix(capacity / 2)
+                    for sequence in dropped { recent.buffers[sequence] = nil }
+                    recent.order.removeFirst(dropped.count)
+                }
+            }
+            return chunk
+        }
+    }
+
     static func serverSentEvent(_ transition: AlertTransition) -> String {
         "id: \(transition.sequence)\nevent: \(transition.late == true ? "history" : transition.kind.rawValue)\ndata: \(TransitionRecord(transition).jsonLine)\n\n"
     }

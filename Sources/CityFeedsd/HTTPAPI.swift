@@ -71,6 +71,8 @@ struct HTTPAPI: Sendable {
     let snapshots = VersionedCache<SnapshotVersion, Representation>()
     /// Stream events encoded once for all stream clients.
     let encodedEvents = EncodedEvents()
+    /// Alert steps framed once as chunks for all stream clients answered on the event loop.
+    let encodedSteps = EncodedSteps()
 
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()

@@ -109,8 +109,8 @@ final class PolledReadHandler: ChannelInboundHandler, RemovableChannelHandler {
         if closing || http10 { head.writeString("Connection: close\r\n") }
         head.writeString("\r\n")
         let session = AlertStreamSession(
-            context: context, alerts: api.alerts, events: api.encodedEvents, lifecycle: lifecycle, http10: http10,
-            closing: closing)
+            context: context, alerts: api.alerts, events: api.encodedEvents, steps: api.encodedSteps,
+            lifecycle: lifecycle, http10: http10, closing: closing)
         stream = session
         statistics.record(status: 200, since: started)
         let heartbeat = api.heartbeatInterval.components
