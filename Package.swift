@@ -94,9 +94,12 @@ let package = Package(
         ),
 
         // libFuzzer targets (scripts/fuzz.sh); built normally, they replay input files.
-        .executableTarget(name: "FuzzPayloads", dependencies: ["FeedCore", "Ingest"], swiftSettings: swiftSettings),
+        .target(name: "FuzzSupport", swiftSettings: swiftSettings),
         .executableTarget(
-            name: "FuzzRequests", dependencies: ["FeedCore", "RequestParsing"], swiftSettings: swiftSettings),
+            name: "FuzzPayloads", dependencies: ["FeedCore", "Ingest", "FuzzSupport"], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "FuzzRequests", dependencies: ["FeedCore", "RequestParsing", "FuzzSupport"],
+            swiftSettings: swiftSettings),
 
         .executableTarget(
             name: "CityFeedsd",

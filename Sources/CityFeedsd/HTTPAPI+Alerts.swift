@@ -230,25 +230,26 @@ extension HTTPAPI {
         return "event: end\ndata: {\"reason\":\"\(code)\",\"message\":\"\(message) \(resume)\"}\n\n"
     }
 
-    /// The SSE bytes of recent transitions, encoded once for every client that streams them (thousands of
-    /// clients receive each transition; encoding its JSON per client cost more than everything else).
-    final class EncodedEvents: Sendable {
+    /// The newest buffers made for stream clients, by sequence number, so that each is made once for all of
+    /// them (thousands of clients receive each transition; encoding its JSON per client cost more than
+    /// everything else). Holds at most `capacity`, forgetting the older half when full.
+    final class RecentBuffers: Sendable {
         private let recent = Mutex<(order: [Int64], buffers: [Int64: ByteBuffer])>(([], [:]))
         private let capacity: Int
 
-        init(capacity: Int = 4_096) {
+        init(capacity: Int) {
             self.capacity = capacity
         }
 
-        func event(_ transition: AlertTransition) -> ByteBuffer {
-            if let cached = recent.withLock({ $0.buffers[transition.sequence] }) { return cached }
-            let buffer = ByteBuffer(string: HTTPAPI.serverSentEvent(transition))
+        func buffer(for key: Int64, make: () -> ByteBuffer) -> ByteBuffer {
+            if let cached = recent.withLock({ $0.buffers[key] }) { return cached }
+            let buffer = make()
             recent.withLock { recent in
-                guard recent.buffers.updateValue(buffer, forKey: transition.sequence) == nil else { return }
-                recent.order.append(transition.sequence)
+                guard recent.buffers.updateValue(buffer, forKey: key) == nil else { return }
+                recent.order.append(key)
                 if recent.order.count > capacity {
                     let dropped = recent.order.prefix(capacity / 2)
-                    for sequence in dropped { recent.buffers[sequence] = nil }
+                    for old in dropped { recent.buffers[old] = nil }
                     recent.order.removeFirst(dropped.count)
                 }
             }
@@ -256,32 +257,29 @@ extension HTTPAPI {
         }
     }
 
+    /// One transition's SSE event, for the router's stream.
+    final class EncodedEvents: Sendable {
+        private let recent = RecentBuffers(capacity: 4_096)
+
+        func event(_ transition: AlertTransition) -> ByteBuffer {
+            recent.buffer(for: transition.sequence) { ByteBuffer(string: HTTPAPI.serverSentEvent(transition)) }
+        }
+    }
+
     /// A step's events as one HTTP/1.1 chunk (size line, events, CRLF), the same bytes for every chunked
     /// stream client: framed once, written once per client without a copy.
     final class EncodedSteps: Sendable {
-        private let recent = Mutex<(order: [Int64], buffers: [Int64: ByteBuffer])>(([], [:]))
-        private let capacity = 1_024
+        private let recent = RecentBuffers(capacity: 1_024)
 
         func chunk(_ transitions: [AlertTransition]) -> ByteBuffer {
             guard let first = transitions.first else { return ByteBuffer() }
-            if let cached = recent.withLock({ $0.buffers[first.sequence] }) { return cached }
-            var body = ByteBuffer()
-            for transition in transitions { body.writeString(HTTPAPI.serverSentEvent(transition)) }
-            var chunk = ByteBuffer()
-            chunk.reserveCapacity(body.readableBytes + 16)
-            chunk.writeString(String(body.readableBytes, radix: 16) + "\r\n")
-            chunk.writeBuffer(&body)
-            chunk.writeString("\r\n")
-            recent.withLock { recent in
-                guard recent.buffers.updateValue(chunk, forKey: first.sequence) == nil else { return }
-                recent.order.append(first.sequence)
-                if recent.order.count > capacity {
-                    let dropped = recent.order.prefix(capacity / 2)
-                    for sequence in dropped { recent.buffers[sequence] = nil }
-                    recent.order.removeFirst(dropped.count)
-                }
+            return recent.buffer(for: first.sequence) {
+                let body = transitions.map(HTTPAPI.serverSentEvent).joined()
+                var chunk = ByteBuffer()
+                chunk.reserveCapacity(body.utf8.count + 16)
+                chunk.writeString(String(body.utf8.count, radix: 16) + "\r\n" + body + "\r\n")
+                return chunk
             }
-            return chunk
         }
     }
 

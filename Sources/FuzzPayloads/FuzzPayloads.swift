@@ -1,5 +1,6 @@
 import FeedCore
 import Foundation
+import FuzzSupport
 import Ingest
 
 /// A coverage-guided fuzz target for everything a sensor or a file can send: the first byte of an input
@@ -53,33 +54,21 @@ enum PayloadHarness {
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
-    PayloadHarness.run(data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? [])
+    PayloadHarness.run(FuzzTarget.bytes(data, size))
     return 0
 }
 
 #if FUZZING
-/// SwiftPM links an executable target's entry point as `<module>_main`; under libFuzzer that entry point
-/// hands over to libFuzzer's own driver.
-@_silgen_name("LLVMFuzzerRunDriver")
-func runFuzzerDriver(
-    _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
-) -> CInt
-
+/// SwiftPM links an executable target's entry point as `<module>_main`: here it hands over to libFuzzer.
 @_cdecl("FuzzPayloads_main")
 func fuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    var count = argc
-    var arguments = argv
-    return runFuzzerDriver(&count, &arguments, fuzzOneInput)
+    FuzzTarget.runFuzzer(argc, argv, fuzzOneInput)
 }
 #else
 @main
 struct ReplayInputs {
     static func main() throws {
-        for path in CommandLine.arguments.dropFirst() {
-            PayloadHarness.run(Array(try Data(contentsOf: URL(fileURLWithPath: path))))
-        }
+        try FuzzTarget.replay(PayloadHarness.run)
     }
 }
 #endif
