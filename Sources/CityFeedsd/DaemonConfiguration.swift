@@ -805,10 +805,22 @@ extension DaemonConfiguration {
     /// The burst ingest has in hand, for the next start to know after a crash.
     var inFlightMarkerPath: String { (dataDirectory as NSString).appendingPathComponent("ingest.inflight") }
 
-    /// Creates the data directory if needed and locks it for this process.
+    /// Creates the data directory if needed, locks it for this process, and checks that this process can
+    /// write every file the daemon keeps there (a file left behind by a run as another user, root say, would
+    /// otherwise open read-only and fail at the first write).
     func lockDataDirectory() throws -> DirectoryLock {
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
-        return try DirectoryLock(directory: dataDirectory)
+        let lock = try DirectoryLock(directory: dataDirectory)
+        for path in [databasePath, alertJournalPath, quarantinePath, inFlightMarkerPath, alerts.logPath]
+        where FileManager.default.fileExists(atPath: path) && access(path, R_OK | W_OK) != 0 {
+            var status = stat()
+            let owner = stat(path, &status) == 0 ? "owned by uid \(status.st_uid)" : "unreadable"
+            lock.release()
+            throw DirectoryLockError(
+                directory: dataDirectory,
+                problem: "'\(path)' is \(owner) and this process (uid \(geteuid())) cannot write it: chown it to the daemon's user")
+        }
+        return lock
     }
 
     func openStore() throws -> SeriesStore {

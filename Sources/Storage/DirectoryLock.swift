@@ -8,6 +8,11 @@ public struct DirectoryLockError: Error, CustomStringConvertible, Sendable {
     public var directory: String
     public var problem: String
     public var description: String { "\(directory): \(problem)" }
+
+    public init(directory: String, problem: String) {
+        self.directory = directory
+        self.problem = problem
+    }
 }
 
 /// An exclusive lock on a data directory, so that two daemons never write one store: `flock(2)` on a

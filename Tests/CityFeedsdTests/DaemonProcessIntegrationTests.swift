@@ -237,6 +237,33 @@ import TimeSeries
         return ((status & 0x7f) == 0 ? (status >> 8) & 0xff : -1, said)
     }
 
+    /// A data directory whose files another user owns (a run as root before the unit's user, say) is refused
+    /// at start with the file and its owner, exit 78, instead of failing at the first write.
+    @Test(.enabled(if: geteuid() == 0, "needs root to hand the files to another user"))
+    func filesTheDaemonsUserCannotWriteExit78() throws {
+        let directory = try makeTemporaryDirectory(prefix: "cityfeeds-owner")
+        // As root: a store, then the directory handed to nobody while the store stays root's.
+        do {
+            let store = try SeriesStore(configuration: .init(path: directory.appending(path: "cityfeeds.sqlite").path))
+            store.close()
+        }
+        chmod(directory.path, 0o777)
+        chmod(directory.deletingLastPathComponent().path, 0o755)
+        let output = directory.appending(path: "run.log").path
+        let process = try ChildProcess(
+            executable: "/usr/bin/setpriv",
+            arguments: [
+                "--reuid=nobody", "--regid=nogroup", "--clear-groups", Self.binary, "run", "--config",
+                repositoryRoot.appending(path: "config/biarritz.toml").path, "--broker", "mqtt://127.0.0.1:1",
+                "--http", "127.0.0.1:0", "--data-dir", directory.path, "--log-level", "warning",
+            ],
+            output: output)
+        let status = try #require(process.wait(timeout: 20))
+        let said = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+        #expect((status >> 8) & 0xff == 78, "\(said)")
+        #expect(said.contains("cityfeeds.sqlite' is owned by uid 0"), "\(said)")
+    }
+
     /// What a supervisor must not restart exits 78: a data directory another daemon holds, a store or a
     /// journal that is not sound.
     @Test func problemsWithTheDataDirectoryExit78() async throws {
