@@ -10,6 +10,7 @@ Standard library only; run through benchmarks/stream-soak.sh.
 """
 import argparse
 import asyncio
+import calendar
 import json
 import os
 import signal
@@ -73,13 +74,21 @@ async def open_stream(http, source, receive_buffer=None):
     return reader, writer
 
 
-async def read_events(reader, latencies, stop):
-    buffer = b""
+async def read_events(reader, arrivals, stop):
+    """Reads as fast as bytes come, noting when each chunk arrived; parsing waits for the end of the run, so
+    that the client's own work does not delay the reading of other clients' sockets (and the measurement)."""
     while not stop.is_set():
         chunk = await reader.read(65536)
         if not chunk:
             return
-        now = time.time()
+        arrivals.append((time.time(), chunk))
+
+
+def latencies_from(arrivals):
+    """Arrival minus `recorded_at` for every transition received, in milliseconds."""
+    latencies = []
+    buffer = b""
+    for now, chunk in arrivals:
         buffer += chunk
         while b"\n\n" in buffer:
             event, buffer = buffer.split(b"\n\n", 1)
@@ -90,9 +99,10 @@ async def read_events(reader, latencies, stop):
                     except ValueError:
                         continue  # a chunk-size line of the chunked encoding in the middle: skip it
                     if recorded:
-                        stamp = time.mktime(time.strptime(recorded[:19], "%Y-%m-%dT%H:%M:%S")) - time.timezone
+                        stamp = calendar.timegm(time.strptime(recorded[:19], "%Y-%m-%dT%H:%M:%S"))
                         stamp += float("0." + recorded[20:23]) if len(recorded) > 22 else 0
                         latencies.append((now - stamp) * 1000)
+    return latencies
 
 
 async def main():
@@ -109,13 +119,13 @@ async def main():
     print(f"daemon RSS at start: {rss_mb(args.pid):.0f} MB")
     sources = [f"127.0.0.{2 + index % 8}" for index in range(args.clients)]
     stop = asyncio.Event()
-    latencies = []
+    arrivals = [[] for _ in range(args.readers)]
     readers, sleepers = [], []
     for index in range(args.clients):
         reading = index % (args.clients // max(1, args.readers)) == 0 and len(readers) < args.readers
         stream = await open_stream(args.http, sources[index], None if reading else 4096)
         (readers if reading else sleepers).append(stream)
-    tasks = [asyncio.create_task(read_events(reader, latencies, stop)) for reader, _ in readers]
+    tasks = [asyncio.create_task(read_events(reader, arrivals[index], stop)) for index, (reader, _) in enumerate(readers)]
     print(f"{len(readers)} readers and {len(sleepers)} never-reading clients connected; RSS {rss_mb(args.pid):.0f} MB")
 
     publisher = Publisher(args.broker_port)
@@ -132,12 +142,13 @@ async def main():
         await asyncio.sleep(1 / args.rate)
         if time.time() >= next_report:
             next_report += 10
-            print(f"  {time.time() - started:4.0f} s: RSS {rss_mb(args.pid):.0f} MB, {len(latencies)} deliveries to readers, "
+            print(f"  {time.time() - started:4.0f} s: RSS {rss_mb(args.pid):.0f} MB, "
+                  f"{sum(len(chunks) for chunks in arrivals)} chunks to readers, "
                   f"{metric(args.http, 'cityfeeds_http_connections'):.0f} connections open, "
                   f"{metric(args.http, 'cityfeeds_alert_stream_ended_too_slow'):.0f} streams ended too slow")
     await asyncio.sleep(2)
     stop.set()
-    latencies.sort()
+    latencies = sorted(value for chunks in arrivals for value in latencies_from(chunks))
 
     def percentile(p):
         return latencies[min(len(latencies) - 1, int(len(latencies) * p))] if latencies else float("nan")
