@@ -24,8 +24,7 @@ import Testing
         return try SeriesStore(
             configuration: .init(
                 path: directory.appending(path: "\(name).sqlite").path, durability: .normal,
-                layout: SeriesLayout.defaults.withRawCapacity(20_000)),
-            now: Timestamp(milliseconds: 0))
+                layout: SeriesLayout.defaults.withRawCapacity(20_000)))
     }
 
     /// Bytes the raw series hold per sample, blocks and bookkeeping included.
