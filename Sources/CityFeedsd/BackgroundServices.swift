@@ -14,14 +14,7 @@ struct MaintenanceService: Service {
     let logger: Logger
 
     func run() async throws {
-        // The hour-long sleep must not hold up a SIGTERM: graceful shutdown cancels it.
-        try? await cancelWhenGracefulShutdown {
-            try await runEvery()
-        }
-    }
-
-    private func runEvery() async throws {
-        while !Task.isCancelled {
+        await repeatUntilShutdown(every: interval) {
             do {
                 let report = try store.enforceRetention(policy, now: .now)
                 if report.deletedByAge + report.deletedForSize > 0 {
@@ -35,6 +28,16 @@ struct MaintenanceService: Service {
             } catch {
                 logger.error("retention failed", metadata: ["error": "\(error)"])
             }
+        }
+    }
+}
+
+/// Runs `body` at once and then every `interval` until graceful shutdown, which cancels the sleep in between
+/// (an hour-long sleep must not hold up a SIGTERM).
+func repeatUntilShutdown(every interval: Duration, _ body: @escaping @Sendable () async -> Void) async {
+    try? await cancelWhenGracefulShutdown {
+        while !Task.isCancelled {
+            await body()
             try await Task.sleep(for: interval)
         }
     }
@@ -100,24 +103,21 @@ struct StoreCheckService: Service {
     let logger: Logger
 
     func run() async throws {
-        try? await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                let started = ContinuousClock.now
-                let problems: [String]
-                do {
-                    problems = try store.integrityProblems()
-                } catch {
-                    problems = ["the check itself failed: \(error)"]
-                }
-                health.record(.init(at: .now, problems: problems))
-                if problems.isEmpty {
-                    logger.info("store integrity check passed", metadata: ["duration": "\(ContinuousClock.now - started)"])
-                } else {
-                    logger.critical(
-                        "the store is damaged: restore it from a backup (docs/runbook.md)",
-                        metadata: ["store.problems": "\(problems.joined(separator: "; ").prefix(500))"])
-                }
-                try await Task.sleep(for: interval)
+        await repeatUntilShutdown(every: interval) { [store, health, logger] in
+            let started = ContinuousClock.now
+            let problems: [String]
+            do {
+                problems = try store.integrityProblems()
+            } catch {
+                problems = ["the check itself failed: \(error)"]
+            }
+            health.record(.init(at: .now, problems: problems))
+            if problems.isEmpty {
+                logger.info("store integrity check passed", metadata: ["duration": "\(ContinuousClock.now - started)"])
+            } else {
+                logger.critical(
+                    "the store is damaged: restore it from a backup (docs/runbook.md)",
+                    metadata: ["store.problems": "\(problems.joined(separator: "; ").prefix(500))"])
             }
         }
     }

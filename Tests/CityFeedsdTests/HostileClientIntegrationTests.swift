@@ -75,7 +75,7 @@ import Testing
             // Two spills a step (fewer transitions than the queue holds), until the sleepers' buffers are full.
             let reader = Task.detached { try Self.follow(port: port, after: 0, through: 2_400) }
             var step = 0
-            while try daemon.alerts.lastSequence < 2_400 {
+            while daemon.alerts.lastSequence < 2_400 {
                 try daemon.alerts.ingest(Self.spills(2, from: step))
                 step += 2
                 if step % 40 == 0 { try await Task.sleep(for: .milliseconds(5)) }
@@ -170,7 +170,7 @@ import Testing
         try await runningDaemon(configuration) { client, daemon in
             _ = try await client.waitFor("/readyz") { ($0["ready"] as? Bool) == true }
             try daemon.alerts.ingest(Self.spills(2, from: 0))
-            let journalled = try daemon.alerts.lastSequence
+            let journalled = daemon.alerts.lastSequence
             let failing = try await client.get("/readyz")
             #expect(failing.status == 503)
             let document = try failing.json()
@@ -182,7 +182,7 @@ import Testing
             #expect(metrics.contains("cityfeeds_alert_log_behind \(journalled)"))
 
             try FileManager.default.removeItem(atPath: logPath)
-            FileManager.default.createFile(atPath: logPath, contents: nil)
+            _ = FileManager.default.createFile(atPath: logPath, contents: nil)
             let recovered = try await client.waitFor("/readyz", timeout: .seconds(10)) { ($0["ready"] as? Bool) == true }
             #expect((recovered["alert_log"] as? [String: Any])?["logged_through"] as? Int == Int(journalled))
             let lines = try String(contentsOfFile: logPath, encoding: .utf8).split(separator: "\n")
