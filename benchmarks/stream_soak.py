@@ -60,18 +60,32 @@ class Publisher:
         self.sock.sendall(mqtt_packet(0x30, mqtt_string(topic) + payload.encode()))
 
 
-async def open_stream(http, source, receive_buffer=None):
+STREAM_REQUEST = b"GET /v1/alerts/stream HTTP/1.1\r\nHost: soak\r\nAccept: text/event-stream\r\n\r\n"
+
+
+async def open_reader(http, source):
     host, port = http.split(":")
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    if receive_buffer:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
     sock.bind((source, 0))
     sock.setblocking(False)
     await asyncio.get_running_loop().sock_connect(sock, (host, int(port)))
     reader, writer = await asyncio.open_connection(sock=sock)
-    writer.write(b"GET /v1/alerts/stream HTTP/1.1\r\nHost: soak\r\nAccept: text/event-stream\r\n\r\n")
+    writer.write(STREAM_REQUEST)
     await writer.drain()
     return reader, writer
+
+
+def open_sleeper(http, source):
+    """A client that sends its request and never reads a byte. It is a plain socket that the event loop never
+    watches: an asyncio stream would keep reading into its own buffer (up to 128 KiB) on the client's behalf, and
+    the run would measure the client's work instead of the daemon's."""
+    host, port = http.split(":")
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.bind((source, 0))
+    sock.connect((host, int(port)))
+    sock.sendall(STREAM_REQUEST)
+    return sock
 
 
 async def read_events(reader, arrivals, stop):
@@ -123,8 +137,10 @@ async def main():
     readers, sleepers = [], []
     for index in range(args.clients):
         reading = index % (args.clients // max(1, args.readers)) == 0 and len(readers) < args.readers
-        stream = await open_stream(args.http, sources[index], None if reading else 4096)
-        (readers if reading else sleepers).append(stream)
+        if reading:
+            readers.append(await open_reader(args.http, sources[index]))
+        else:
+            sleepers.append(open_sleeper(args.http, sources[index]))
     tasks = [asyncio.create_task(read_events(reader, arrivals[index], stop)) for index, (reader, _) in enumerate(readers)]
     print(f"{len(readers)} readers and {len(sleepers)} never-reading clients connected; RSS {rss_mb(args.pid):.0f} MB")
 
