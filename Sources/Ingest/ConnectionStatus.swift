@@ -17,6 +17,9 @@ public struct ConnectionStatus: Sendable, Equatable, Encodable {
     public var attempts: Int = 0
     /// Whether the broker kept our session (and its queued messages) at the last CONNACK.
     public var sessionPresent: Bool = false
+    /// Whether the broker has granted every subscription on this connection (its SUBACKs arrived): only then
+    /// does the daemon receive what it is meant to, so only then is it ready.
+    public var subscribed: Bool = false
     /// The last connection failure, in words.
     public var lastError: String? = nil
 
@@ -26,6 +29,7 @@ public struct ConnectionStatus: Sendable, Equatable, Encodable {
         case state, since, reconnects, attempts
         case sessionPresent = "session_present"
         case lastError = "last_error"
+        case subscribed
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -35,6 +39,7 @@ public struct ConnectionStatus: Sendable, Equatable, Encodable {
         try container.encode(reconnects, forKey: .reconnects)
         try container.encode(attempts, forKey: .attempts)
         try container.encode(sessionPresent, forKey: .sessionPresent)
+        try container.encode(subscribed, forKey: .subscribed)
         try container.encodeIfPresent(lastError, forKey: .lastError)
     }
 }

@@ -137,6 +137,8 @@ public final class MQTTConsumer: Sendable {
         /// The broker's reason when it refused the last CONNECT (bad credentials, not authorised, …): kept
         /// for the status, since the socket closing right after would otherwise hide it.
         var refusal: String?
+        /// SUBSCRIBE message ids of this connection still waiting for their SUBACK.
+        var awaitedSubscriptions: Set<Int32> = []
 
         init(consumer: MQTTConsumer) {
             self.consumer = consumer
@@ -208,11 +210,30 @@ public final class MQTTConsumer: Sendable {
                     return
                 }
                 refusal = nil
+                awaitedSubscriptions = []
+                var filtersByMessage: [Int32: String] = [:]
+                var unsent: String?
                 for filter in subscriptions {
                     do {
-                        try handle.subscribe(filter, qos: 1)
+                        filtersByMessage[try handle.subscribe(filter, qos: 1)] = filter
                     } catch {
                         logger.error("MQTT subscribe failed", metadata: ["mqtt.topic": "\(filter)", "error": "\(error)"])
+                        unsent = "the subscription to \(filter) could not be sent (\(error))"
+                    }
+                }
+                awaitedSubscriptions = Set(filtersByMessage.keys)
+                let allQueued = unsent == nil
+                callbacks.onSubscribe = { [unowned self] messageID, grantedQoS in
+                    guard awaitedSubscriptions.remove(messageID) != nil else { return }
+                    // 0x80 in a SUBACK: the broker refused the filter (an ACL, or a malformed filter).
+                    if grantedQoS.contains(where: { $0 < 0 || $0 > 2 }) {
+                        let filter = filtersByMessage[messageID] ?? "?"
+                        logger.error("MQTT broker refused a subscription", metadata: ["mqtt.topic": "\(filter)"])
+                        consumer.update { $0.lastError = "the broker refused the subscription to \(filter)" }
+                        return
+                    }
+                    if awaitedSubscriptions.isEmpty && allQueued {
+                        consumer.update { $0.subscribed = $0.lastError == nil }
                     }
                 }
                 consumer.update {
@@ -220,7 +241,8 @@ public final class MQTTConsumer: Sendable {
                     $0.state = .connected
                     $0.since = .now
                     $0.sessionPresent = sessionPresent
-                    $0.lastError = nil
+                    $0.lastError = unsent
+                    $0.subscribed = subscriptions.isEmpty
                 }
                 if wasConnected && !sessionPresent {
                     logger.warning(
@@ -252,6 +274,7 @@ public final class MQTTConsumer: Sendable {
                 $0.state = .disconnected
                 $0.since = .now
                 $0.lastError = problem
+                $0.subscribed = false
             }
             logger.warning(
                 "MQTT connection failed; retrying",
@@ -367,6 +390,7 @@ public final class MQTTConsumer: Sendable {
             consumer.update {
                 $0.state = .disconnected
                 $0.since = .now
+                $0.subscribed = false
             }
             logger.info("MQTT session closed")
         }

@@ -32,7 +32,6 @@ import Testing
             logPath.withLock { $0 = configuration.alerts.logPath }
         }) { client in
             _ = try await client.waitFor("/healthz") { ($0["ready"] as? Bool) == true }
-            try await Task.sleep(for: .milliseconds(200))
             let publisher = try MQTTPublisher(broker: broker.address)
             defer { publisher.close() }
 
@@ -147,7 +146,6 @@ import Testing
             configuration.policy.maxAgeSeconds = 10 * 365 * 86_400
         }) { client in
             _ = try await client.waitFor("/healthz") { ($0["ready"] as? Bool) == true }
-            try await Task.sleep(for: .milliseconds(200))
             let publisher = try MQTTPublisher(broker: broker.address)
             defer { publisher.close() }
             let now = Timestamp.now

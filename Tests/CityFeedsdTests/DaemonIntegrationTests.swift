@@ -73,7 +73,6 @@ func runningDaemon(
         try await runningDaemon(brokerURL: broker.address.description) { client in
             _ = try await client.waitFor("/healthz") { ($0["ready"] as? Bool) == true }
             // Subscriptions are sent with the CONNACK; let the SUBACK land before publishing.
-            try await Task.sleep(for: .milliseconds(200))
             try await body(client, try MQTTPublisher(broker: broker.address))
         }
     }
@@ -171,7 +170,6 @@ func runningDaemon(
         let token = "operator-token-for-tests-0123456789"
         try await runningDaemon(brokerURL: broker.address.description, adjust: { $0.operatorToken = token }) { client in
             _ = try await client.waitFor("/healthz") { ($0["ready"] as? Bool) == true }
-            try await Task.sleep(for: .milliseconds(200))
             let publisher = try MQTTPublisher(broker: broker.address)
             let ts = Timestamp.now.iso8601
             try publisher.publish(topic: "cityfeeds/parking/clemenceau/occupancy", text: #"{"ts":"\#(ts)","entries":340,"exits":3}"#)
@@ -230,7 +228,6 @@ func runningDaemon(
             }
         ) { client in
             _ = try await client.waitFor("/healthz") { ($0["ready"] as? Bool) == true }
-            try await Task.sleep(for: .milliseconds(200))
             let publisher = try MQTTPublisher(broker: broker.address)
             let ts = Timestamp.now.iso8601
             try publisher.publish(topic: "cityfeeds/parking/pv-1/occupancy", text: #"{"ts":"\#(ts)","occupied":false}"#)

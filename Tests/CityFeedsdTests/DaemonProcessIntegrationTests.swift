@@ -42,7 +42,6 @@ import TimeSeries
 
     func waitUntilReady(_ client: HTTPClient) async throws {
         _ = try await client.waitFor("/healthz", timeout: .seconds(30)) { ($0["ready"] as? Bool) == true }
-        try await Task.sleep(for: .milliseconds(200))  // the SUBACK follows the CONNACK
     }
 
     /// Numbered readings, one second apart, ending a little before now: reading `index` is at `start + index` s.

@@ -124,7 +124,6 @@ import TimeSeries
             overrides: .init(broker: broker.address.description, httpListen: "127.0.0.1:0", dataDirectory: dataDirectory.path))
         try await runningDaemon(configuration) { client in
             _ = try await client.waitFor("/healthz") { ($0["ready"] as? Bool) == true }
-            try await Task.sleep(for: .milliseconds(200))
 
             // Each outfall's runs as state changes, all outfalls interleaved in time order.
             var messages: [(time: Timestamp, outfall: String, state: String)] = []

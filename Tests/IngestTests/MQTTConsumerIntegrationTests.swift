@@ -50,14 +50,14 @@ final class RecordingHandler: MessageBurstHandler {
         return try MQTTConsumer(configuration: configuration, handler: handler, logger: logger)
     }
 
+    /// Until the broker has granted the subscriptions (SUBACK): from then on, every publish reaches us.
     func waitUntilConnected(_ consumer: MQTTConsumer) async throws {
         let deadline = ContinuousClock.now + .seconds(10)
-        while consumer.status.state != .connected && ContinuousClock.now < deadline {
+        while !consumer.status.subscribed && ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(10))
         }
         #expect(consumer.status.state == .connected)
-        // The SUBACK follows the CONNACK in the same exchange; give it a moment to be processed.
-        try await Task.sleep(for: .milliseconds(100))
+        #expect(consumer.status.subscribed)
     }
 
     @Test func receivesEveryQoS1MessagePublished() async throws {

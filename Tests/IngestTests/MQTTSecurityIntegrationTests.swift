@@ -13,11 +13,11 @@ import Testing
 
     func consumer(
         _ broker: TestBroker, tls: TLSSettings?, username: String? = nil, password: String? = nil,
-        handler: RecordingHandler
+        subscriptions: [String] = ["s/#"], handler: RecordingHandler
     ) throws -> MQTTConsumer {
         var configuration = MQTTConsumerConfiguration(
             broker: BrokerAddress(host: "127.0.0.1", port: broker.port, usesTLS: tls != nil),
-            clientID: "secure-\(UUID())", subscriptions: ["s/#"], username: username, password: password)
+            clientID: "secure-\(UUID())", subscriptions: subscriptions, username: username, password: password)
         configuration.tls = tls
         configuration.initialReconnectDelay = .milliseconds(50)
         configuration.maxReconnectDelay = .seconds(5)
@@ -41,9 +41,9 @@ import Testing
         let handler = RecordingHandler()
         let subscriber = try consumer(broker, tls: tls, handler: handler)
         let running = Task { await subscriber.run() }
-        try await waitForState(subscriber) { $0.state == .connected }
+        try await waitForState(subscriber) { $0.subscribed }
         #expect(subscriber.status.state == .connected)
-        try await Task.sleep(for: .milliseconds(100))
+        #expect(subscriber.status.subscribed)
 
         let publisher = try MQTTPublisher(
             broker: BrokerAddress(host: "127.0.0.1", port: broker.port, usesTLS: true), tls: tls)
@@ -105,5 +105,33 @@ import Testing
         #expect(right.status.state == .connected)
         right.stop()
         await rerun.value
+    }
+
+    /// Connected is not enough: until the broker has granted every subscription (SUBACK), the consumer does not
+    /// count as subscribed, and a subscription that cannot be made is named, so the daemon does not report
+    /// itself ready while deaf to a topic. (mosquitto 2.0 grants MQTT 3.1.1 subscriptions that its ACL will
+    /// never deliver, so the refusal is provoked here with a filter the client library refuses to send.)
+    @Test func aSubscriptionThatCannotBeMadeIsReportedAndNeverCountsAsSubscribed() async throws {
+        let broker = try TestBroker()
+        defer { broker.stop() }
+
+        let refused = try consumer(broker, tls: nil, subscriptions: ["s/#", "bad/#/filter"], handler: RecordingHandler())
+        let running = Task { await refused.run() }
+        try await waitForState(refused) { $0.state == .connected }
+        try await Task.sleep(for: .milliseconds(300))  // time for the SUBACK of s/#: it must not make us ready
+        #expect(refused.status.state == .connected)
+        #expect(!refused.status.subscribed)
+        #expect(refused.status.lastError?.hasPrefix("the subscription to bad/#/filter could not be sent") == true)
+        refused.stop()
+        await running.value
+
+        let granted = try consumer(broker, tls: nil, subscriptions: ["s/#", "t/+/x"], handler: RecordingHandler())
+        let rerun = Task { await granted.run() }
+        try await waitForState(granted) { $0.subscribed }
+        #expect(granted.status.subscribed)
+        #expect(granted.status.lastError == nil)
+        granted.stop()
+        await rerun.value
+        #expect(!granted.status.subscribed, "a closed session is not subscribed")
     }
 }
