@@ -71,7 +71,7 @@ struct Daemon: Sendable {
         let httpStatistics = HTTPStatistics(
             maxConnections: configuration.httpMaxConnections,
             maxConnectionsPerAddress: configuration.httpMaxConnectionsPerAddress)
-        router.add(middleware: HTTPPolicyMiddleware(routes: RouteTable(openAPI: OpenAPI.document), statistics: httpStatistics))
+        router.add(middleware: HTTPPolicyMiddleware(routes: RouteTable(operations: OpenAPI.operations), statistics: httpStatistics))
         let cityStatus = Reloadable(CityStatus(configuration: configuration, store: store, alerts: alerts))
         let reloads = Reloadable(ReloadRecord(loadedAt: Timestamp.now.iso8601))
         let ingestStatistics = statistics

@@ -12,7 +12,7 @@ import Synchronization
 /// `/v1/alerts…`: the alert journal, its live stream, and the operator's actions on alerts and beaches.
 extension HTTPAPI {
     func addAlertRoutes(to router: Router<BasicRequestContext>) {
-        router.get("/v1/alerts") { request, _ in
+        router.on(operation: "listAlerts") { request, _ in
             let filter: AlertFilter
             do throws(BadParameter) {
                 filter = try RequestParsing.alertFilter(Query(request.uri.queryParameters.map { (String($0.key), String($0.value)) }))
@@ -36,22 +36,22 @@ extension HTTPAPI {
                 .prefix(filter.limit).map(AlertRecord.init)
             return json(ListDocument(generatedAt: now().iso8601, items: Array(items)))
         }
-        router.get("/v1/alerts/stream") { request, _ in
+        router.on(operation: "streamAlerts") { request, _ in
             try alertStream(request)
         }
-        router.get("/v1/alerts/:id") { _, context in
+        router.on(operation: "getAlert") { _, context in
             let text = try context.parameters.require("id")
             guard let id = Int64(text), let found = try status.alerts.alert(id: id) else {
                 return problem(.notFound, "No alert has the id '\(text)'.")
             }
             return json(AlertDetailDocument(alert: AlertRecord(found.alert), transitions: found.transitions.map(TransitionRecord.init)))
         }
-        router.post("/v1/alerts/:id/acknowledge") { request, context in
+        router.on(operation: "acknowledgeAlert") { request, context in
             try await alertAction(request, context) { id, body, time in
                 try status.alerts.acknowledge(id: id, note: OperatorNote(by: body.by, at: time, reason: body.reason))
             }
         }
-        router.post("/v1/alerts/:id/silence") { request, context in
+        router.on(operation: "silenceAlert") { request, context in
             try await alertAction(request, context) { id, body, time throws in
                 guard let minutes = body.minutes, minutes > 0, minutes <= 7 * 24 * 60 else {
                     throw BadParameter(message: "Expected \"minutes\": how long to silence, from 1 to 10080.")
@@ -60,7 +60,7 @@ extension HTTPAPI {
                     id: id, until: time.adding(seconds: minutes * 60), note: OperatorNote(by: body.by, at: time, reason: body.reason))
             }
         }
-        router.post("/v1/alerts/:id/not-genuine") { request, context in
+        router.on(operation: "markAlertNotGenuine") { request, context in
             try await alertAction(request, context) { id, body, time throws in
                 guard let reason = body.reason, !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
                     throw BadParameter(message: "Marking an alert not genuine needs a \"reason\".")
@@ -68,7 +68,7 @@ extension HTTPAPI {
                 return try status.alerts.markNotGenuine(id: id, note: OperatorNote(by: body.by, at: time, reason: reason))
             }
         }
-        router.post("/v1/beaches/:id/override") { request, context in
+        router.on(operation: "setBeachOverride") { request, context in
             if let refusal = authorise(request) { return refusal }
             let id = try context.parameters.require("id")
             guard let beach = status.configuration.beaches.first(where: { $0.id == id }) else {
@@ -100,7 +100,7 @@ extension HTTPAPI {
                 beach: id, at: time)
             return json(status.beach(beach, now: time))
         }
-        router.delete("/v1/beaches/:id/override") { request, context in
+        router.on(operation: "liftBeachOverride") { request, context in
             if let refusal = authorise(request) { return refusal }
             let id = try context.parameters.require("id")
             guard let beach = status.configuration.beaches.first(where: { $0.id == id }) else {

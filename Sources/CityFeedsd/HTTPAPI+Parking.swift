@@ -10,10 +10,10 @@ import TimeSeries
 /// `GET /v1/parking[?lat&lon&radius|bbox&free_of_charge&vehicle_height&min_free&type]`, as JSON or GeoJSON.
 extension HTTPAPI {
     func addParkingRoutes(to router: Router<BasicRequestContext>) {
-        router.get("/v1/parking") { request, _ in
+        router.on(operation: "listCarParks") { request, _ in
             parkingList(request, geoJSON: request.headers[.accept]?.contains("application/geo+json") == true)
         }
-        router.get("/v1/parking.geojson") { request, _ in
+        router.on(operation: "listCarParksGeoJSON") { request, _ in
             parkingList(request, geoJSON: true)
         }
     }
@@ -82,7 +82,7 @@ extension HTTPAPI {
     }
 
     func addOperatorRoutes(to router: Router<BasicRequestContext>) {
-        router.post("/v1/parking/:id/occupancy") { request, context in
+        router.on(operation: "setCarParkOccupancy") { request, context in
             if let refusal = authorise(request) { return refusal }
             let id = try context.parameters.require("id")
             guard let carPark = status.configuration.carParks.first(where: { $0.id == id }) else {

@@ -10,7 +10,7 @@ import TimeSeries
 /// `GET /v1/series` and `GET /v1/series/{sensor}/{metric}?from&to&step`, as JSON or CSV.
 extension HTTPAPI {
     func addSeriesRoutes(to router: Router<BasicRequestContext>) {
-        router.get("/v1/series") { _, _ in
+        router.on(operation: "listSeries") { _, _ in
             let report = store.memoryReport
             let items = store.keys.map { key in
                 SeriesSummaryDocument(
@@ -23,7 +23,7 @@ extension HTTPAPI {
                     memory: .init(series: report.series, samples: report.samples, bytes: report.bytes, late: report.late),
                     items: items))
         }
-        router.get("/v1/series/:sensor/:metric") { request, context in
+        router.on(operation: "getSeries") { request, context in
             let sensor = try context.parameters.require("sensor")
             let metricName = try context.parameters.require("metric")
             guard let metric = Metric(rawValue: metricName) else {

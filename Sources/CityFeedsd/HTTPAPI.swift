@@ -11,9 +11,12 @@ import Prometheus
 import TimeSeries
 
 /// The documents apps poll: whole, unfiltered, the same for everyone.
-enum PolledDocument: String, Sendable {
+enum PolledDocument: String, Sendable, CaseIterable {
     case status, beaches, parking
     case parkingGeoJSON = "parking.geojson"
+
+    /// The path it is served at; each is an operation of `openapi.yaml` (checked by the contract tests).
+    var path: String { "/v1/\(rawValue)" }
 
     /// The polled document a GET of `path` asks for, or `nil` when it asks for something else (a filtered
     /// list is computed per request). `/v1/parking` gives GeoJSON to clients that accept it.
@@ -82,24 +85,24 @@ struct HTTPAPI: Sendable {
     }()
 
     func addRoutes(to router: Router<BasicRequestContext>) {
-        router.get("/healthz") { _, _ in health() }
-        router.get("/readyz") { _, _ in
+        router.on(operation: "getHealth") { _, _ in health() }
+        router.on(operation: "getReadiness") { _, _ in
             let document = healthDocument()
             return json(document, status: document.ready ? .ok : .serviceUnavailable)
         }
-        router.get("/v1/status") { request, _ in representation(of: .status).response(for: request) }
-        router.get("/metrics") { _, _ in prometheusText() }
-        let openAPI = Representation(Array(OpenAPI.document.utf8), cacheControl: "public, max-age=3600")
-        router.get("/openapi.json") { request, _ in openAPI.response(for: request) }
-        router.get("/v1/ingest") { _, _ in
+        router.on(operation: "getStatus") { request, _ in representation(of: .status).response(for: request) }
+        router.on(operation: "getMetrics") { _, _ in prometheusText() }
+        let openAPI = Representation(OpenAPI.json, cacheControl: "public, max-age=3600")
+        router.on(operation: "getOpenAPIDocument") { request, _ in openAPI.response(for: request) }
+        router.on(operation: "getIngest") { _, _ in
             json(
                 IngestDocument(
                     status: consumer.status, statistics: statistics.snapshot, quarantined: try quarantine.count()))
         }
-        router.get("/v1/ingest/quarantine") { _, _ in
+        router.on(operation: "listQuarantinedMessages") { _, _ in
             json(QuarantineDocument(count: try quarantine.count(), items: try quarantine.messages(limit: 100).map(QuarantinedDocument.init)))
         }
-        router.get("/v1/parking/:id") { request, context in
+        router.on(operation: "getCarPark") { request, context in
             let id = try context.parameters.require("id")
             guard let carPark = status.configuration.carParks.first(where: { $0.id == id }) else {
                 return problem(.notFound, "No car park has the id '\(id)'.")
@@ -112,8 +115,8 @@ struct HTTPAPI: Sendable {
             }
             return json(status.carParkDetail(carPark, now: time))
         }
-        router.get("/v1/beaches") { request, _ in representation(of: .beaches).response(for: request) }
-        router.get("/v1/beaches/:id") { request, context in
+        router.on(operation: "listBeaches") { request, _ in representation(of: .beaches).response(for: request) }
+        router.on(operation: "getBeach") { request, context in
             let id = try context.parameters.require("id")
             guard let beach = status.configuration.beaches.first(where: { $0.id == id }) else {
                 return problem(.notFound, "No beach has the id '\(id)'.")
@@ -147,7 +150,11 @@ struct HTTPAPI: Sendable {
         let stored = try? store.storedCount()
         let log = status.alerts.logHealth
         var problems: [String] = []
-        if mqtt.state != .connected { problems.append("MQTT is \(mqtt.state.rawValue)") }
+        if mqtt.state != .connected {
+            problems.append("MQTT is \(mqtt.state.rawValue)")
+        } else if !mqtt.subscribed {
+            problems.append("MQTT is connected, but the broker has not granted every subscription yet")
+        }
         if stored == nil { problems.append("the store does not answer") }
         if let check = storeHealth.lastCheck, !check.problems.isEmpty {
             problems.append(

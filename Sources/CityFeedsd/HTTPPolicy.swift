@@ -139,11 +139,9 @@ func problemResponse(_ status: HTTPResponse.Status, detail: String) -> Response 
 struct RouteTable: Sendable {
     private let entries: [(segments: [Substring], methods: [String])]
 
-    init(openAPI: String) {
-        let object = (try? JSONSerialization.jsonObject(with: Data(openAPI.utf8))) as? [String: Any]
-        let paths = object?["paths"] as? [String: [String: Any]] ?? [:]
-        entries = paths.map { path, operations in
-            var methods = operations.keys.map { $0.uppercased() }
+    init(operations: [OpenAPI.Operation]) {
+        entries = Dictionary(grouping: operations, by: \.path).map { path, operations in
+            var methods = operations.map(\.method)
             if methods.contains("GET") { methods.append("HEAD") }
             methods.append("OPTIONS")
             return (path.split(separator: "/"), methods.sorted())

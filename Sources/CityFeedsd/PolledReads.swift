@@ -91,8 +91,11 @@ final class PolledReadHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var streamRequest: (head: HTTPRequestHead, started: ContinuousClock.Instant)?
     private var stream: AlertStreamSession?
 
+    /// The path of the alert stream (the contract's `streamAlerts`), answered here on the event loop.
+    static let alertStreamPath = "/v1/alerts/stream"
+
     static func isAlertStream(_ uri: String) -> Bool {
-        uri == "/v1/alerts/stream" || uri.hasPrefix("/v1/alerts/stream?")
+        uri == alertStreamPath || uri.hasPrefix(alertStreamPath + "?")
     }
 
     private func startStream(_ request: HTTPRequestHead, started: ContinuousClock.Instant, context: ChannelHandlerContext) {

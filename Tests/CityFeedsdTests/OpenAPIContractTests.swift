@@ -102,12 +102,11 @@ import Testing
     }
 
     @Test func realResponsesMatchTheDocument() async throws {
-        let checker = SchemaChecker(document: try JSONParser.parse(Array(OpenAPI.document.utf8)))
+        let checker = SchemaChecker(document: OpenAPI.document)
         let broker = try TestBroker()
         defer { broker.stop() }
         try await runningDaemon(brokerURL: broker.address.description, adjust: { $0.operatorToken = token }) { client in
             _ = try await client.waitFor("/healthz") { ($0["ready"] as? Bool) == true }
-            try await Task.sleep(for: .milliseconds(200))
             // Data everywhere, so that optional fields show up.
             let publisher = try MQTTPublisher(broker: broker.address)
             defer { publisher.close() }
@@ -173,9 +172,34 @@ import Testing
                 headers: ["Authorization": "Bearer \(token)"])
             let schema = try #require(checker.responseSchema(path: "/v1/alerts/{id}/silence", method: "post", status: 200))
             #expect(checker.check(try JSONParser.parse(Array(acknowledged.body)), schema, at: "silence").isEmpty)
+            // Every operation of the contract has a route: none answers 405 or the router's "nothing here".
+            for operation in OpenAPI.operations {
+                let path = operation.path.replacingOccurrences(of: "{id}", with: "casino")
+                    .replacingOccurrences(of: "{sensor}", with: "casino").replacingOccurrences(of: "{metric}", with: "occupied")
+                let method = operation.method == "GET" ? "HEAD" : operation.method
+                let reply = try await client.raw(path, method: method)
+                #expect(reply.status != 405, "\(operation.method) \(operation.path) has no route")
+                #expect(
+                    !(reply.status == 404 && String(decoding: reply.body, as: UTF8.self).contains("Nothing is served")),
+                    "\(operation.method) \(operation.path) has no route")
+            }
             let served = try await client.raw("/openapi.json")
             #expect(served.status == 200)
             #expect(try JSONParser.parse(Array(served.body)) == checker.document)
         }
+    }
+
+    /// Every operation names itself, once; the paths the event-loop fast path answers are documented reads.
+    @Test func everyOperationHasAnIdAndTheFastPathOnlyDocumentedReads() {
+        let operations = OpenAPI.operations
+        #expect(operations.count >= 23)
+        #expect(operations.allSatisfy { $0.operationID != nil }, "an operation without operationId")
+        let ids = operations.compactMap(\.operationID)
+        #expect(Set(ids).count == ids.count, "an operationId used twice")
+        let reads = Set(operations.filter { $0.method == "GET" }.map(\.path))
+        for document in PolledDocument.allCases {
+            #expect(reads.contains(document.path), "the fast path serves \(document.path), which is not documented")
+        }
+        #expect(reads.contains(PolledReadHandler.alertStreamPath))
     }
 }
