@@ -1,4 +1,5 @@
 import Alerts
+import Beaches
 import FeedCore
 import Foundation
 import Ingest
@@ -133,15 +134,15 @@ struct BeachStatusMessage: Encodable {
     var sampleQuality: String?
     var alerts: [String]
 
-    init(_ document: BeachDocument) {
-        beach = document.id
-        name = document.name
-        status = document.status
-        sewage = document.sewage
-        reasons = document.reasons
-        sampleTime = document.sample.time
-        sampleQuality = document.sample.quality
-        alerts = document.alerts.map(\.summary)
+    init(_ state: BeachState) {
+        beach = state.beach.id
+        name = state.beach.name
+        status = state.assessment.status.rawValue
+        sewage = state.assessment.sewage
+        reasons = state.assessment.reasons
+        sampleTime = state.assessment.sampleTime?.iso8601
+        sampleQuality = state.assessment.sampleQuality?.rawValue
+        alerts = state.alerts.map(\.summary)
     }
 
     enum CodingKeys: String, CodingKey {

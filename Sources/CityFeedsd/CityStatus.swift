@@ -6,15 +6,15 @@ import Ingest
 import Parking
 import TimeSeries
 
-/// Computes the public status documents from the configuration, the store and the time. Read-only and
-/// cheap for a city's worth of car parks and beaches.
+/// Computes the city's status (car parks, beaches, alerts) as domain values from the configuration, the store
+/// and the time. Read-only and cheap for a city's worth of car parks and beaches.
 struct CityStatus: Sendable {
     let configuration: DaemonConfiguration
     let store: SeriesStore
     let calculator: AvailabilityCalculator
     let dynamics = ParkingDynamics()
     let alerts: AlertCenter
-    let classifications = VersionedCache<[Int64], ClassificationDocument?>()
+    let classifications = VersionedCache<[Int64], SeasonalClassification?>()
 
     init(configuration: DaemonConfiguration, store: SeriesStore, alerts: AlertCenter) {
         self.configuration = configuration
@@ -26,22 +26,31 @@ struct CityStatus: Sendable {
 
     // MARK: Parking
 
-    func carPark(_ carPark: CarPark, now: Timestamp) -> CarParkDocument {
+    func carPark(_ carPark: CarPark, now: Timestamp) -> CarParkState {
         let availability = availability(of: carPark, now: now)
-        var document = CarParkDocument(carPark: carPark, availability: availability)
-        document.outlook = outlook(carPark, availability: availability, now: now)
-        document.zones = zoneCounts(carPark, now: now)
-        return document
+        return CarParkState(
+            carPark: carPark, availability: availability, outlook: outlook(carPark, availability: availability, now: now),
+            zones: zoneCounts(carPark, now: now))
+    }
+
+    /// The car parks `query` selects, nearest first when it has a position, with their outlooks.
+    func carParks(_ query: ParkingQuery, now: Timestamp) -> [CarParkState] {
+        query.apply(to: availabilities(now: now)).map { match in
+            CarParkState(
+                carPark: match.carPark, availability: match.availability,
+                outlook: outlook(match.carPark, availability: match.availability, now: now),
+                distanceMetres: match.distanceMetres)
+        }
     }
 
     /// One car park with its last hour and, for entry/exit counters, the calibration: `/v1/parking/{id}`.
-    func carParkDetail(_ carPark: CarPark, now: Timestamp) -> CarParkDetailDocument {
-        CarParkDetailDocument(
-            carPark: self.carPark(carPark, now: now), history: freeHistory(carPark, seconds: 3_600, now: now),
-            counter: balancingState(carPark, now: now).map(CounterDocument.init))
+    func carParkDetail(_ carPark: CarPark, now: Timestamp) -> CarParkDetail {
+        CarParkDetail(
+            state: self.carPark(carPark, now: now), history: freeHistory(carPark, seconds: 3_600, now: now),
+            counter: balancingState(carPark, now: now))
     }
 
-    func carParks(now: Timestamp) -> [CarParkDocument] {
+    func carParks(now: Timestamp) -> [CarParkState] {
         configuration.carParks.map { carPark($0, now: now) }
     }
 
@@ -108,13 +117,13 @@ struct CityStatus: Sendable {
     }
 
     /// Per-zone counts of a car park counted space by space.
-    func zoneCounts(_ carPark: CarPark, now: Timestamp) -> [ZoneDocument]? {
+    func zoneCounts(_ carPark: CarPark, now: Timestamp) -> [ZoneCount]? {
         guard let sensors = carPark.spaceSensors, !sensors.zones.isEmpty else { return nil }
         return sensors.zones.map { zone in
             let count = sensors.count(
                 latest: zone.spaces.map { store.latest(SeriesKey(sensor: $0, metric: .spaceOccupied), atOrBefore: now) },
                 now: now)
-            return ZoneDocument(id: zone.id, capacity: zone.spaces.count, free: count.vacant, unknown: count.unknown)
+            return ZoneCount(id: zone.id, capacity: zone.spaces.count, free: count.vacant, unknown: count.unknown)
         }
     }
 
@@ -217,17 +226,17 @@ struct CityStatus: Sendable {
     }
 
     /// Free spaces over the last `seconds`, oldest first, for a car park's detail page.
-    func freeHistory(_ carPark: CarPark, seconds: Double, now: Timestamp) -> [HistoryPoint] {
+    func freeHistory(_ carPark: CarPark, seconds: Double, now: Timestamp) -> [FreeSpaces] {
         occupiedHistory(carPark, from: now.adding(seconds: -seconds), to: now).map {
-            HistoryPoint(time: $0.time.iso8601, free: carPark.capacity - carPark.spaces($0.value))
+            FreeSpaces(time: $0.time, free: carPark.capacity - carPark.spaces($0.value))
         }
     }
 
     // MARK: Beaches and sewage
 
-    func beach(_ beach: BeachConfiguration, now: Timestamp) -> BeachDocument {
+    func beach(_ beach: BeachConfiguration, now: Timestamp) -> BeachState {
         let outfalls = configuration.outfalls.filter { $0.beaches.contains(beach.id) }
-        return document(
+        return state(
             beach, now: now,
             conditions: outfalls.map { (id: $0.id, condition: alerts.condition(ofOutfall: $0.id, forBeach: beach.id)) },
             open: alerts.openAlerts.filter { $0.beaches.contains(beach.id) },
@@ -237,10 +246,10 @@ struct CityStatus: Sendable {
     /// What the daemon showed for `beach` at `time`: the readings stored up to then, the alerts open then as
     /// they stood (from the journal), the order in force then; today's configuration. Reaches as far back as
     /// the in-memory series hold. A discharge an operator marked not genuine is not discounted here.
-    func beach(_ beach: BeachConfiguration, at time: Timestamp) throws -> BeachDocument {
+    func beach(_ beach: BeachConfiguration, at time: Timestamp) throws -> BeachState {
         let open = try alerts.alerts(openAt: time).filter { $0.beaches.contains(beach.id) }
         let outfalls = configuration.outfalls.filter { $0.beaches.contains(beach.id) }
-        return document(
+        return state(
             beach, now: time,
             conditions: outfalls.map { (id: $0.id, condition: outfallCondition($0.id, at: time, open: open)) },
             open: open, override: try alerts.override(of: beach.id, at: time))
@@ -267,37 +276,36 @@ struct CityStatus: Sendable {
         }
     }
 
-    private func document(
+    private func state(
         _ beach: BeachConfiguration, now: Timestamp, conditions: [(id: SensorID, condition: OutfallCondition)],
         open: [Alert], override: BeachOverride?
-    ) -> BeachDocument {
+    ) -> BeachState {
         let outfalls = configuration.outfalls.filter { $0.beaches.contains(beach.id) }
         let ecoli = beach.probe.flatMap { store.latest(SeriesKey(sensor: $0, metric: .ecoli), atOrBefore: now) }
         let enterococci = beach.probe.flatMap { store.latest(SeriesKey(sensor: $0, metric: .enterococci), atOrBefore: now) }
-        let probe = probeDocument(beach, now: now)
+        let probe = self.probe(of: beach, now: now)
         let assessor = BeachAssessor(
             thresholds: configuration.thresholds[beach.water] ?? .defaults(for: beach.water),
             maxSampleAgeSeconds: configuration.maxSampleAgeSeconds)
         let assessment = assessor.assess(
             BeachEvidence(
                 ecoli: ecoli, enterococci: enterococci, outfalls: conditions,
-                heavyRain: open.first { $0.fingerprint.rule == .heavyRain }?.summary, plumeSigns: probe.signs,
+                heavyRain: open.first { $0.fingerprint.rule == .heavyRain }?.summary, plumeSigns: probe?.signs ?? [],
                 override: override),
             now: now)
-        return BeachDocument(
-            beach: beach, assessment: assessment, ecoli: ecoli, enterococci: enterococci, probe: probe.document,
-            outfalls: zip(outfalls, conditions).map { OutfallDocument(outfall: $0, condition: $1.condition) },
-            alerts: open.map(AlertRecord.init), override: override.map(OverrideDocument.init),
-            classification: classification(of: beach, now: now))
+        return BeachState(
+            beach: beach, assessment: assessment, ecoli: ecoli, enterococci: enterococci, probe: probe,
+            outfalls: zip(outfalls, conditions).map { (outfall: $0, condition: $1.condition) }, alerts: open,
+            override: override, classification: classification(of: beach, now: now))
     }
 
-    func beaches(now: Timestamp) -> [BeachDocument] {
+    func beaches(now: Timestamp) -> [BeachState] {
         configuration.beaches.map { beach($0, now: now) }
     }
 
     /// The probe's latest physical readings, whether it is online, and the plume signs they show.
-    func probeDocument(_ beach: BeachConfiguration, now: Timestamp) -> (document: ProbeDocument?, signs: [PlumeSign]) {
-        guard let probe = beach.probe else { return (nil, []) }
+    func probe(of beach: BeachConfiguration, now: Timestamp) -> ProbeState? {
+        guard let probe = beach.probe else { return nil }
         let metrics: [Metric] = [.turbidity, .salinity, .temperature, .ecoli, .enterococci]
         let latest = Dictionary(uniqueKeysWithValues: metrics.compactMap { metric in
             store.latest(SeriesKey(sensor: probe, metric: metric), atOrBefore: now).map { (metric, $0) }
@@ -310,26 +318,22 @@ struct CityStatus: Sendable {
                 turbidity: store.samples(SeriesKey(sensor: probe, metric: .turbidity), from: dayAgo, to: now),
                 salinity: store.samples(SeriesKey(sensor: probe, metric: .salinity), from: dayAgo, to: now))
             : []
-        return (
-            ProbeDocument(
-                id: probe.rawValue, state: lastSeen == nil ? "never_seen" : online ? "online" : "offline",
-                lastSeen: lastSeen?.iso8601, turbidity: latest[.turbidity]?.value, salinity: latest[.salinity]?.value,
-                temperature: latest[.temperature]?.value, signs: signs.map(PlumeSignDocument.init)),
-            signs
-        )
+        return ProbeState(
+            id: probe, lastSeen: lastSeen, online: online, turbidity: latest[.turbidity]?.value,
+            salinity: latest[.salinity]?.value, temperature: latest[.temperature]?.value, signs: signs)
     }
 
     /// The seasonal classification over the last four complete seasons. It reads up to four years of samples
     /// from SQLite, so it is cached: a new sample (the newest time of either parameter moves) recomputes it at
     /// once, a late one within the hour.
-    func classification(of beach: BeachConfiguration, now: Timestamp) -> ClassificationDocument? {
+    func classification(of beach: BeachConfiguration, now: Timestamp) -> SeasonalClassification? {
         guard let probe = beach.probe else { return nil }
         let version = [Metric.ecoli, .enterococci].map { store.latest(SeriesKey(sensor: probe, metric: $0))?.time.milliseconds ?? 0 }
             + [now.milliseconds / 3_600_000]
         return classifications.value(beach.id, version: version) { computeClassification(of: beach, probe: probe, now: now) }
     }
 
-    private func computeClassification(of beach: BeachConfiguration, probe: SensorID, now: Timestamp) -> ClassificationDocument? {
+    private func computeClassification(of beach: BeachConfiguration, probe: SensorID, now: Timestamp) -> SeasonalClassification? {
         let seasons = lastSeasons(4, before: now)
         guard let oldest = seasons.first?.start else { return nil }
         var byTime: [Timestamp: ClassificationSample] = [:]
@@ -356,7 +360,8 @@ struct CityStatus: Sendable {
         let classifier = Classifier(
             water: beach.water, detectionLimit: configuration.bathing.detectionLimit,
             minimumSamples: Classifier.minimumSamples(seasonDays: configuration.bathing.season.days))
-        return ClassificationDocument(classifier.classify(seasons: grouped), from: seasons.first!.start, to: seasons.last!.end)
+        return SeasonalClassification(
+            classification: classifier.classify(seasons: grouped), from: seasons.first!.start, to: seasons.last!.end)
     }
 
     /// The last `count` complete bathing seasons before `time`, oldest first.
@@ -377,7 +382,7 @@ struct CityStatus: Sendable {
     }
 
     /// Alerts open now, oldest first.
-    func activeAlerts() -> [AlertRecord] {
-        alerts.openAlerts.map(AlertRecord.init)
+    func activeAlerts() -> [Alert] {
+        alerts.openAlerts
     }
 }

@@ -8,18 +8,6 @@ import Parking
 // The JSON documents of the HTTP API. Field names follow ParkAPI v3 for car parks (so existing parking apps
 // and aggregators can read them) and snake_case elsewhere. Times are RFC 3339 strings in UTC.
 
-/// What the recent past says about a car park; empty without live figures.
-struct CarParkOutlook: Sendable {
-    var trend: OccupancyTrend?
-    var minutesToFull: Double?
-    var forecast30: Int?
-    var forecast60: Int?
-    /// What the forecasts rest on: `previous_days` (the same time on that many previous days) or `trend` (the
-    /// last hour continued).
-    var forecastBasis: String?
-    var forecastDays: Int?
-}
-
 struct CarParkDocument: Encodable, Sendable {
     var id: String
     var name: String
@@ -92,6 +80,13 @@ struct CarParkDocument: Encodable, Sendable {
         tariffs = known.isEmpty ? nil : Dictionary(uniqueKeysWithValues: known)
     }
 
+    init(_ state: CarParkState) {
+        self.init(carPark: state.carPark, availability: state.availability)
+        outlook = state.outlook
+        zones = state.zones?.map(ZoneDocument.init)
+        distance = state.distanceMetres.map { $0.rounded() }
+    }
+
     enum CodingKeys: String, CodingKey {
         case id, name, type, address, lat, lon, capacity, status
         case hasFee = "has_fee"
@@ -162,6 +157,11 @@ struct CarParkDocument: Encodable, Sendable {
 struct HistoryPoint: Encodable, Sendable {
     var time: String
     var free: Int
+
+    init(_ point: FreeSpaces) {
+        time = point.time.iso8601
+        free = point.free
+    }
 }
 
 struct CarParkDetailDocument: Encodable, Sendable {
@@ -170,6 +170,12 @@ struct CarParkDetailDocument: Encodable, Sendable {
     var history: [HistoryPoint]
     /// For entry/exit counted car parks: the calibration and the drift since.
     var counter: CounterDocument?
+
+    init(_ detail: CarParkDetail) {
+        carPark = CarParkDocument(detail.state)
+        history = detail.history.map(HistoryPoint.init)
+        counter = detail.counter.map(CounterDocument.init)
+    }
 
     enum CodingKeys: String, CodingKey {
         case carPark = "car_park"
@@ -266,6 +272,16 @@ struct ProbeDocument: Encodable, Sendable {
     var temperature: Double?
     var signs: [PlumeSignDocument]
 
+    init(_ probe: ProbeState) {
+        id = probe.id.rawValue
+        state = probe.lastSeen == nil ? "never_seen" : probe.online ? "online" : "offline"
+        lastSeen = probe.lastSeen?.iso8601
+        turbidity = probe.turbidity
+        salinity = probe.salinity
+        temperature = probe.temperature
+        signs = probe.signs.map(PlumeSignDocument.init)
+    }
+
     enum CodingKeys: String, CodingKey {
         case id, state, turbidity, salinity, temperature, signs
         case lastSeen = "last_seen"
@@ -327,11 +343,12 @@ struct ClassificationDocument: Encodable, Sendable {
     var discounted: Int
     var parameters: [ParameterDocument]
 
-    init(_ classification: Classification, from: Timestamp, to: Timestamp) {
+    init(_ seasonal: SeasonalClassification) {
+        let classification = seasonal.classification
         waterClass = classification.waterClass.rawValue
         method = "EU Directive 2006/7/EC Annex II (last four seasons)"
-        self.from = from.iso8601
-        self.to = to.iso8601
+        from = seasonal.from.iso8601
+        to = seasonal.to.iso8601
         seasons = classification.seasons
         samples = classification.samples
         discounted = classification.discounted
@@ -360,11 +377,10 @@ struct BeachDocument: Encodable, Sendable {
     var override: OverrideDocument?
     var classification: ClassificationDocument?
 
-    init(
-        beach: BeachConfiguration, assessment: BeachAssessment, ecoli: Sample?, enterococci: Sample?,
-        probe: ProbeDocument?, outfalls: [OutfallDocument], alerts: [AlertRecord], override: OverrideDocument?,
-        classification: ClassificationDocument?
-    ) {
+    init(_ state: BeachState) {
+        let beach = state.beach
+        let assessment = state.assessment
+        let (ecoli, enterococci) = (state.ecoli, state.enterococci)
         id = beach.id
         name = beach.name
         waterType = beach.water.rawValue
@@ -376,11 +392,11 @@ struct BeachDocument: Encodable, Sendable {
         sample = SampleDocument(
             quality: assessment.sampleQuality?.rawValue, time: assessment.sampleTime?.iso8601,
             ageSeconds: assessment.sampleAgeSeconds?.rounded(), ecoli: ecoli?.value, enterococci: enterococci?.value)
-        self.probe = probe
-        self.outfalls = outfalls
-        self.alerts = alerts
-        self.override = override
-        self.classification = classification
+        probe = state.probe.map(ProbeDocument.init)
+        outfalls = state.outfalls.map { OutfallDocument(outfall: $0.outfall, condition: $0.condition) }
+        alerts = state.alerts.map(AlertRecord.init)
+        override = state.override.map(OverrideDocument.init)
+        classification = state.classification.map(ClassificationDocument.init)
     }
 
     enum CodingKeys: String, CodingKey {
@@ -539,6 +555,13 @@ struct ZoneDocument: Encodable, Sendable {
     var capacity: Int
     var free: Int
     var unknown: Int
+
+    init(_ zone: ZoneCount) {
+        id = zone.id
+        capacity = zone.capacity
+        free = zone.free
+        unknown = zone.unknown
+    }
 
     enum CodingKeys: String, CodingKey {
         case id, capacity, unknown

@@ -98,7 +98,7 @@ extension HTTPAPI {
             try status.alerts.setOverride(
                 BeachOverride(action: action, reason: body.reason, author: body.author, at: time, until: until),
                 beach: id, at: time)
-            return json(status.beach(beach, now: time))
+            return json(BeachDocument(status.beach(beach, now: time)))
         }
         router.on(operation: "liftBeachOverride") { request, context in
             if let refusal = authorise(request) { return refusal }
@@ -108,7 +108,7 @@ extension HTTPAPI {
             }
             let time = now()
             try status.alerts.setOverride(nil, beach: id, at: time)
-            return json(status.beach(beach, now: time))
+            return json(BeachDocument(status.beach(beach, now: time)))
         }
     }
 

@@ -40,12 +40,7 @@ extension HTTPAPI {
 
     /// The car parks `query` selects, nearest first when it has a position, with their outlooks.
     func carParkDocuments(_ query: ParkingQuery, now time: Timestamp) -> [CarParkDocument] {
-        query.apply(to: status.availabilities(now: time)).map { match in
-            var document = CarParkDocument(carPark: match.carPark, availability: match.availability)
-            document.distance = match.distanceMetres.map { $0.rounded() }
-            document.outlook = status.outlook(match.carPark, availability: match.availability, now: time)
-            return document
-        }
+        status.carParks(query, now: time).map(CarParkDocument.init)
     }
 
 }
@@ -105,7 +100,7 @@ extension HTTPAPI {
             _ = try store.append([
                 Reading(sensor: carPark.sensor, metric: .occupancySet, time: time, value: Double(body.occupied), received: time)
             ])
-            return json(status.carPark(carPark, now: time))
+            return json(CarParkDocument(status.carPark(carPark, now: time)))
         }
     }
 

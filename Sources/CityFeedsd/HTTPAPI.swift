@@ -113,7 +113,7 @@ struct HTTPAPI: Sendable {
             } catch {
                 return problem(.badRequest, error.message)
             }
-            return json(status.carParkDetail(carPark, now: time))
+            return json(CarParkDetailDocument(status.carParkDetail(carPark, now: time)))
         }
         router.on(operation: "listBeaches") { request, _ in representation(of: .beaches).response(for: request) }
         router.on(operation: "getBeach") { request, context in
@@ -127,7 +127,7 @@ struct HTTPAPI: Sendable {
             } catch {
                 return problem(.badRequest, error.message)
             }
-            return json(try at.map { try status.beach(beach, at: $0) } ?? status.beach(beach, now: now()))
+            return json(BeachDocument(try at.map { try status.beach(beach, at: $0) } ?? status.beach(beach, now: now())))
         }
         addSeriesRoutes(to: router)
         addParkingRoutes(to: router)
@@ -177,14 +177,15 @@ struct HTTPAPI: Sendable {
 
     func statusDocument() -> StatusDocument {
         let time = now()
-        let carParks = status.carParks(now: time)
+        let carParks = status.carParks(now: time).map(CarParkDocument.init)
         let live = carParks.filter(\.hasRealtimeData)
         return StatusDocument(
                 city: status.configuration.cityName, generatedAt: time.iso8601,
                 parking: .init(
                     carParks: carParks.count, withRealtimeData: live.count,
                     totalFree: live.compactMap(\.realtimeFreeCapacity).reduce(0, +)),
-                carParks: carParks, beaches: status.beaches(now: time), alerts: status.activeAlerts(),
+                carParks: carParks, beaches: status.beaches(now: time).map(BeachDocument.init),
+                alerts: status.activeAlerts().map(AlertRecord.init),
                 mqtt: consumer.status)
     }
 
@@ -283,7 +284,7 @@ struct HTTPAPI: Sendable {
             let data: Data? =
                 switch document {
                 case .status: try? Self.encoder.encode(statusDocument())
-                case .beaches: try? Self.encoder.encode(ListDocument(generatedAt: time.iso8601, items: status.beaches(now: time)))
+                case .beaches: try? Self.encoder.encode(ListDocument(generatedAt: time.iso8601, items: status.beaches(now: time).map(BeachDocument.init)))
                 case .parking:
                     try? Self.encoder.encode(ListDocument(generatedAt: time.iso8601, items: carParkDocuments(ParkingQuery(), now: time)))
                 case .parkingGeoJSON:

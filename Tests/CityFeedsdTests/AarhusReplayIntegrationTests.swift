@@ -87,7 +87,7 @@ import TimeSeries
             let moment = time.adding(seconds: -1)
             let status = CityStatus(configuration: configuration, store: store, alerts: alerts)
             for carPark in configuration.carParks {
-                live.append((moment, carPark.id, try HTTPAPI.encoder.encode(status.carParkDetail(carPark, now: moment))))
+                live.append((moment, carPark.id, try HTTPAPI.encoder.encode(CarParkDetailDocument(status.carParkDetail(carPark, now: moment)))))
             }
         })
         // Counts above 1.1 × capacity are impossible: rejected with a reason, never stored.

@@ -59,6 +59,6 @@ import TimeSeries
             #expect(again.outlook.trend == first.outlook.trend)
         }
         // The feed reports every 2 minutes: the configured 30 minutes stands.
-        #expect(first.staleAfterSeconds == 1_800)
+        #expect(first.availability.staleAfterSeconds == 1_800)
     }
 }
