@@ -85,7 +85,6 @@ let package = Package(
         // A plain-socket client for the daemon's own HTTP API and its Server-Sent Events stream.
         .target(name: "EventStream", swiftSettings: swiftSettings),
 
-        // The daemon: configuration, wiring, HTTP API, simulator.
         // What clients send besides the path (query parameters, bodies), checked and read into the domain's
         // types; apart from the server so that it can be fuzzed on its own.
         .target(
@@ -102,28 +101,57 @@ let package = Package(
             name: "FuzzRequests", dependencies: ["FeedCore", "RequestParsing", "FuzzSupport"],
             swiftSettings: swiftSettings),
 
-        .executableTarget(
-            name: "CityFeedsd",
+        // The daemon's core: configuration, the ingest-to-store step, the city's status as domain values, alert
+        // services, reload, replay and the simulator. Knows nothing of HTTP.
+        .target(
+            name: "CityCore",
             dependencies: [
-                "FeedCore", "Ingest", "Storage", "TimeSeries", "Parking", "Beaches", "Alerts", "EventStream", "CZlib",
-                "RequestParsing",
+                "FeedCore", "Ingest", "Storage", "TimeSeries", "Parking", "Beaches", "Alerts",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // The HTTP API: the contract (openapi.yaml), routes, documents, the snapshot cache, the polled fast path
+        // and the alert stream on the event loop.
+        .target(
+            name: "CityAPI",
+            dependencies: [
+                "CityCore", "FeedCore", "Ingest", "TimeSeries", "Parking", "Beaches", "Alerts", "RequestParsing", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            resources: [.embedInCode("openapi.yaml")],
+            swiftSettings: swiftSettings
+        ),
+
+        // The executable: arguments, logging and metrics bootstrap, and the composition root.
+        .executableTarget(
+            name: "CityFeedsd",
+            dependencies: [
+                "CityCore", "CityAPI", "FeedCore", "Ingest", "Storage", "TimeSeries", "Parking", "Alerts", "EventStream",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "Yams", package: "Yams"),
             ],
-            resources: [.embedInCode("openapi.yaml")],
             swiftSettings: swiftSettings
         ),
 
@@ -179,7 +207,8 @@ let package = Package(
         .testTarget(
             name: "CityFeedsdTests",
             dependencies: [
-                "CityFeedsd", "Ingest", "FeedCore", "Parking", "Beaches", "Alerts", "TimeSeries", "TestSupport", "EventStream",
+                "CityFeedsd", "CityCore", "CityAPI", "Ingest", "FeedCore", "Parking", "Beaches", "Alerts", "TimeSeries",
+                "TestSupport", "EventStream", "RequestParsing",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -1,3 +1,5 @@
+import CityCore
+import CityAPI
 import ArgumentParser
 import EventStream
 import Foundation

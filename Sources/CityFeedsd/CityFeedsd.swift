@@ -1,3 +1,5 @@
+import CityCore
+import CityAPI
 import Alerts
 import ArgumentParser
 import Foundation

@@ -1,3 +1,5 @@
+import CityCore
+import CityAPI
 import Alerts
 import FeedCore
 import Foundation

@@ -9,6 +9,8 @@ import TestSupport
 import Testing
 import TimeSeries
 
+@testable import CityAPI
+@testable import CityCore
 @testable import CityFeedsd
 
 /// The Aarhus car parks (../shared/data/parking/aarhus_parking.csv), loaded with `cityfeedsd replay` (a clock

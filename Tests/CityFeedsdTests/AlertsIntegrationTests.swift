@@ -7,6 +7,8 @@ import Synchronization
 import TestSupport
 import Testing
 
+@testable import CityAPI
+@testable import CityCore
 @testable import CityFeedsd
 
 /// Alerts end to end: MQTT in; the live stream, the log, the journal, the operator's actions and the

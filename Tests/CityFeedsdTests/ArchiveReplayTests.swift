@@ -6,6 +6,8 @@ import Logging
 import TestSupport
 import Testing
 
+@testable import CityAPI
+@testable import CityCore
 @testable import CityFeedsd
 
 /// `cityfeedsd replay` on a small spill archive: the alerts its times imply, recorded as history, and the

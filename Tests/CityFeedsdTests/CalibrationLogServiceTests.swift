@@ -7,6 +7,8 @@ import TestSupport
 import Testing
 import TimeSeries
 
+@testable import CityAPI
+@testable import CityCore
 @testable import CityFeedsd
 
 /// Collects log records, for tests that check what the daemon tells its operators.

@@ -8,6 +8,8 @@ import TimeSeries
 import TestSupport
 import Testing
 
+@testable import CityAPI
+@testable import CityCore
 @testable import CityFeedsd
 
 @Suite struct ConfigurationTests {

@@ -3,6 +3,8 @@ import NIOEmbedded
 import NIOHTTP1
 import Testing
 
+@testable import CityAPI
+@testable import CityCore
 @testable import CityFeedsd
 
 /// `HTTPConnectionLifecycle` on an embedded channel with a virtual clock: idle connections and requests that

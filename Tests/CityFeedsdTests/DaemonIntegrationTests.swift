@@ -9,6 +9,8 @@ import Synchronization
 import TestSupport
 import Testing
 
+@testable import CityAPI
+@testable import CityCore
 @testable import CityFeedsd
 
 /// Runs the daemon on the sample configuration with `brokerURL`, in process, for the duration of `body`

@@ -10,6 +10,8 @@ import TestSupport
 import Testing
 import TimeSeries
 
+@testable import CityAPI
+@testable import CityCore
 @testable import CityFeedsd
 
 /// The `cityfeedsd` binary as its own process: stopped by SIGTERM or killed by SIGKILL in the middle of a

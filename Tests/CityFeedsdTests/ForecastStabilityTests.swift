@@ -7,6 +7,8 @@ import TestSupport
 import Testing
 import TimeSeries
 
+@testable import CityAPI
+@testable import CityCore
 @testable import CityFeedsd
 
 /// A car park's forecast is a function of the stored data and a five-minute bucket: requests a few seconds

@@ -3,6 +3,8 @@ import Ingest
 import TestSupport
 import Testing
 
+@testable import CityAPI
+@testable import CityCore
 @testable import CityFeedsd
 
 /// What every response goes through: ETags and 304s, caching headers, CORS, gzip, problem documents.

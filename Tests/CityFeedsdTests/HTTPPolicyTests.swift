@@ -2,6 +2,8 @@ import HTTPTypes
 import NIOCore
 import Testing
 
+@testable import CityAPI
+@testable import CityCore
 @testable import CityFeedsd
 
 /// The small pure parts of the HTTP policy: conditional requests, content negotiation, dates.

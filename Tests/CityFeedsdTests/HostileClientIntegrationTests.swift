@@ -8,6 +8,8 @@ import Synchronization
 import TestSupport
 import Testing
 
+@testable import CityAPI
+@testable import CityCore
 @testable import CityFeedsd
 
 /// Clients that do not play along and files that fail, against the whole daemon over real sockets: stream

@@ -3,6 +3,8 @@ import Parking
 import TestSupport
 import Testing
 
+@testable import CityAPI
+@testable import CityCore
 @testable import CityFeedsd
 
 @Suite struct ImportEtalabTests {

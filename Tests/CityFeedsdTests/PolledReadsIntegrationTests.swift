@@ -3,6 +3,8 @@ import Ingest
 import TestSupport
 import Testing
 
+@testable import CityAPI
+@testable import CityCore
 @testable import CityFeedsd
 
 /// The polled documents are answered on the event loop ahead of the router (`PolledReadHandler`): the same

@@ -7,6 +7,8 @@ import TestSupport
 import Testing
 import TimeSeries
 
+@testable import CityAPI
+@testable import CityCore
 @testable import CityFeedsd
 
 /// Southern Water's storm-overflow events near bathing waters, 2021–2023

@@ -1,3 +1,4 @@
+import CityCore
 import FeedCore
 import Foundation
 import HTTPTypes
@@ -8,7 +9,7 @@ import Parking
 import TimeSeries
 
 /// `GET /v1/parking[?lat&lon&radius|bbox&free_of_charge&vehicle_height&min_free&type]`, as JSON or GeoJSON.
-extension HTTPAPI {
+package extension HTTPAPI {
     func addParkingRoutes(to router: Router<BasicRequestContext>) {
         router.on(operation: "listCarParks") { request, _ in
             parkingList(request, geoJSON: request.headers[.accept]?.contains("application/geo+json") == true)
@@ -46,12 +47,12 @@ extension HTTPAPI {
 }
 
 /// GeoJSON (RFC 7946) for maps: one Point feature per car park, its document as properties.
-struct FeatureCollection: Encodable, Sendable {
+package struct FeatureCollection: Encodable, Sendable {
     var type = "FeatureCollection"
     var features: [Feature]
 }
 
-struct Feature: Encodable, Sendable {
+package struct Feature: Encodable, Sendable {
     struct Point: Encodable, Sendable {
         var type = "Point"
         /// Longitude first, as GeoJSON wants.
@@ -71,7 +72,7 @@ struct Feature: Encodable, Sendable {
 }
 
 /// `POST /v1/parking/{id}/occupancy` — an operator's count recalibrates an entry/exit counter. Bearer token.
-extension HTTPAPI {
+package extension HTTPAPI {
     struct OccupancyBody: Decodable {
         var occupied: Int
     }
@@ -121,7 +122,7 @@ extension HTTPAPI {
 
 /// Compares without stopping at the first difference, so the time taken does not tell how much of a guessed
 /// token was right.
-func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+package func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
     var difference = UInt8(truncatingIfNeeded: a.count ^ b.count)
     for index in 0..<max(a.count, b.count) {
         difference |= (index < a.count ? a[index] : 0) ^ (index < b.count ? b[index] : 0)

@@ -10,10 +10,10 @@ import Parking
 ///
 /// A simulated day passes in `dayLength` of real time so that changes are visible within minutes, while every
 /// reading carries the real current time (the daemon rejects timestamps from the future).
-struct TrafficSimulator {
+package struct TrafficSimulator {
     var configuration: DaemonConfiguration
-    var dayLength: Duration = .seconds(600)
-    var interval: Duration = .seconds(2)
+    package var dayLength: Duration = .seconds(600)
+    package var interval: Duration = .seconds(2)
     /// Simulated hour of day at start.
     var startHour: Double = 7
     var random = SeededGenerator(seed: 2026)
@@ -30,7 +30,7 @@ struct TrafficSimulator {
     private var lastOutfallPublish: [SensorID: Double] = [:]
     private var tick = 0
 
-    init(configuration: DaemonConfiguration) {
+    package init(configuration: DaemonConfiguration) {
         self.configuration = configuration
     }
 
@@ -134,7 +134,7 @@ struct TrafficSimulator {
     func rounded(_ value: Double) -> String { String(format: "%.2f", value) }
 
     /// Publishes a tick every `interval` until `duration` has passed (forever when `nil`).
-    mutating func run(broker: BrokerAddress, duration: Duration?, logger: Logger) async throws {
+    package mutating func run(broker: BrokerAddress, duration: Duration?, logger: Logger) async throws {
         let publisher = try MQTTPublisher(
             broker: broker, clientID: "cityfeeds-simulator-\(ProcessInfo.processInfo.processIdentifier)",
             username: configuration.username, password: configuration.password, tls: configuration.tls)

@@ -1,3 +1,4 @@
+import CityCore
 import Alerts
 import FeedCore
 import Foundation
@@ -11,7 +12,7 @@ import Prometheus
 import TimeSeries
 
 /// The documents apps poll: whole, unfiltered, the same for everyone.
-enum PolledDocument: String, Sendable, CaseIterable {
+package enum PolledDocument: String, Sendable, CaseIterable {
     case status, beaches, parking
     case parkingGeoJSON = "parking.geojson"
 
@@ -42,7 +43,7 @@ enum PolledDocument: String, Sendable, CaseIterable {
 }
 
 /// What the polled documents depend on: a rendering made for one version is served until another.
-struct SnapshotVersion: Equatable, Sendable {
+package struct SnapshotVersion: Equatable, Sendable {
     var readings: Int64
     var alerts: Int64
     var configuration: Int64
@@ -51,7 +52,7 @@ struct SnapshotVersion: Equatable, Sendable {
 }
 
 /// The read-only HTTP JSON API.
-struct HTTPAPI: Sendable {
+package struct HTTPAPI: Sendable {
     /// Replaced as a whole on configuration reload; each request reads the current one.
     let statusSource: Reloadable<CityStatus>
     var status: CityStatus { statusSource.value }
@@ -77,6 +78,23 @@ struct HTTPAPI: Sendable {
     /// Alert steps framed once as chunks for all stream clients answered on the event loop.
     let encodedSteps = EncodedSteps()
 
+    package init(
+        statusSource: Reloadable<CityStatus>, reloads: Reloadable<ReloadRecord>, consumer: MQTTConsumer, statistics: IngestStatistics, store: SeriesStore, metrics: PrometheusCollectorRegistry, httpStatistics: HTTPStatistics, storeHealth: StoreHealth, quarantine: Quarantine, alerts: AlertCenter, now: @escaping @Sendable () -> Timestamp, heartbeatInterval: Duration = .seconds(15)
+    ) {
+        self.statusSource = statusSource
+        self.reloads = reloads
+        self.consumer = consumer
+        self.statistics = statistics
+        self.store = store
+        self.metrics = metrics
+        self.httpStatistics = httpStatistics
+        self.storeHealth = storeHealth
+        self.quarantine = quarantine
+        self.alerts = alerts
+        self.now = now
+        self.heartbeatInterval = heartbeatInterval
+    }
+
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         // Stable output (so identical state gives identical bytes) and URLs/topics without `\/`.
@@ -84,7 +102,7 @@ struct HTTPAPI: Sendable {
         return encoder
     }()
 
-    func addRoutes(to router: Router<BasicRequestContext>) {
+    package func addRoutes(to router: Router<BasicRequestContext>) {
         router.on(operation: "getHealth") { _, _ in health() }
         router.on(operation: "getReadiness") { _, _ in
             let document = healthDocument()

@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import CityCore
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
@@ -24,10 +25,10 @@ import RequestParsing
 ///
 /// HTTP/1.1 lets a client send its next request before the previous answer: while a request passed on to the
 /// router is unanswered, every request is passed on too, so answers leave in the order requests came.
-final class PolledReadHandler: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPServerRequestPart
-    typealias InboundOut = HTTPServerRequestPart
-    typealias OutboundOut = ByteBuffer
+package final class PolledReadHandler: ChannelInboundHandler, RemovableChannelHandler {
+    package typealias InboundIn = HTTPServerRequestPart
+    package typealias InboundOut = HTTPServerRequestPart
+    package typealias OutboundOut = ByteBuffer
 
     private struct HeadKey: Hashable {
         var etag: String
@@ -46,14 +47,14 @@ final class PolledReadHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var heads: [HeadKey: ByteBuffer] = [:]
     private var headsSecond = -1
 
-    init(api: HTTPAPI, statistics: HTTPStatistics, serverName: String, lifecycle: HTTPConnectionLifecycle) {
+    package init(api: HTTPAPI, statistics: HTTPStatistics, serverName: String, lifecycle: HTTPConnectionLifecycle) {
         self.api = api
         self.statistics = statistics
         self.serverName = serverName
         self.lifecycle = lifecycle
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    package func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if stream != nil {
             // The stream is the connection's last answer: whatever the client sends now is not read.
             return
@@ -122,19 +123,19 @@ final class PolledReadHandler: ChannelInboundHandler, RemovableChannelHandler {
             heartbeat: .nanoseconds(heartbeat.seconds * 1_000_000_000 + heartbeat.attoseconds / 1_000_000_000))
     }
 
-    func channelWritabilityChanged(context: ChannelHandlerContext) {
+    package func channelWritabilityChanged(context: ChannelHandlerContext) {
         if context.channel.isWritable { stream?.pump() }
         context.fireChannelWritabilityChanged()
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
+    package func channelInactive(context: ChannelHandlerContext) {
         stream?.connectionClosed()
         context.fireChannelInactive()
     }
 
     /// Graceful shutdown reaches a connection whose answer is in progress: a stream answered here ends (with
     /// its last event); the router's answers end by themselves.
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+    package func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is ChannelShouldQuiesceEvent {
             // Not passed on: the lifecycle below closes the connection once its answer ends, as before.
             stream?.shutDown()
@@ -206,21 +207,21 @@ final class PolledReadHandler: ChannelInboundHandler, RemovableChannelHandler {
 
 /// Answers a connection over `http.max_connections` with a 503 (so that clients back off rather than retry at
 /// once) and closes it; what it sends is never read.
-final class RefusedConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = ByteBuffer
-    typealias OutboundOut = ByteBuffer
+package final class RefusedConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
+    package typealias InboundIn = ByteBuffer
+    package typealias OutboundOut = ByteBuffer
 
     static let answer = "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
 
-    func handlerAdded(context: ChannelHandlerContext) {
+    package func handlerAdded(context: ChannelHandlerContext) {
         if context.channel.isActive { refuse(context) }
     }
 
-    func channelActive(context: ChannelHandlerContext) {
+    package func channelActive(context: ChannelHandlerContext) {
         refuse(context)
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
+    package func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
 
     private func refuse(_ context: ChannelHandlerContext) {
         context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: Self.answer)), promise: nil)
@@ -229,7 +230,7 @@ final class RefusedConnectionHandler: ChannelInboundHandler, RemovableChannelHan
 }
 
 /// The `Date` header's value (RFC 9110 §5.6.7).
-enum HTTPDate {
+package enum HTTPDate {
     static func format(_ seconds: Int) -> String {
         var clock = time_t(seconds)
         var parts = tm()
@@ -244,10 +245,10 @@ enum HTTPDate {
 
 /// Hummingbird's HTTP/1 child channel, with `HTTPConnectionLifecycle` and `PolledReadHandler` between the
 /// request decoder and the response encoder (see docs/architecture.md for the whole pipeline).
-struct PolledHTTP1Channel: HTTPChannelHandler {
-    typealias Value = NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
+package struct PolledHTTP1Channel: HTTPChannelHandler {
+    package typealias Value = NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
 
-    let responder: HTTPChannelHandler.Responder
+    package let responder: HTTPChannelHandler.Responder
     let configuration: HTTP1Channel.Configuration
     let polledReads: @Sendable (HTTPConnectionLifecycle) -> PolledReadHandler
     let statistics: HTTPStatistics
@@ -256,7 +257,7 @@ struct PolledHTTP1Channel: HTTPChannelHandler {
     /// that much, not after the megabytes Linux would otherwise grow the buffer to.
     let sendBufferBytes: Int
 
-    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+    package func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         let address = channel.remoteAddress?.ipAddress
         let admission = statistics.admitConnection(from: address)
         let admitted = admission == .admitted
@@ -300,12 +301,12 @@ struct PolledHTTP1Channel: HTTPChannelHandler {
         }
     }
 
-    func handle(value asyncChannel: Value, logger: Logger) async {
+    package func handle(value asyncChannel: Value, logger: Logger) async {
         await handleHTTP(asyncChannel: asyncChannel, logger: logger)
     }
 }
 
-extension HTTPServerBuilder {
+package extension HTTPServerBuilder {
     /// HTTP/1 with the polled documents answered ahead of the router, and at most
     /// `statistics.maxConnections` connections.
     static func http1(

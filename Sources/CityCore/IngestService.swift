@@ -11,7 +11,7 @@ import TimeSeries
 ///
 /// The statistics are recorded after the commit, so a burst whose commit fails (and which the broker will
 /// redeliver) is not counted twice.
-struct ReadingRecorder: MessageBurstHandler {
+package struct ReadingRecorder: MessageBurstHandler {
     /// Replaced on configuration reload; each burst uses the one current when it starts.
     let pipeline: Reloadable<IngestPipeline>
     let store: SeriesStore
@@ -21,7 +21,18 @@ struct ReadingRecorder: MessageBurstHandler {
     /// How long each burst's SQLite commit takes.
     let commitTimer: CoreMetrics.Timer
 
-    func handle(burst: [InboundMessage]) throws {
+    package init(
+        pipeline: Reloadable<IngestPipeline>, store: SeriesStore, statistics: IngestStatistics, uplinks: UplinkDeduplicator, alerts: AlertCenter, commitTimer: CoreMetrics.Timer
+    ) {
+        self.pipeline = pipeline
+        self.store = store
+        self.statistics = statistics
+        self.uplinks = uplinks
+        self.alerts = alerts
+        self.commitTimer = commitTimer
+    }
+
+    package func handle(burst: [InboundMessage]) throws {
         guard let last = burst.last else { return }
         #if DEBUG
         Failpoints.crashIfAsked(by: burst)
@@ -44,10 +55,14 @@ struct ReadingRecorder: MessageBurstHandler {
 
 /// The MQTT session as a lifecycle service: on graceful shutdown (SIGTERM) it finishes the burst in hand,
 /// writes its acknowledgements and disconnects, keeping the broker-side session.
-struct IngestService: Service {
+package struct IngestService: Service {
     let consumer: MQTTConsumer
 
-    func run() async throws {
+    package init(consumer: MQTTConsumer) {
+        self.consumer = consumer
+    }
+
+    package func run() async throws {
         await withTaskCancellationHandler {
             await withGracefulShutdownHandler {
                 await consumer.run()
@@ -60,7 +75,7 @@ struct IngestService: Service {
     }
 }
 
-extension CoreMetrics.Timer {
+package extension CoreMetrics.Timer {
     func recordInterval(since start: ContinuousClock.Instant) {
         let (seconds, attoseconds) = (ContinuousClock.now - start).components
         recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
@@ -70,7 +85,7 @@ extension CoreMetrics.Timer {
 #if DEBUG
 /// Faults a test can ask a debug build for, through the environment (release builds have none): how the
 /// poison-message quarantine is tested against a real crash.
-enum Failpoints {
+package enum Failpoints {
     /// `CITYFEEDSD_FAILPOINT_CRASH_ON=TEXT`: the process dies on any message whose payload contains `TEXT`.
     static let crashOn: [UInt8]? = ProcessInfo.processInfo.environment["CITYFEEDSD_FAILPOINT_CRASH_ON"].map { Array($0.utf8) }
 

@@ -7,19 +7,19 @@ import Synchronization
 import TimeSeries
 
 /// A value replaced as a whole when the configuration is reloaded, read by many.
-final class Reloadable<Value: Sendable>: Sendable {
+package final class Reloadable<Value: Sendable>: Sendable {
     private let storage: Mutex<Value>
     private let replacements = Atomic<Int64>(0)
 
-    init(_ value: Value) {
+    package init(_ value: Value) {
         storage = Mutex(value)
     }
 
-    var value: Value { storage.withLock { $0 } }
+    package var value: Value { storage.withLock { $0 } }
 
     /// How many times the value was replaced: what was derived from an earlier one is out of date. Read
     /// without copying the value (pollers check it on every request).
-    var generation: Int64 { replacements.load(ordering: .acquiring) }
+    package var generation: Int64 { replacements.load(ordering: .acquiring) }
 
     func replace(_ value: Value) {
         storage.withLock { $0 = value }
@@ -28,10 +28,15 @@ final class Reloadable<Value: Sendable>: Sendable {
 }
 
 /// When the configuration was last loaded, and why the last reload was refused, if it was.
-struct ReloadRecord: Sendable, Encodable {
+package struct ReloadRecord: Sendable, Encodable {
     var loadedAt: String
     var reloads = 0
     var lastError: String?
+
+    package init(loadedAt: String, lastError: String? = nil) {
+        self.loadedAt = loadedAt
+        self.lastError = lastError
+    }
 
     enum CodingKeys: String, CodingKey {
         case reloads
@@ -40,7 +45,7 @@ struct ReloadRecord: Sendable, Encodable {
     }
 }
 
-extension DaemonConfiguration {
+package extension DaemonConfiguration {
     /// `next` as it can be applied to a running daemon: what only a restart can change (the broker and its
     /// session, the HTTP listener, storage, the alert log and the status topic) is kept from `self`, and
     /// named in the second result.
@@ -78,7 +83,7 @@ extension DaemonConfiguration {
 
 /// Applies a configuration file again (SIGHUP): sensors, car parks, beaches, outfalls, thresholds, routes and
 /// alert rules change in place, without losing any state; an invalid file changes nothing.
-struct ConfigurationReloader: Sendable {
+package struct ConfigurationReloader: Sendable {
     let path: String
     let overrides: ConfigurationOverrides
     let status: Reloadable<CityStatus>
@@ -86,6 +91,18 @@ struct ConfigurationReloader: Sendable {
     let statistics: IngestStatistics
     let record: Reloadable<ReloadRecord>
     let logger: Logger
+
+    package init(
+        path: String, overrides: ConfigurationOverrides, status: Reloadable<CityStatus>, pipeline: Reloadable<IngestPipeline>, statistics: IngestStatistics, record: Reloadable<ReloadRecord>, logger: Logger
+    ) {
+        self.path = path
+        self.overrides = overrides
+        self.status = status
+        self.pipeline = pipeline
+        self.statistics = statistics
+        self.record = record
+        self.logger = logger
+    }
 
     /// `true` if the new configuration was applied.
     @discardableResult

@@ -1,3 +1,4 @@
+import CityCore
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -7,7 +8,7 @@ import Synchronization
 
 /// What every response goes through: errors as RFC 9457 problem documents, CORS for reads,
 /// `If-None-Match` → 304 against the response's ETag, and gzip when the client asks for it.
-struct HTTPPolicyMiddleware<Context: RequestContext>: RouterMiddleware {
+package struct HTTPPolicyMiddleware<Context: RequestContext>: RouterMiddleware {
     /// Smaller bodies are not worth compressing.
     let compressFrom = 1_024
     /// The documented paths and their methods, to answer 405 (with `Allow`) rather than 404 when the path
@@ -15,7 +16,12 @@ struct HTTPPolicyMiddleware<Context: RequestContext>: RouterMiddleware {
     let routes: RouteTable
     let statistics: HTTPStatistics
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+    package init(routes: RouteTable, statistics: HTTPStatistics) {
+        self.routes = routes
+        self.statistics = statistics
+    }
+
+    package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
         let started = ContinuousClock.now
@@ -98,10 +104,14 @@ struct HTTPPolicyMiddleware<Context: RequestContext>: RouterMiddleware {
 /// HEAD is GET without the body (RFC 9110 §9.3.2): routed as GET, answered with the same status and headers,
 /// `Content-Length` included. (Hummingbird's router matches HEAD only on routes declared for it, and the
 /// response encoder is not told which requests were HEAD: see `PolledHTTP1Channel`.)
-struct HeadAsGetResponder<Wrapped: HTTPResponder>: HTTPResponder {
+package struct HeadAsGetResponder<Wrapped: HTTPResponder>: HTTPResponder {
     let wrapped: Wrapped
 
-    func respond(to request: Request, context: Wrapped.Context) async throws -> Response {
+    package init(wrapped: Wrapped) {
+        self.wrapped = wrapped
+    }
+
+    package func respond(to request: Request, context: Wrapped.Context) async throws -> Response {
         guard request.method == .head else { return try await wrapped.respond(to: request, context: context) }
         var head = request.head
         head.method = .get
@@ -117,7 +127,7 @@ struct HeadAsGetResponder<Wrapped: HTTPResponder>: HTTPResponder {
 }
 
 /// Whether an `Accept-Encoding` header admits gzip (a `q=0` refuses it).
-func acceptsGzip(_ header: String?) -> Bool {
+package func acceptsGzip(_ header: String?) -> Bool {
     guard let header else { return false }
     return header.split(separator: ",").contains { part in
         let pieces = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
@@ -127,7 +137,7 @@ func acceptsGzip(_ header: String?) -> Bool {
 }
 
 /// An RFC 9457 problem document as a response; never cached.
-func problemResponse(_ status: HTTPResponse.Status, detail: String) -> Response {
+package func problemResponse(_ status: HTTPResponse.Status, detail: String) -> Response {
     let document = ProblemDocument(title: status.reasonPhrase, status: status.code, detail: detail)
     let data = (try? HTTPAPI.encoder.encode(document)) ?? Data()
     return Response(
@@ -136,10 +146,10 @@ func problemResponse(_ status: HTTPResponse.Status, detail: String) -> Response 
 }
 
 /// Paths (templates such as `/v1/beaches/{id}`) and the methods served on them, from the OpenAPI document.
-struct RouteTable: Sendable {
+package struct RouteTable: Sendable {
     private let entries: [(segments: [Substring], methods: [String])]
 
-    init(operations: [OpenAPI.Operation]) {
+    package init(operations: [OpenAPI.Operation]) {
         entries = Dictionary(grouping: operations, by: \.path).map { path, operations in
             var methods = operations.map(\.method)
             if methods.contains("GET") { methods.append("HEAD") }
@@ -161,7 +171,7 @@ struct RouteTable: Sendable {
 }
 
 /// Gathers a complete response body (used only for bodies of known, bounded length).
-struct CollectingWriter: ResponseBodyWriter {
+package struct CollectingWriter: ResponseBodyWriter {
     final class Storage: @unchecked Sendable {
         // Written by the one task that writes the body, read by that same task afterwards.
         var bytes: [UInt8] = []
@@ -173,11 +183,11 @@ struct CollectingWriter: ResponseBodyWriter {
     var erased: any ResponseBodyWriter { self }
     var erasedBytes: [UInt8]? { storage.finished ? storage.bytes : nil }
 
-    mutating func write(_ buffer: ByteBuffer) async throws {
+    package mutating func write(_ buffer: ByteBuffer) async throws {
         storage.bytes.append(contentsOf: buffer.readableBytesView)
     }
 
-    consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
+    package consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
         storage.finished = true
     }
 }
@@ -185,7 +195,7 @@ struct CollectingWriter: ResponseBodyWriter {
 /// A document rendered once and served to every poller: the bytes, their gzip, an ETag, and the header
 /// fields of each answer, built here once rather than per request (the router and the event-loop fast path
 /// both answer from it, with the same headers).
-struct Representation: Sendable {
+package struct Representation: Sendable {
     let bytes: ByteBuffer
     let gzipped: ByteBuffer?
     let etag: String
@@ -267,10 +277,10 @@ struct Representation: Sendable {
 }
 
 /// Header fields every read response carries: any origin may read, and see the ETag.
-let readFields: HTTPFields = [.accessControlAllowOrigin: "*", .accessControlExposeHeaders: "ETag"]
+package let readFields: HTTPFields = [.accessControlAllowOrigin: "*", .accessControlExposeHeaders: "ETag"]
 
 /// The header fields of a 304: what a cache needs to refresh its copy (RFC 9110 §15.4.5).
-func notModified(etag: String, cacheControl: String?) -> HTTPFields {
+package func notModified(etag: String, cacheControl: String?) -> HTTPFields {
     var fields = readFields
     fields[.eTag] = etag
     fields[.cacheControl] = cacheControl
@@ -280,7 +290,7 @@ func notModified(etag: String, cacheControl: String?) -> HTTPFields {
 
 /// `If-None-Match` holds `*` or one of its tags is `etag` (weak comparison, RFC 9110 §13.1.2). The common
 /// case, the one tag the client was given, is compared without splitting.
-func etagMatches(_ header: String, _ etag: String) -> Bool {
+package func etagMatches(_ header: String, _ etag: String) -> Bool {
     if header == etag { return true }
     let opaque = { (tag: Substring) -> Substring in
         let trimmed = tag.drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed()
@@ -294,7 +304,7 @@ func etagMatches(_ header: String, _ etag: String) -> Bool {
 /// HTTP responses by status class and how long they took, counted by the middleware and the polled-read
 /// handler, and the connections open and refused, written into `/metrics`. One short lock per request;
 /// nothing is allocated.
-final class HTTPStatistics: Sendable {
+package final class HTTPStatistics: Sendable {
     static let bounds: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1]
 
     private struct State {
@@ -319,7 +329,7 @@ final class HTTPStatistics: Sendable {
     /// is never larger than the connections open.
     private let perAddress = Mutex<[String: Int]>([:])
 
-    init(maxConnections: Int = 10_000, maxConnectionsPerAddress: Int? = nil) {
+    package init(maxConnections: Int = 10_000, maxConnectionsPerAddress: Int? = nil) {
         self.maxConnections = maxConnections
         self.maxConnectionsPerAddress = maxConnectionsPerAddress ?? max(1, maxConnections / 10)
     }

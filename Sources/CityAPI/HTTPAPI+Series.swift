@@ -1,3 +1,4 @@
+import CityCore
 import FeedCore
 import Foundation
 import HTTPTypes
@@ -8,7 +9,7 @@ import RequestParsing
 import TimeSeries
 
 /// `GET /v1/series` and `GET /v1/series/{sensor}/{metric}?from&to&step`, as JSON or CSV.
-extension HTTPAPI {
+package extension HTTPAPI {
     func addSeriesRoutes(to router: Router<BasicRequestContext>) {
         router.on(operation: "listSeries") { _, _ in
             let report = store.memoryReport
@@ -97,18 +98,18 @@ extension HTTPAPI {
     }
 }
 
-struct PointDocument: Encodable, Sendable {
+package struct PointDocument: Encodable, Sendable {
     var time: String
     var value: Double
 }
 
-struct SeriesSummaryDocument: Encodable, Sendable {
+package struct SeriesSummaryDocument: Encodable, Sendable {
     var sensor: String
     var metric: String
     var latest: PointDocument?
 }
 
-struct SeriesListDocument: Encodable, Sendable {
+package struct SeriesListDocument: Encodable, Sendable {
     struct Memory: Encodable, Sendable {
         var series: Int
         var samples: Int
@@ -127,7 +128,7 @@ struct SeriesListDocument: Encodable, Sendable {
     }
 }
 
-struct RawSeriesDocument: Encodable, Sendable {
+package struct RawSeriesDocument: Encodable, Sendable {
     var sensor: String
     var metric: String
     var from: String
@@ -135,7 +136,7 @@ struct RawSeriesDocument: Encodable, Sendable {
     var points: [PointDocument]
 }
 
-struct StepDocument: Encodable, Sendable {
+package struct StepDocument: Encodable, Sendable {
     var time: String
     var count: Int
     var min: Double?
@@ -155,7 +156,7 @@ struct StepDocument: Encodable, Sendable {
         held = point.heldValue
     }
 
-    func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(time, forKey: .time)
         try container.encode(count, forKey: .count)
@@ -169,7 +170,7 @@ struct StepDocument: Encodable, Sendable {
     enum CodingKeys: String, CodingKey { case time, count, min, max, mean, last, held }
 }
 
-struct SteppedSeriesDocument: Encodable, Sendable {
+package struct SteppedSeriesDocument: Encodable, Sendable {
     var sensor: String
     var metric: String
     var from: String

@@ -1,3 +1,4 @@
+import CityCore
 import Alerts
 import Beaches
 import FeedCore
@@ -10,7 +11,7 @@ import ServiceLifecycle
 import Synchronization
 
 /// `/v1/alerts…`: the alert journal, its live stream, and the operator's actions on alerts and beaches.
-extension HTTPAPI {
+package extension HTTPAPI {
     func addAlertRoutes(to router: Router<BasicRequestContext>) {
         router.on(operation: "listAlerts") { request, _ in
             let filter: AlertFilter
@@ -288,11 +289,11 @@ extension HTTPAPI {
     }
 }
 
-struct AlertDetailDocument: Encodable, Sendable {
+package struct AlertDetailDocument: Encodable, Sendable {
     var alert: AlertRecord
     var transitions: [TransitionRecord]
 }
 
-extension HTTPField.Name {
+package extension HTTPField.Name {
     static let lastEventID = HTTPField.Name("Last-Event-ID")!
 }

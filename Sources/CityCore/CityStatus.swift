@@ -8,15 +8,15 @@ import TimeSeries
 
 /// Computes the city's status (car parks, beaches, alerts) as domain values from the configuration, the store
 /// and the time. Read-only and cheap for a city's worth of car parks and beaches.
-struct CityStatus: Sendable {
-    let configuration: DaemonConfiguration
+package struct CityStatus: Sendable {
+    package let configuration: DaemonConfiguration
     let store: SeriesStore
     let calculator: AvailabilityCalculator
     let dynamics = ParkingDynamics()
-    let alerts: AlertCenter
+    package let alerts: AlertCenter
     let classifications = VersionedCache<[Int64], SeasonalClassification?>()
 
-    init(configuration: DaemonConfiguration, store: SeriesStore, alerts: AlertCenter) {
+    package init(configuration: DaemonConfiguration, store: SeriesStore, alerts: AlertCenter) {
         self.configuration = configuration
         self.store = store
         self.alerts = alerts
@@ -26,7 +26,7 @@ struct CityStatus: Sendable {
 
     // MARK: Parking
 
-    func carPark(_ carPark: CarPark, now: Timestamp) -> CarParkState {
+    package func carPark(_ carPark: CarPark, now: Timestamp) -> CarParkState {
         let availability = availability(of: carPark, now: now)
         return CarParkState(
             carPark: carPark, availability: availability, outlook: outlook(carPark, availability: availability, now: now),
@@ -34,7 +34,7 @@ struct CityStatus: Sendable {
     }
 
     /// The car parks `query` selects, nearest first when it has a position, with their outlooks.
-    func carParks(_ query: ParkingQuery, now: Timestamp) -> [CarParkState] {
+    package func carParks(_ query: ParkingQuery, now: Timestamp) -> [CarParkState] {
         query.apply(to: availabilities(now: now)).map { match in
             CarParkState(
                 carPark: match.carPark, availability: match.availability,
@@ -44,13 +44,13 @@ struct CityStatus: Sendable {
     }
 
     /// One car park with its last hour and, for entry/exit counters, the calibration: `/v1/parking/{id}`.
-    func carParkDetail(_ carPark: CarPark, now: Timestamp) -> CarParkDetail {
+    package func carParkDetail(_ carPark: CarPark, now: Timestamp) -> CarParkDetail {
         CarParkDetail(
             state: self.carPark(carPark, now: now), history: freeHistory(carPark, seconds: 3_600, now: now),
             counter: balancingState(carPark, now: now))
     }
 
-    func carParks(now: Timestamp) -> [CarParkState] {
+    package func carParks(now: Timestamp) -> [CarParkState] {
         configuration.carParks.map { carPark($0, now: now) }
     }
 
@@ -234,7 +234,7 @@ struct CityStatus: Sendable {
 
     // MARK: Beaches and sewage
 
-    func beach(_ beach: BeachConfiguration, now: Timestamp) -> BeachState {
+    package func beach(_ beach: BeachConfiguration, now: Timestamp) -> BeachState {
         let outfalls = configuration.outfalls.filter { $0.beaches.contains(beach.id) }
         return state(
             beach, now: now,
@@ -246,7 +246,7 @@ struct CityStatus: Sendable {
     /// What the daemon showed for `beach` at `time`: the readings stored up to then, the alerts open then as
     /// they stood (from the journal), the order in force then; today's configuration. Reaches as far back as
     /// the in-memory series hold. A discharge an operator marked not genuine is not discounted here.
-    func beach(_ beach: BeachConfiguration, at time: Timestamp) throws -> BeachState {
+    package func beach(_ beach: BeachConfiguration, at time: Timestamp) throws -> BeachState {
         let open = try alerts.alerts(openAt: time).filter { $0.beaches.contains(beach.id) }
         let outfalls = configuration.outfalls.filter { $0.beaches.contains(beach.id) }
         return state(
@@ -299,7 +299,7 @@ struct CityStatus: Sendable {
             override: override, classification: classification(of: beach, now: now))
     }
 
-    func beaches(now: Timestamp) -> [BeachState] {
+    package func beaches(now: Timestamp) -> [BeachState] {
         configuration.beaches.map { beach($0, now: now) }
     }
 
@@ -382,7 +382,7 @@ struct CityStatus: Sendable {
     }
 
     /// Alerts open now, oldest first.
-    func activeAlerts() -> [Alert] {
+    package func activeAlerts() -> [Alert] {
         alerts.openAlerts
     }
 }

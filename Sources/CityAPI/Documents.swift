@@ -1,3 +1,4 @@
+import CityCore
 import Alerts
 import Beaches
 import FeedCore
@@ -8,7 +9,7 @@ import Parking
 // The JSON documents of the HTTP API. Field names follow ParkAPI v3 for car parks (so existing parking apps
 // and aggregators can read them) and snake_case elsewhere. Times are RFC 3339 strings in UTC.
 
-struct CarParkDocument: Encodable, Sendable {
+package struct CarParkDocument: Encodable, Sendable {
     var id: String
     var name: String
     var type: String
@@ -116,7 +117,7 @@ struct CarParkDocument: Encodable, Sendable {
     }
 
     // Explicit nulls, so that a missing live figure reads as "unknown" rather than as an absent field.
-    func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(id, forKey: .id)
         try c.encode(name, forKey: .name)
@@ -154,7 +155,7 @@ struct CarParkDocument: Encodable, Sendable {
     }
 }
 
-struct HistoryPoint: Encodable, Sendable {
+package struct HistoryPoint: Encodable, Sendable {
     var time: String
     var free: Int
 
@@ -164,7 +165,7 @@ struct HistoryPoint: Encodable, Sendable {
     }
 }
 
-struct CarParkDetailDocument: Encodable, Sendable {
+package struct CarParkDetailDocument: Encodable, Sendable {
     var carPark: CarParkDocument
     /// Free spaces over the last hour.
     var history: [HistoryPoint]
@@ -183,7 +184,7 @@ struct CarParkDetailDocument: Encodable, Sendable {
     }
 }
 
-struct CounterDocument: Encodable, Sendable {
+package struct CounterDocument: Encodable, Sendable {
     struct Calibration: Encodable, Sendable {
         var time: String
         var raw: Int
@@ -213,7 +214,7 @@ struct CounterDocument: Encodable, Sendable {
     }
 }
 
-struct SampleDocument: Encodable, Sendable {
+package struct SampleDocument: Encodable, Sendable {
     var quality: String?
     var time: String?
     var ageSeconds: Double?
@@ -226,7 +227,7 @@ struct SampleDocument: Encodable, Sendable {
     }
 }
 
-struct OutfallDocument: Encodable, Sendable {
+package struct OutfallDocument: Encodable, Sendable {
     var id: String
     var name: String
     var state: String
@@ -247,7 +248,7 @@ struct OutfallDocument: Encodable, Sendable {
     }
 }
 
-struct PlumeSignDocument: Encodable, Sendable {
+package struct PlumeSignDocument: Encodable, Sendable {
     var kind: String
     var time: String
     var value: Double
@@ -262,7 +263,7 @@ struct PlumeSignDocument: Encodable, Sendable {
 }
 
 /// A beach probe: whether it reports, its latest physical readings and the plume signs they show.
-struct ProbeDocument: Encodable, Sendable {
+package struct ProbeDocument: Encodable, Sendable {
     var id: String
     /// `online`, `offline` (silent for longer than `probe_offline_hours`) or `never_seen`.
     var state: String
@@ -288,7 +289,7 @@ struct ProbeDocument: Encodable, Sendable {
     }
 }
 
-struct OverrideDocument: Encodable, Sendable {
+package struct OverrideDocument: Encodable, Sendable {
     var action: String
     var reason: String
     var author: String
@@ -304,7 +305,7 @@ struct OverrideDocument: Encodable, Sendable {
     }
 }
 
-struct ClassificationDocument: Encodable, Sendable {
+package struct ClassificationDocument: Encodable, Sendable {
     struct ParameterDocument: Encodable, Sendable {
         var parameter: String
         var samples: Int
@@ -361,7 +362,7 @@ struct ClassificationDocument: Encodable, Sendable {
     }
 }
 
-struct BeachDocument: Encodable, Sendable {
+package struct BeachDocument: Encodable, Sendable {
     var id: String
     var name: String
     var waterType: String
@@ -405,7 +406,7 @@ struct BeachDocument: Encodable, Sendable {
     }
 }
 
-struct ListDocument<Item: Encodable & Sendable>: Encodable, Sendable {
+package struct ListDocument<Item: Encodable & Sendable>: Encodable, Sendable {
     var generatedAt: String
     var items: [Item]
 
@@ -415,7 +416,7 @@ struct ListDocument<Item: Encodable & Sendable>: Encodable, Sendable {
     }
 }
 
-struct IngestDocument: Encodable, Sendable {
+package struct IngestDocument: Encodable, Sendable {
     var mqtt: ConnectionStatus
     var messagesReceived: Int
     var messagesAccepted: Int
@@ -473,7 +474,7 @@ struct IngestDocument: Encodable, Sendable {
     }
 }
 
-struct StatusDocument: Encodable, Sendable {
+package struct StatusDocument: Encodable, Sendable {
     struct ParkingSummary: Encodable, Sendable {
         var carParks: Int
         var withRealtimeData: Int
@@ -500,7 +501,7 @@ struct StatusDocument: Encodable, Sendable {
     }
 }
 
-struct HealthDocument: Encodable, Sendable {
+package struct HealthDocument: Encodable, Sendable {
     var status: String
     var ready: Bool
     var problems: [String]
@@ -516,7 +517,7 @@ struct HealthDocument: Encodable, Sendable {
     }
 }
 
-struct AlertLogDocument: Encodable, Sendable {
+package struct AlertLogDocument: Encodable, Sendable {
     var path: String
     var loggedThrough: Int64
     var journalled: Int64
@@ -542,7 +543,7 @@ struct AlertLogDocument: Encodable, Sendable {
 }
 
 /// RFC 9457 problem details.
-struct ProblemDocument: Encodable, Sendable {
+package struct ProblemDocument: Encodable, Sendable {
     var type = "about:blank"
     var title: String
     var status: Int
@@ -550,7 +551,7 @@ struct ProblemDocument: Encodable, Sendable {
 }
 
 /// One zone of a car park counted space by space; unknown spaces are not free.
-struct ZoneDocument: Encodable, Sendable {
+package struct ZoneDocument: Encodable, Sendable {
     var id: String
     var capacity: Int
     var free: Int
@@ -570,12 +571,12 @@ struct ZoneDocument: Encodable, Sendable {
 }
 
 /// `GET /v1/ingest/quarantine`: the messages set aside, newest first.
-struct QuarantineDocument: Encodable, Sendable {
+package struct QuarantineDocument: Encodable, Sendable {
     var count: Int
     var items: [QuarantinedDocument]
 }
 
-struct QuarantinedDocument: Encodable, Sendable {
+package struct QuarantinedDocument: Encodable, Sendable {
     var id: Int64
     var at: String
     var topic: String

@@ -1,3 +1,4 @@
+import CityCore
 import FeedCore
 import Foundation
 import HTTPTypes
@@ -7,7 +8,7 @@ import Yams
 /// The HTTP API's contract, `openapi.yaml`, embedded in the binary at build time (nothing to install beside
 /// it). The daemon serves it as JSON, takes each path's methods from it, and the tests hold the routes and the
 /// responses to it.
-enum OpenAPI {
+package enum OpenAPI {
     /// The document as written.
     static let yaml = String(decoding: PackageResources.openapi_yaml, as: UTF8.self)
 
@@ -31,14 +32,14 @@ enum OpenAPI {
     }()
 
     /// One operation of the contract: a method on a path template, with its id.
-    struct Operation: Sendable {
+    package struct Operation: Sendable {
         var path: String
         var method: String
         var operationID: String?
     }
 
     /// Every documented operation, by path then method.
-    static let operations: [Operation] = {
+    package static let operations: [Operation] = {
         guard case .object(let root) = document, case .object(let paths)? = root["paths"] else { return [] }
         return paths.sorted { $0.key < $1.key }.flatMap { path, item -> [Operation] in
             guard case .object(let methods) = item else { return [] }
@@ -81,7 +82,7 @@ enum OpenAPI {
     }
 }
 
-extension Router {
+package extension Router {
     /// Registers the handler of the contract's operation `operationID` at the path and with the method
     /// `openapi.yaml` gives it, so that a route is named in one place, the contract. An id the contract does not
     /// have is a programming error, caught as soon as the routes are built (every test that starts a server).

@@ -10,7 +10,7 @@ import UnixSignals
 /// Moves the alert engine on by the wall clock every `interval` (holds running out, pending alerts firing),
 /// for the subjects whose data are live (see `CatchUpPolicy`), and ends the live streams on graceful shutdown,
 /// so an open SSE response never holds the server up.
-struct AlertClockService: Service {
+package struct AlertClockService: Service {
     let alerts: AlertCenter
     /// When the current broker session began; `nil` while there is none (the broker may hold newer data).
     let sessionSince: @Sendable () -> Timestamp?
@@ -18,7 +18,17 @@ struct AlertClockService: Service {
     let interval: Duration
     let logger: Logger
 
-    func run() async throws {
+    package init(
+        alerts: AlertCenter, sessionSince: @escaping @Sendable () -> Timestamp?, now: @escaping @Sendable () -> Timestamp, interval: Duration, logger: Logger
+    ) {
+        self.alerts = alerts
+        self.sessionSince = sessionSince
+        self.now = now
+        self.interval = interval
+        self.logger = logger
+    }
+
+    package func run() async throws {
         await withGracefulShutdownHandler {
             try? await cancelWhenGracefulShutdown {
                 while !Task.isCancelled {
@@ -39,12 +49,18 @@ struct AlertClockService: Service {
 }
 
 /// SIGHUP: reopens the alert log (after logrotate moved it) and reloads the configuration file.
-struct HangupService: Service {
+package struct HangupService: Service {
     let alerts: AlertCenter
     let reloader: ConfigurationReloader?
     let logger: Logger
 
-    func run() async throws {
+    package init(alerts: AlertCenter, reloader: ConfigurationReloader? = nil, logger: Logger) {
+        self.alerts = alerts
+        self.reloader = reloader
+        self.logger = logger
+    }
+
+    package func run() async throws {
         let signals = await UnixSignalsSequence(trapping: .sighup)
         await cancelWhenGracefulShutdown {
             for await _ in signals {
@@ -63,14 +79,24 @@ struct HangupService: Service {
 /// Publishes each beach's status as a retained MQTT message (for apps and beach-side displays) whenever it
 /// changes, checking every `interval` (a second: cheap for a city's beaches, and far inside the hour UK law
 /// allows). Connects with its own client id; retries while the broker is away.
-struct BeachStatusPublisher: Service {
+package struct BeachStatusPublisher: Service {
     let source: Reloadable<CityStatus>
     let topic: String
     let now: @Sendable () -> Timestamp
     let interval: Duration
     let logger: Logger
 
-    func run() async throws {
+    package init(
+        source: Reloadable<CityStatus>, topic: String, now: @escaping @Sendable () -> Timestamp, interval: Duration, logger: Logger
+    ) {
+        self.source = source
+        self.topic = topic
+        self.now = now
+        self.interval = interval
+        self.logger = logger
+    }
+
+    package func run() async throws {
         let configuration = source.value.configuration
         try? await cancelWhenGracefulShutdown {
             var publisher: MQTTPublisher?
@@ -93,7 +119,7 @@ struct BeachStatusPublisher: Service {
                     let status = source.value
                     for beach in status.configuration.beaches {
                         let message = BeachStatusMessage(status.beach(beach, now: time))
-                        guard let body = try? HTTPAPI.encoder.encode(message), published[beach.id] != body else { continue }
+                        guard let body = try? BeachStatusMessage.encoder.encode(message), published[beach.id] != body else { continue }
                         do {
                             try publisher.publish(
                                 topic: topic.replacingOccurrences(of: "{beach}", with: beach.id),
@@ -124,7 +150,7 @@ struct BeachStatusPublisher: Service {
 }
 
 /// What a beach's retained MQTT message carries: the status and why, without the ever-changing ages.
-struct BeachStatusMessage: Encodable {
+package struct BeachStatusMessage: Encodable {
     var beach: String
     var name: String
     var status: String
@@ -144,6 +170,13 @@ struct BeachStatusMessage: Encodable {
         sampleQuality = state.assessment.sampleQuality?.rawValue
         alerts = state.alerts.map(\.summary)
     }
+
+    /// Stable bytes (a retained message is republished only when it changes), topics and URLs without `\/`.
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
 
     enum CodingKeys: String, CodingKey {
         case beach, name, status, sewage, reasons, alerts

@@ -8,7 +8,7 @@ import TimeSeries
 
 /// The daemon's configuration file (TOML), as written by the operator. Keys are snake_case; every section but
 /// `[city]` may be left out to take its defaults. `docs/configuration.md` describes each key.
-struct ConfigurationFile: Decodable {
+package struct ConfigurationFile: Decodable {
     struct City: Decodable {
         var name: String
         /// IANA time zone of opening hours and local times, e.g. "Europe/Paris".
@@ -313,10 +313,10 @@ struct ConfigurationFile: Decodable {
 
 
 /// A TOML number: TOML tells integers (`300`) from floats (`300.0`), an operator should not have to.
-struct Number: Decodable {
+package struct Number: Decodable {
     var value: Double
 
-    init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if let integer = try? container.decode(Int.self) {
             value = Double(integer)

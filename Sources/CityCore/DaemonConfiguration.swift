@@ -10,20 +10,26 @@ import Storage
 import TimeSeries
 
 /// Values given on the command line or in the environment that take precedence over the file.
-struct ConfigurationOverrides: Sendable {
+package struct ConfigurationOverrides: Sendable {
     var broker: String?
     var httpListen: String?
     var dataDirectory: String?
 
+    package init(broker: String? = nil, httpListen: String? = nil, dataDirectory: String? = nil) {
+        self.broker = broker
+        self.httpListen = httpListen
+        self.dataDirectory = dataDirectory
+    }
+
     /// `CITYFEEDS_BROKER`, `CITYFEEDS_HTTP_LISTEN`, `CITYFEEDS_DATA_DIR`; flags win over these.
-    static func environment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> Self {
+    package static func environment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> Self {
         ConfigurationOverrides(
             broker: environment["CITYFEEDS_BROKER"], httpListen: environment["CITYFEEDS_HTTP_LISTEN"],
             dataDirectory: environment["CITYFEEDS_DATA_DIR"])
     }
 
     /// `self`'s values where set, otherwise `other`'s.
-    func over(_ other: Self) -> Self {
+    package func over(_ other: Self) -> Self {
         ConfigurationOverrides(
             broker: broker ?? other.broker, httpListen: httpListen ?? other.httpListen,
             dataDirectory: dataDirectory ?? other.dataDirectory)
@@ -31,39 +37,39 @@ struct ConfigurationOverrides: Sendable {
 }
 
 /// Every problem found in a configuration, each with where it is.
-struct ConfigurationError: Error, CustomStringConvertible {
-    struct Problem: CustomStringConvertible, Sendable {
+package struct ConfigurationError: Error, CustomStringConvertible {
+    package struct Problem: CustomStringConvertible, Sendable {
         var location: String
         var message: String
-        var description: String { "\(location): \(message)" }
+        package var description: String { "\(location): \(message)" }
     }
 
     var file: String
     var problems: [Problem]
 
-    var description: String {
+    package var description: String {
         (["\(file): \(problems.count) problem\(problems.count == 1 ? "" : "s")"]
             + problems.map { "  \($0)" }).joined(separator: "\n")
     }
 }
 
-struct BeachConfiguration: Sendable {
-    var id: String
-    var name: String
-    var water: WaterType
-    var latitude: Double
-    var longitude: Double
+package struct BeachConfiguration: Sendable {
+    package var id: String
+    package var name: String
+    package var water: WaterType
+    package var latitude: Double
+    package var longitude: Double
     var probe: SensorID?
     var clearance: DischargeClearance = .hold
 }
 
-struct OutfallConfiguration: Sendable {
-    var id: SensorID
-    var name: String
+package struct OutfallConfiguration: Sendable {
+    package var id: SensorID
+    package var name: String
     var beaches: [String]
 }
 
-struct RainGaugeConfiguration: Sendable {
+package struct RainGaugeConfiguration: Sendable {
     var id: SensorID
     var name: String
     var beaches: [String] = []
@@ -72,7 +78,7 @@ struct RainGaugeConfiguration: Sendable {
 }
 
 /// The bathing season, as month and day, in the city's time zone (the classification's unit).
-struct BathingSeason: Sendable, Equatable {
+package struct BathingSeason: Sendable, Equatable {
     var startMonth: Int
     var startDay: Int
     var endMonth: Int
@@ -95,7 +101,7 @@ struct BathingSeason: Sendable, Equatable {
 }
 
 /// Beach settings beyond the per-sample limits.
-struct BathingSettings: Sendable {
+package struct BathingSettings: Sendable {
     var season = BathingSeason(startMonth: 6, startDay: 15, endMonth: 9, endDay: 15)
     /// What a count of zero stands for in the classification, CFU/100 mL.
     var detectionLimit = 10.0
@@ -105,7 +111,7 @@ struct BathingSettings: Sendable {
 }
 
 /// The alert engine's outputs and lifecycle settings.
-struct AlertSettings: Sendable {
+package struct AlertSettings: Sendable {
     var logPath: String
     var notGenuine: NotGenuinePolicy = .resolve
     var offlineRaiseAfterSeconds = 900.0
@@ -113,11 +119,11 @@ struct AlertSettings: Sendable {
     /// When the wall clock may decide for a subject, and what counts as late (see `CatchUpPolicy`).
     var catchUp = CatchUpPolicy()
     /// Retained beach statuses are published here (`{beach}` replaced); `nil`: not published.
-    var statusTopic: String? = "cityfeeds/status/beach/{beach}"
+    package var statusTopic: String? = "cityfeeds/status/beach/{beach}"
 }
 
 /// Topics the simulator publishes on; `{sensor}` is replaced by the sensor id.
-struct SimulatorTopics: Sendable {
+package struct SimulatorTopics: Sendable {
     var parking = "cityfeeds/parking/{sensor}/occupancy"
     var beach = "cityfeeds/beach/{sensor}/sample"
     var outfall = "cityfeeds/sewer/{sensor}/state"
@@ -125,51 +131,51 @@ struct SimulatorTopics: Sendable {
 }
 
 /// The validated configuration the daemon runs on.
-struct DaemonConfiguration: Sendable {
-    var cityName: String
+package struct DaemonConfiguration: Sendable {
+    package var cityName: String
     var timeZone: TimeZone
-    var broker: BrokerAddress
-    var clientID: String
-    var username: String?
-    var password: String?
-    var tls: TLSSettings?
-    var maxBurst: Int
-    var httpHost: String
-    var httpPort: Int
+    package var broker: BrokerAddress
+    package var clientID: String
+    package var username: String?
+    package var password: String?
+    package var tls: TLSSettings?
+    package var maxBurst: Int
+    package var httpHost: String
+    package var httpPort: Int
     /// Open HTTP connections at most; more are refused.
-    var httpMaxConnections: Int
+    package var httpMaxConnections: Int
     /// Open HTTP connections one client address may hold (a share of `httpMaxConnections`).
-    var httpMaxConnectionsPerAddress: Int
+    package var httpMaxConnectionsPerAddress: Int
     /// How long a connection may sit idle, or a client take no byte of its answer, before it is closed.
-    var httpIdleTimeoutSeconds: Int
+    package var httpIdleTimeoutSeconds: Int
     /// Alert steps a stream client may fall behind before it is disconnected (it resumes from the journal).
     var streamQueue: Int
     /// The kernel send buffer of each HTTP connection.
-    var httpSendBufferBytes: Int
+    package var httpSendBufferBytes: Int
     /// What is allowed but worth an operator's attention (a secret file others can read).
-    var warnings: [ConfigurationError.Problem] = []
+    package var warnings: [ConfigurationError.Problem] = []
     /// Bearer token of the operator endpoints; `nil` disables them.
-    var operatorToken: String?
+    package var operatorToken: String?
     var dataDirectory: String
     var durability: Durability
-    var seriesLayout: SeriesLayout
-    var retention: RetentionPolicy
-    var policy: IngestPolicy
-    var routes: [TopicRoute]
-    var aliases: [String: SensorID]
+    package var seriesLayout: SeriesLayout
+    package var retention: RetentionPolicy
+    package var policy: IngestPolicy
+    package var routes: [TopicRoute]
+    package var aliases: [String: SensorID]
     var staleAfterSeconds: Double
-    var carParks: [CarPark]
-    var beaches: [BeachConfiguration]
-    var outfalls: [OutfallConfiguration]
-    var rainGauges: [RainGaugeConfiguration]
+    package var carParks: [CarPark]
+    package var beaches: [BeachConfiguration]
+    package var outfalls: [OutfallConfiguration]
+    package var rainGauges: [RainGaugeConfiguration]
     var thresholds: [WaterType: SampleThresholds]
     var maxSampleAgeSeconds: Double
     var dischargeHoldSeconds: Double
     var bathing: BathingSettings
-    var alerts: AlertSettings
+    package var alerts: AlertSettings
     var simulatorTopics: SimulatorTopics
 
-    var databasePath: String { (dataDirectory as NSString).appendingPathComponent("cityfeeds.sqlite") }
+    package var databasePath: String { (dataDirectory as NSString).appendingPathComponent("cityfeeds.sqlite") }
     var alertJournalPath: String { (dataDirectory as NSString).appendingPathComponent("alerts.sqlite") }
 
     /// The alert engine's rules, from the beaches, outfalls, gauges and settings.
@@ -190,7 +196,7 @@ struct DaemonConfiguration: Sendable {
     }
 
     /// What each configured sensor may report, for ingest's validation.
-    var sensorSpecs: [SensorSpec] {
+    package var sensorSpecs: [SensorSpec] {
         var specs: [SensorID: SensorSpec] = [:]
         for carPark in carParks {
             // A counter may briefly overshoot; more than 10 % over capacity is impossible.
@@ -226,7 +232,7 @@ struct DaemonConfiguration: Sendable {
     }
 }
 
-extension DaemonConfiguration {
+package extension DaemonConfiguration {
     /// Reads, decodes and validates `path`, applying `overrides`. Throws `ConfigurationError` listing every
     /// problem found, not just the first.
     static func load(path: String, overrides: ConfigurationOverrides = ConfigurationOverrides()) throws
@@ -798,7 +804,7 @@ private struct Validator {
     }
 }
 
-extension DaemonConfiguration {
+package extension DaemonConfiguration {
     /// Opens (or creates) the data directory's store, as the daemon, a replay and the tests use it.
     /// Messages set aside by ingest (the poison-message quarantine).
     var quarantinePath: String { (dataDirectory as NSString).appendingPathComponent("quarantine.sqlite") }

@@ -7,13 +7,20 @@ import TimeSeries
 
 /// Enforces the store's retention every `interval`, off the ingest thread; a failure is logged and retried at
 /// the next run.
-struct MaintenanceService: Service {
+package struct MaintenanceService: Service {
     let store: SeriesStore
     let policy: RetentionPolicy
     let interval: Duration
     let logger: Logger
 
-    func run() async throws {
+    package init(store: SeriesStore, policy: RetentionPolicy, interval: Duration, logger: Logger) {
+        self.store = store
+        self.policy = policy
+        self.interval = interval
+        self.logger = logger
+    }
+
+    package func run() async throws {
         await repeatUntilShutdown(every: interval) {
             do {
                 let report = try store.enforceRetention(policy, now: .now)
@@ -34,7 +41,7 @@ struct MaintenanceService: Service {
 
 /// Runs `body` at once and then every `interval` until graceful shutdown, which cancels the sleep in between
 /// (an hour-long sleep must not hold up a SIGTERM).
-func repeatUntilShutdown(every interval: Duration, _ body: @escaping @Sendable () async -> Void) async {
+package func repeatUntilShutdown(every interval: Duration, _ body: @escaping @Sendable () async -> Void) async {
     try? await cancelWhenGracefulShutdown {
         while !Task.isCancelled {
             await body()
@@ -46,12 +53,18 @@ func repeatUntilShutdown(every interval: Duration, _ body: @escaping @Sendable (
 /// Writes each entry/exit counter's calibration events (snaps back into [0, capacity]) to the log once, as
 /// operators expect to find them there; checked every `interval`. After a restart the day's events may be
 /// written again once: the log is for people, `/v1/parking/{id}` is the record.
-struct CalibrationLogService: Service {
+package struct CalibrationLogService: Service {
     let source: Reloadable<CityStatus>
     let interval: Duration
     let logger: Logger
 
-    func run() async throws {
+    package init(source: Reloadable<CityStatus>, interval: Duration, logger: Logger) {
+        self.source = source
+        self.interval = interval
+        self.logger = logger
+    }
+
+    package func run() async throws {
         try? await cancelWhenGracefulShutdown {
             var logged: [String: Timestamp] = [:]
             while !Task.isCancelled {
@@ -77,16 +90,18 @@ struct CalibrationLogService: Service {
 }
 
 /// What the last integrity check of the store found; `/readyz` and `/metrics` show it.
-final class StoreHealth: Sendable {
-    struct Check: Sendable {
-        var at: Timestamp
+package final class StoreHealth: Sendable {
+    package struct Check: Sendable {
+        package var at: Timestamp
         /// SQLite's findings; empty when the file is sound.
-        var problems: [String]
+        package var problems: [String]
     }
 
     private let last = Mutex<Check?>(nil)
 
-    var lastCheck: Check? { last.withLock { $0 } }
+    package init() {}
+
+    package var lastCheck: Check? { last.withLock { $0 } }
 
     func record(_ check: Check) {
         last.withLock { $0 = check }
@@ -96,13 +111,20 @@ final class StoreHealth: Sendable {
 /// Checks the store's file (`quick_check`) soon after start and then every `interval`, on a connection of its
 /// own, so that ingest and reads never wait for it: a store damaged on disk shows in `/readyz`, `/metrics`
 /// and the log instead of as failing commits. (The journal, small, is checked before the daemon starts.)
-struct StoreCheckService: Service {
+package struct StoreCheckService: Service {
     let store: SeriesStore
     let health: StoreHealth
     let interval: Duration
     let logger: Logger
 
-    func run() async throws {
+    package init(store: SeriesStore, health: StoreHealth, interval: Duration, logger: Logger) {
+        self.store = store
+        self.health = health
+        self.interval = interval
+        self.logger = logger
+    }
+
+    package func run() async throws {
         await repeatUntilShutdown(every: interval) { [store, health, logger] in
             let started = ContinuousClock.now
             let problems: [String]

@@ -1,3 +1,4 @@
+import CityCore
 import NIOCore
 import NIOHTTP1
 
@@ -16,12 +17,12 @@ import NIOHTTP1
 /// - at shutdown: on graceful shutdown each connection is closed as soon as it has no request in progress
 ///   (at once if idle, else after its answer); so is one whose answer said `Connection: close`, after the
 ///   answer's last byte.
-final class HTTPConnectionLifecycle: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPServerRequestPart
-    typealias InboundOut = HTTPServerRequestPart
+package final class HTTPConnectionLifecycle: ChannelDuplexHandler, RemovableChannelHandler {
+    package typealias InboundIn = HTTPServerRequestPart
+    package typealias InboundOut = HTTPServerRequestPart
     /// Answers pass through as bytes, large buffers in slices.
-    typealias OutboundIn = IOData
-    typealias OutboundOut = IOData
+    package typealias OutboundIn = IOData
+    package typealias OutboundOut = IOData
 
     static let sliceBytes = 65_536
     /// How long a stalled answer may wait once the server is shutting down.
@@ -63,27 +64,27 @@ final class HTTPConnectionLifecycle: ChannelDuplexHandler, RemovableChannelHandl
         }
     }
 
-    func handlerAdded(context: ChannelHandlerContext) {
+    package func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         if context.channel.isActive { start(context) }
     }
 
-    func handlerRemoved(context: ChannelHandlerContext) {
+    package func handlerRemoved(context: ChannelHandlerContext) {
         stop()
         self.context = nil
     }
 
-    func channelActive(context: ChannelHandlerContext) {
+    package func channelActive(context: ChannelHandlerContext) {
         start(context)
         context.fireChannelActive()
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
+    package func channelInactive(context: ChannelHandlerContext) {
         stop()
         context.fireChannelInactive()
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    package func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let now = context.eventLoop.now
         switch unwrapInboundIn(data) {
         case .head:
@@ -97,7 +98,7 @@ final class HTTPConnectionLifecycle: ChannelDuplexHandler, RemovableChannelHandl
         context.fireChannelRead(data)
     }
 
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+    package func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         guard case .byteBuffer(var buffer) = unwrapOutboundIn(data), buffer.readableBytes > Self.sliceBytes else {
             track(context, data, promise)
             return
@@ -130,7 +131,7 @@ final class HTTPConnectionLifecycle: ChannelDuplexHandler, RemovableChannelHandl
         return quiescing ? min(idleTimeout, Self.stalledAtShutdown) : idleTimeout
     }
 
-    func read(context: ChannelHandlerContext) {
+    package func read(context: ChannelHandlerContext) {
         if context.channel.isWritable {
             context.read()
         } else {
@@ -138,7 +139,7 @@ final class HTTPConnectionLifecycle: ChannelDuplexHandler, RemovableChannelHandl
         }
     }
 
-    func channelWritabilityChanged(context: ChannelHandlerContext) {
+    package func channelWritabilityChanged(context: ChannelHandlerContext) {
         if context.channel.isWritable && readHeldBack {
             readHeldBack = false
             context.read()
@@ -146,7 +147,7 @@ final class HTTPConnectionLifecycle: ChannelDuplexHandler, RemovableChannelHandl
         context.fireChannelWritabilityChanged()
     }
 
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+    package func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         guard event is ChannelShouldQuiesceEvent else {
             context.fireUserInboundEventTriggered(event)
             return
@@ -207,8 +208,8 @@ final class HTTPConnectionLifecycle: ChannelDuplexHandler, RemovableChannelHandl
 
 /// Sits above the response encoder and reports the end of each answer given by the router (and whether it
 /// said `Connection: close`) to the handlers below, which only see bytes, once its last byte is written.
-final class HTTPAnswerEndObserver: ChannelOutboundHandler, RemovableChannelHandler {
-    typealias OutboundIn = HTTPServerResponsePart
+package final class HTTPAnswerEndObserver: ChannelOutboundHandler, RemovableChannelHandler {
+    package typealias OutboundIn = HTTPServerResponsePart
 
     private let answerEnded: (_ closing: Bool) -> Void
     private var closing = false
@@ -217,7 +218,7 @@ final class HTTPAnswerEndObserver: ChannelOutboundHandler, RemovableChannelHandl
         self.answerEnded = answerEnded
     }
 
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+    package func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let part = unwrapOutboundIn(data)
         if case .head(let head) = part {
             closing = head.headers[canonicalForm: "connection"].contains { $0.lowercased() == "close" }

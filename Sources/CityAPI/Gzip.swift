@@ -1,7 +1,8 @@
+import CityCore
 import CZlib
 
 /// gzip (RFC 1952) of `bytes` in one go, for response bodies; `nil` if zlib refuses (never expected).
-func gzip(_ bytes: [UInt8], level: Int32 = 6) -> [UInt8]? {
+package func gzip(_ bytes: [UInt8], level: Int32 = 6) -> [UInt8]? {
     var stream = z_stream()
     guard cityfeeds_deflate_init_gzip(&stream, level) == Z_OK else { return nil }
     defer { deflateEnd(&stream) }
