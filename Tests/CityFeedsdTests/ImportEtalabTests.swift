@@ -25,13 +25,28 @@ import Testing
         #expect(carParks[1].freeOfCharge)
         #expect(carParks[1].type == .offStreetParkingGround)
 
-        let toml = "[city]\nname = \"Biarritz\"\n" + EtalabTOML.render(carParks)
+        let toml = "[city]\nname = \"Biarritz\"\n" + (try EtalabTOML.render(carParks))
         let configuration = try DaemonConfiguration.parse(toml, file: "imported.toml", overrides: .init())
         #expect(configuration.carParks.map(\.id) == ["64122-p-001", "64122-p-002"])
         #expect(configuration.carParks[0].maxHeightCentimetres == 210)
         #expect(configuration.carParks[0].tariffs.oneHour == 2.5)
         #expect(configuration.carParks[1].parkAndRide)
         #expect(!configuration.carParks[1].hasFee)
+    }
+
+    /// Names come from a file the city did not write: quotes, backslashes and accents reach the configuration
+    /// as they were, because the TOML library writes them.
+    @Test func namesWithQuotesBackslashesAndAccentsSurviveTheRoundTrip() throws {
+        let header = "id;nom;gratuit;nb_places;Xlong;Ylat;adresse\n"
+        let name = #"Parking "Le Phare" \ Côte des Basques"#
+        let csv = header + "P-9;\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\";true;12;-1.56;43.48;\"Plage d'été\"\n"
+        let carParks = try EtalabImport.parse(csv)
+        #expect(carParks.first?.name == name)
+        let toml = "[city]\nname = \"Biarritz\"\n" + (try EtalabTOML.render(carParks))
+        let configuration = try DaemonConfiguration.parse(toml, file: "imported.toml", overrides: .init())
+        #expect(configuration.carParks.first?.name == name)
+        #expect(configuration.carParks.first?.address == "Plage d'été")
+        #expect(configuration.carParks.first?.id == "p-9")
     }
 
     @Test(arguments: [
