@@ -121,7 +121,8 @@ let package = Package(
         .target(
             name: "CityAPI",
             dependencies: [
-                "CityCore", "FeedCore", "Ingest", "TimeSeries", "Parking", "Beaches", "Alerts", "RequestParsing", "CZlib",
+                "CityCore", "FeedCore", "Ingest", "TimeSeries", "Parking", "Beaches", "Alerts", "RequestParsing",
+                "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -142,7 +143,8 @@ let package = Package(
         .executableTarget(
             name: "CityFeedsd",
             dependencies: [
-                "CityCore", "CityAPI", "FeedCore", "Ingest", "Storage", "TimeSeries", "Parking", "Alerts", "EventStream",
+                "CityCore", "CityAPI", "FeedCore", "Ingest", "Storage", "TimeSeries", "Parking", "Alerts",
+                "EventStream",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -202,7 +204,9 @@ let package = Package(
         ),
         .testTarget(
             name: "DomainTests",
-            dependencies: ["Parking", "Beaches", "Alerts", "FeedCore", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Parking", "Beaches", "Alerts", "FeedCore", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -29,10 +29,13 @@ struct AlertLatencyBenchmark: ParsableCommand {
         print("")
         report("broker round trip (reference)", reference.latencies)
         report("MQTT -> alert on SSE stream", daemon.latencies)
-        if log != nil { print("alert log already held the transition when it reached the stream: \(daemon.logged)/\(count)") }
+        if log != nil {
+            print("alert log already held the transition when it reached the stream: \(daemon.logged)/\(count)")
+        }
         let ratio = percentile(daemon.latencies, 0.99) / percentile(reference.latencies, 0.99)
         print(String(format: "p99 ratio (daemon / broker round trip): %.2f", ratio))
-        print(String(format: "goal: p99 under 10 ms -> %@", percentile(daemon.latencies, 0.99) < 10 ? "met" : "NOT met"))
+        print(
+            String(format: "goal: p99 under 10 ms -> %@", percentile(daemon.latencies, 0.99) < 10 ? "met" : "NOT met"))
     }
 
     // MARK: Reference
@@ -134,7 +137,8 @@ struct AlertLatencyBenchmark: ParsableCommand {
     func report(_ name: String, _ values: [Double]) {
         print(
             String(
-                format: "%-32@ n=%d  p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  max %.2f ms", name as NSString, values.count,
+                format: "%-32@ n=%d  p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  max %.2f ms", name as NSString,
+                values.count,
                 percentile(values, 0.5), percentile(values, 0.9), percentile(values, 0.99), values.max() ?? .nan))
     }
 }

@@ -101,7 +101,9 @@ public final class AlertCenter: Sendable {
                 inner.logFailure = nil
                 logger.notice(
                     "alert log writable again; caught up from the journal",
-                    metadata: ["alert_log.path": "\(inner.log.path)", "alert_log.failing_since": "\(failure.since.iso8601)"])
+                    metadata: [
+                        "alert_log.path": "\(inner.log.path)", "alert_log.failing_since": "\(failure.since.iso8601)",
+                    ])
             }
         } catch {
             inner.logWriteFailures += 1
@@ -154,7 +156,6 @@ public final class AlertCenter: Sendable {
         try step { engine in engine.advance(wallClock: now, sessionSince: sessionSince) }
     }
 
-
     public func acknowledge(id: Int64, note: OperatorNote) throws -> Alert {
         try act(on: id) { engine, alert in engine.acknowledge(alert, note: note) }
     }
@@ -175,8 +176,11 @@ public final class AlertCenter: Sendable {
             changes.add(1, ordering: .releasing)
         }
         logger.notice(
-            override.map { "beach \(beach): municipal order to \($0.action.rawValue)" } ?? "beach \(beach): order lifted",
-            metadata: ["beach": "\(beach)", "author": "\(override?.author ?? "")", "reason": "\(override?.reason ?? "")"])
+            override.map { "beach \(beach): municipal order to \($0.action.rawValue)" }
+                ?? "beach \(beach): order lifted",
+            metadata: [
+                "beach": "\(beach)", "author": "\(override?.author ?? "")", "reason": "\(override?.reason ?? "")",
+            ])
     }
 
     /// Applies a reloaded configuration's rules; beaches newly linked to a discharge are warned at once.
@@ -269,7 +273,9 @@ public final class AlertCenter: Sendable {
 
     /// For a subscription made with a sink: the next page of what it missed after `sequence`, or, when there
     /// is none, `[]` and it is live from now on, with no gap.
-    public func catchUp(_ subscription: AlertSubscription, after sequence: Int64, limit: Int) throws -> [AlertTransition] {
+    public func catchUp(
+        _ subscription: AlertSubscription, after sequence: Int64, limit: Int
+    ) throws -> [AlertTransition] {
         try page(after: sequence, limit: limit, orJoin: subscription)
     }
 
@@ -326,7 +332,7 @@ public final class AlertCenter: Sendable {
 
     private func act(on id: Int64, _ body: (inout AlertEngine, Alert) -> [AlertTransition]) throws -> Alert {
         var result: Alert?
-        try step { engine, journal in
+        try stepReadingJournal { engine, journal in
             guard let alert = try engine.openAlerts.first(where: { $0.id == id }) ?? journal.alert(id: id) else {
                 throw AlertActionError.noSuchAlert(id)
             }
@@ -339,12 +345,12 @@ public final class AlertCenter: Sendable {
     }
 
     private func step(_ body: (inout AlertEngine) throws -> [AlertTransition]) throws {
-        try step { engine, _ in try body(&engine) }
+        try stepReadingJournal { engine, _ in try body(&engine) }
     }
 
     /// Runs one engine step and, if it changed anything, journals, logs and streams it. If the journal
     /// refuses the step, the engine goes back to its state before it, so memory never runs ahead of the file.
-    private func step(_ body: (inout AlertEngine, AlertJournal) throws -> [AlertTransition]) throws {
+    private func stepReadingJournal(_ body: (inout AlertEngine, AlertJournal) throws -> [AlertTransition]) throws {
         let transitions = try inner.withLock { inner -> [AlertTransition] in
             let before = inner.engine
             let recorded = Timestamp.now

@@ -35,20 +35,27 @@ public struct AlertEngine: Sendable {
                     let alert = newAlert(
                         fingerprint, beaches: [beach], at: track.since, causes: [outfall.rawValue],
                         summary: "Sewage discharge: outfall \(outfall) discharging since \(track.since.iso8601)")
-                    fire(alert, at: max(state.clock, track.since), note: "beach newly linked to outfall \(outfall), which is discharging")
+                    fire(
+                        alert, at: max(state.clock, track.since),
+                        note: "beach newly linked to outfall \(outfall), which is discharging")
                 } else if active, var alert = state.open[fingerprint] {
                     guard !alert.causes.contains(outfall.rawValue) else { continue }
                     alert.causes.append(outfall.rawValue)
                     alert.endsAt = nil
                     alert.stoppedAt = nil
                     store(alert)
-                    emit(.updated, alert, at: state.clock, note: "beach newly linked to outfall \(outfall), which is discharging")
+                    emit(
+                        .updated, alert, at: state.clock,
+                        note: "beach newly linked to outfall \(outfall), which is discharging")
                 } else if track.state == .stopped, let stop = track.lastStop, state.open[fingerprint] == nil,
-                    policy.beach(beach)?.clearance != .cleanSample, stop.adding(seconds: policy.holdSeconds) > state.clock
+                    policy.beach(beach)?.clearance != .cleanSample,
+                    stop.adding(seconds: policy.holdSeconds) > state.clock
                 {
                     var alert = newAlert(
                         fingerprint, beaches: [beach], at: stop, causes: [outfall.rawValue],
-                        summary: "Sewage discharge stopped at \(stop.iso8601); warning holds until \(stop.adding(seconds: policy.holdSeconds).iso8601)")
+                        summary:
+                            "Sewage discharge stopped at \(stop.iso8601); warning holds until \(stop.adding(seconds: policy.holdSeconds).iso8601)"
+                    )
                     alert.stoppedAt = stop
                     alert.endsAt = stop.adding(seconds: policy.holdSeconds)
                     fire(alert, at: state.clock, note: "beach newly linked to outfall \(outfall), within its hold")
@@ -213,7 +220,10 @@ public struct AlertEngine: Sendable {
         let isNew = state.outfalls[id] == nil
         // A late report of an older state must not flip the current one; it is stored in the series anyway.
         guard isNew || (track.state != reported && time >= track.since) else {
-            if !isNew, track.state == reported { track.lastHeard = max(track.lastHeard, time); state.outfalls[id] = track }
+            if !isNew, track.state == reported {
+                track.lastHeard = max(track.lastHeard, time)
+                state.outfalls[id] = track
+            }
             return
         }
         let previous: OverflowState? = isNew ? nil : track.state
@@ -238,7 +248,9 @@ public struct AlertEngine: Sendable {
             state.outfalls[id] = track
             outfallLost(id, beaches: beaches, at: time)
         }
-        if previous == .offline, reported != .offline, var lost = state.open[AlertFingerprint(.outfallOffline, id.rawValue)] {
+        if previous == .offline, reported != .offline,
+            var lost = state.open[AlertFingerprint(.outfallOffline, id.rawValue)]
+        {
             lost.causes = []
             resolve(lost, at: time, note: "outfall \(id) reports again (\(reported.name))")
         }
@@ -254,7 +266,9 @@ public struct AlertEngine: Sendable {
             alert.stoppedAt = nil
             alert.summary = "Sewage discharge: outfall \(outfall) discharging since \(time.iso8601)"
             store(alert)
-            emit(.updated, alert, at: time, note: "outfall \(outfall) started discharging; merged (spill \(alert.spills))")
+            emit(
+                .updated, alert, at: time,
+                note: "outfall \(outfall) started discharging; merged (spill \(alert.spills))")
         } else {
             let alert = newAlert(
                 fingerprint, beaches: [beach], at: time, causes: [outfall.rawValue],
@@ -301,7 +315,9 @@ public struct AlertEngine: Sendable {
         } else {
             store(alert)
             state.raiseAt[fingerprint] = alert.startedAt.adding(seconds: policy.offlineRaiseAfterSeconds)
-            emit(.pending, alert, at: alert.startedAt, note: "monitor offline; fires if still offline after \(Int(policy.offlineRaiseAfterSeconds)) s")
+            emit(
+                .pending, alert, at: alert.startedAt,
+                note: "monitor offline; fires if still offline after \(Int(policy.offlineRaiseAfterSeconds)) s")
         }
     }
 
@@ -332,9 +348,11 @@ public struct AlertEngine: Sendable {
         let fingerprint = AlertFingerprint(.contamination, beach.id)
         let worst = [poorEcoli ? samples.ecoli : nil, poorEnterococci ? samples.enterococci : nil].compactMap { $0 }
         if let highest = worst.max(by: { $0.value < $1.value }) {
-            let parameters = [poorEcoli ? "E. coli \(Int(samples.ecoli!.value))" : nil,
-                              poorEnterococci ? "enterococci \(Int(samples.enterococci!.value))" : nil]
-                .compactMap { $0 }.joined(separator: ", ")
+            let parameters = [
+                poorEcoli ? "E. coli \(Int(samples.ecoli!.value))" : nil,
+                poorEnterococci ? "enterococci \(Int(samples.enterococci!.value))" : nil,
+            ]
+            .compactMap { $0 }.joined(separator: ", ")
             let summary = "Poor sample at \(time.iso8601): \(parameters) CFU/100 mL"
             if var alert = state.open[fingerprint] {
                 guard alert.value != highest.value || alert.summary != summary else { return }
@@ -343,7 +361,8 @@ public struct AlertEngine: Sendable {
                 store(alert)
                 emit(.updated, alert, at: time, note: "another poor sample")
             } else {
-                var alert = newAlert(fingerprint, beaches: [beach.id], at: time, causes: [beach.probe?.rawValue ?? ""], summary: summary)
+                var alert = newAlert(
+                    fingerprint, beaches: [beach.id], at: time, causes: [beach.probe?.rawValue ?? ""], summary: summary)
                 alert.value = highest.value
                 fire(alert, at: alert.startedAt, note: "poor sample")
             }
@@ -383,12 +402,15 @@ public struct AlertEngine: Sendable {
         guard total >= gauge.alertMillimetres else { return }
         for beach in gauge.beaches {
             let fingerprint = AlertFingerprint(.heavyRain, beach)
-            let summary = "Heavy rain: \(formatted(total)) mm in 24 h at \(reading.sensor) (alert level \(formatted(gauge.alertMillimetres)) mm)"
+            let summary =
+                "Heavy rain: \(formatted(total)) mm in 24 h at \(reading.sensor) (alert level \(formatted(gauge.alertMillimetres)) mm)"
             if var alert = state.open[fingerprint] {
                 alert.value = max(alert.value ?? 0, total)
                 store(alert)
             } else {
-                var alert = newAlert(fingerprint, beaches: [beach], at: reading.time, causes: [reading.sensor.rawValue], summary: summary)
+                var alert = newAlert(
+                    fingerprint, beaches: [beach], at: reading.time, causes: [reading.sensor.rawValue], summary: summary
+                )
                 alert.value = total
                 fire(alert, at: alert.startedAt, note: "24 h rainfall reached the alert level")
             }
@@ -412,12 +434,17 @@ public struct AlertEngine: Sendable {
             guard leaves <= time else { break }
             guard rainTotal(gauge, at: leaves) < clearBelow else { continue }
             for beach in rule.beaches {
-                guard let alert = state.open[AlertFingerprint(.heavyRain, beach)], alert.startedAt < leaves else { continue }
+                guard let alert = state.open[AlertFingerprint(.heavyRain, beach)], alert.startedAt < leaves else {
+                    continue
+                }
                 // Another gauge of the beach may still be over its level.
                 let others = (policy.gaugesByBeach[beach] ?? []).filter { $0 != gauge }
-                guard others.allSatisfy({ other in
-                    rainTotal(other, at: leaves) < (policy.rainGauges[other]?.alertMillimetres ?? 0) * policy.rainClearRatio
-                }) else { continue }
+                guard
+                    others.allSatisfy({ other in
+                        rainTotal(other, at: leaves) < (policy.rainGauges[other]?.alertMillimetres ?? 0)
+                            * policy.rainClearRatio
+                    })
+                else { continue }
                 resolve(alert, at: leaves, note: "24 h rainfall fell below \(formatted(clearBelow)) mm")
             }
         }
@@ -460,7 +487,10 @@ public struct AlertEngine: Sendable {
             guard let alert = state.open[item.fingerprint] else { continue }
             if alert.state == .pending {
                 state.raiseAt[item.fingerprint] = nil
-                fire(alert, at: item.time, note: "still \(alert.fingerprint.rule == .outfallOffline ? "offline" : "true") after the raise delay")
+                fire(
+                    alert, at: item.time,
+                    note:
+                        "still \(alert.fingerprint.rule == .outfallOffline ? "offline" : "true") after the raise delay")
             } else {
                 resolve(alert, at: item.time, note: "hold ended")
             }
@@ -493,7 +523,8 @@ public struct AlertEngine: Sendable {
         let start = max(time, state.lastResolved[fingerprint] ?? time)
         return Alert(
             id: state.nextAlertID, fingerprint: fingerprint, state: .pending, beaches: beaches, startedAt: start,
-            firedAt: nil, endsAt: nil, resolvedAt: nil, causes: causes, spills: fingerprint.rule == .sewageDischarge ? 1 : 0,
+            firedAt: nil, endsAt: nil, resolvedAt: nil, causes: causes,
+            spills: fingerprint.rule == .sewageDischarge ? 1 : 0,
             value: nil, summary: start > time ? summary + " (reported late: since \(time.iso8601))" : summary)
     }
 
@@ -525,7 +556,9 @@ public struct AlertEngine: Sendable {
     }
 
     @discardableResult
-    private mutating func emit(_ kind: TransitionKind, _ alert: Alert, at time: Timestamp, note: String) -> AlertTransition {
+    private mutating func emit(
+        _ kind: TransitionKind, _ alert: Alert, at time: Timestamp, note: String
+    ) -> AlertTransition {
         state.lastSequence += 1
         let transition = AlertTransition(sequence: state.lastSequence, kind: kind, at: time, alert: alert, note: note)
         output.append(transition)

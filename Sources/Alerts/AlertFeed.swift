@@ -167,6 +167,8 @@ public struct AlertFeed: AsyncSequence, Sendable {
     }
 
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(center: center, subscription: subscription, catchingUpAfter: after, live: subscription.stream.makeAsyncIterator())
+        AsyncIterator(
+            center: center, subscription: subscription, catchingUpAfter: after,
+            live: subscription.stream.makeAsyncIterator())
     }
 }

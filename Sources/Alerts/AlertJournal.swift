@@ -99,7 +99,9 @@ final class AlertJournal {
             guard problems.isEmpty else {
                 throw JournalError(
                     path: path,
-                    problem: "damaged (\(problems.joined(separator: "; ").prefix(300))); left untouched: restore it from a backup or move it aside")
+                    problem:
+                        "damaged (\(problems.joined(separator: "; ").prefix(300))); left untouched: restore it from a backup or move it aside"
+                )
             }
             try database.migrate(applicationID: Self.applicationID, migrations: Self.migrations)
             try database.execute("PRAGMA journal_mode = WAL")
@@ -107,9 +109,11 @@ final class AlertJournal {
         } catch SchemaProblem.foreign {
             throw JournalError(path: path, problem: "this SQLite file belongs to another application; left untouched")
         } catch SchemaProblem.newer(let found, let supported) {
-            throw JournalError(path: path, problem: "schema version \(found) is newer than this daemon understands (\(supported))")
+            throw JournalError(
+                path: path, problem: "schema version \(found) is newer than this daemon understands (\(supported))")
         } catch let error as SQLiteError where error.isCorruptOrForeign {
-            throw JournalError(path: path, problem: "not a SQLite database, or damaged (\(error.message)); left untouched")
+            throw JournalError(
+                path: path, problem: "not a SQLite database, or damaged (\(error.message)); left untouched")
         }
     }
 
@@ -125,7 +129,8 @@ final class AlertJournal {
         try database.transaction {
             if let loggedThrough {
                 let mark = try database.statement(
-                    "INSERT INTO engine (key, body) VALUES ('log_mark', ?) ON CONFLICT (key) DO UPDATE SET body = excluded.body")
+                    "INSERT INTO engine (key, body) VALUES ('log_mark', ?) ON CONFLICT (key) DO UPDATE SET body = excluded.body"
+                )
                 defer { mark.reset() }
                 try mark.bind(String(loggedThrough), at: 1)
                 _ = try mark.step()
@@ -144,7 +149,8 @@ final class AlertJournal {
             }
             if let state {
                 let upsert = try database.statement(
-                    "INSERT INTO engine (key, body) VALUES ('state', ?) ON CONFLICT (key) DO UPDATE SET body = excluded.body")
+                    "INSERT INTO engine (key, body) VALUES ('state', ?) ON CONFLICT (key) DO UPDATE SET body = excluded.body"
+                )
                 defer { upsert.reset() }
                 try upsert.bind(try json(state), at: 1)
                 _ = try upsert.step()
@@ -164,7 +170,11 @@ final class AlertJournal {
         try upsert.bind(alert.fingerprint.subject, at: 3)
         try upsert.bind(alert.state.rawValue, at: 4)
         try upsert.bind(alert.startedAt.milliseconds, at: 5)
-        if let resolved = alert.resolvedAt { try upsert.bind(resolved.milliseconds, at: 6) } else { try upsert.bindNull(at: 6) }
+        if let resolved = alert.resolvedAt {
+            try upsert.bind(resolved.milliseconds, at: 6)
+        } else {
+            try upsert.bindNull(at: 6)
+        }
         try upsert.bind(try json(alert), at: 7)
         _ = try upsert.step()
         for beach in alert.beaches {
@@ -179,7 +189,8 @@ final class AlertJournal {
     /// Records a municipal order (or, with `nil`, lifts the current one) for `beach`.
     func setOverride(_ override: BeachOverride?, beach: String, at time: Timestamp) throws {
         try database.transaction {
-            let lift = try database.statement("UPDATE overrides SET lifted_at = ? WHERE beach = ? AND lifted_at IS NULL")
+            let lift = try database.statement(
+                "UPDATE overrides SET lifted_at = ? WHERE beach = ? AND lifted_at IS NULL")
             defer { lift.reset() }
             try lift.bind(time.milliseconds, at: 1)
             try lift.bind(beach, at: 2)
@@ -262,7 +273,8 @@ final class AlertJournal {
             conditions.append("alerts.id < :before")
             values.append(before)
         }
-        sql += (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
+        sql +=
+            (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
             + " ORDER BY alerts.id DESC LIMIT :limit"
         values.append(Int64(max(0, filter.limit)))
         // Text parameters come first in the statement, then the numbers, in the order appended above.
@@ -310,7 +322,8 @@ final class AlertJournal {
     /// The municipal order in force for `beach` at `time`, if any.
     func override(of beach: String, at time: Timestamp) throws -> BeachOverride? {
         let select = try database.statement(
-            "SELECT body, lifted_at FROM overrides WHERE beach = ? AND (lifted_at IS NULL OR lifted_at > ?) ORDER BY id DESC")
+            "SELECT body, lifted_at FROM overrides WHERE beach = ? AND (lifted_at IS NULL OR lifted_at > ?) ORDER BY id DESC"
+        )
         defer { select.reset() }
         try select.bind(beach, at: 1)
         try select.bind(time.milliseconds, at: 2)

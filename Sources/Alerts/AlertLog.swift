@@ -1,8 +1,9 @@
+import FeedCore
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import FeedCore
-import Foundation
 
 /// The append-only JSON Lines alert log: one line per transition, each written with one `write(2)` so
 /// `tail -f` sees it at once, and each step's lines flushed to the disk (`fdatasync`) before the step is
@@ -83,7 +84,8 @@ final class AlertLog {
             }
         }
         guard fdatasync(descriptor) == 0 else {
-            throw AlertLogError(path: path, problem: "cannot flush the alert log to disk: \(String(cString: strerror(errno)))")
+            throw AlertLogError(
+                path: path, problem: "cannot flush the alert log to disk: \(String(cString: strerror(errno)))")
         }
     }
 

@@ -146,9 +146,11 @@ public struct Classifier: Sendable {
         // Inclusive limits, with room for rounding: 10^log10(200) comes back as 200.00000000000003.
         func within(_ value: Double, _ limit: Double) -> Bool { value <= limit * (1 + 1e-12) }
         let waterClass: WaterClass =
-            within(p95, limits.excellentP95) ? .excellent
-            : within(p95, limits.goodP95) ? .good
-            : within(p90, limits.sufficientP90) ? .sufficient : .poor
+            within(p95, limits.excellentP95)
+            ? .excellent
+            : within(p95, limits.goodP95)
+                ? .good
+                : within(p90, limits.sufficientP90) ? .sufficient : .poor
         return ParameterAssessment(
             parameter: parameter, samples: counts.count, meanLog10: mean, standardDeviationLog10: deviation,
             percentile95: p95, percentile90: p90, waterClass: waterClass)

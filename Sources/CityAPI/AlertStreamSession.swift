@@ -1,5 +1,5 @@
-import CityCore
 import Alerts
+import CityCore
 import FeedCore
 import NIOCore
 import NIOHTTP1
@@ -169,7 +169,9 @@ package final class AlertStreamSession {
             return
         }
         // The chunk's size and end around the shared bytes, which are not copied.
-        context.write(NIOAny(IOData.byteBuffer(ByteBuffer(string: String(bytes.readableBytes, radix: 16) + "\r\n"))), promise: nil)
+        context.write(
+            NIOAny(IOData.byteBuffer(ByteBuffer(string: String(bytes.readableBytes, radix: 16) + "\r\n"))), promise: nil
+        )
         context.write(NIOAny(IOData.byteBuffer(bytes)), promise: nil)
         context.write(NIOAny(IOData.byteBuffer(Self.chunkEnd)), promise: nil)
     }

@@ -1,6 +1,6 @@
-import CityCore
 import Alerts
 import Beaches
+import CityCore
 import FeedCore
 import Foundation
 import Ingest

@@ -1,5 +1,5 @@
-import CityCore
 import CZlib
+import CityCore
 
 /// gzip (RFC 1952) of `bytes` in one go, for response bodies; `nil` if zlib refuses (never expected).
 package func gzip(_ bytes: [UInt8], level: Int32 = 6) -> [UInt8]? {

@@ -1,6 +1,6 @@
-import CityCore
 import Alerts
 import Beaches
+import CityCore
 import FeedCore
 import Foundation
 import HTTPTypes
@@ -16,7 +16,8 @@ package extension HTTPAPI {
         router.on(operation: "listAlerts") { request, _ in
             let filter: AlertFilter
             do throws(BadParameter) {
-                filter = try RequestParsing.alertFilter(Query(request.uri.queryParameters.map { (String($0.key), String($0.value)) }))
+                filter = try RequestParsing.alertFilter(
+                    Query(request.uri.queryParameters.map { (String($0.key), String($0.value)) }))
             } catch {
                 return problem(.badRequest, error.message)
             }
@@ -45,7 +46,9 @@ package extension HTTPAPI {
             guard let id = Int64(text), let found = try status.alerts.alert(id: id) else {
                 return problem(.notFound, "No alert has the id '\(text)'.")
             }
-            return json(AlertDetailDocument(alert: AlertRecord(found.alert), transitions: found.transitions.map(TransitionRecord.init)))
+            return json(
+                AlertDetailDocument(
+                    alert: AlertRecord(found.alert), transitions: found.transitions.map(TransitionRecord.init)))
         }
         router.on(operation: "acknowledgeAlert") { request, context in
             try await alertAction(request, context) { id, body, time in
@@ -58,7 +61,8 @@ package extension HTTPAPI {
                     throw BadParameter(message: "Expected \"minutes\": how long to silence, from 1 to 10080.")
                 }
                 return try status.alerts.silence(
-                    id: id, until: time.adding(seconds: minutes * 60), note: OperatorNote(by: body.by, at: time, reason: body.reason))
+                    id: id, until: time.adding(seconds: minutes * 60),
+                    note: OperatorNote(by: body.by, at: time, reason: body.reason))
             }
         }
         router.on(operation: "markAlertNotGenuine") { request, context in
@@ -66,7 +70,8 @@ package extension HTTPAPI {
                 guard let reason = body.reason, !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
                     throw BadParameter(message: "Marking an alert not genuine needs a \"reason\".")
                 }
-                return try status.alerts.markNotGenuine(id: id, note: OperatorNote(by: body.by, at: time, reason: reason))
+                return try status.alerts.markNotGenuine(
+                    id: id, note: OperatorNote(by: body.by, at: time, reason: reason))
             }
         }
         router.on(operation: "setBeachOverride") { request, context in
@@ -80,11 +85,13 @@ package extension HTTPAPI {
                 "Expected {\"action\": \"close\" or \"open\", \"reason\": \"…\", \"author\": \"…\"} and optionally \"until\" (RFC 3339)."
             let body: OverrideBody
             do throws(BadParameter) {
-                body = try RequestParsing.decodeStrictly(OverrideBody.self, Array(buffer.readableBytesView), keys: OverrideBody.keys)
+                body = try RequestParsing.decodeStrictly(
+                    OverrideBody.self, Array(buffer.readableBytesView), keys: OverrideBody.keys)
             } catch {
                 return problem(.badRequest, "\(error.message) \(expected)")
             }
-            guard let action = BeachOverride.Action(rawValue: body.action), !body.reason.isEmpty, !body.author.isEmpty else {
+            guard let action = BeachOverride.Action(rawValue: body.action), !body.reason.isEmpty, !body.author.isEmpty
+            else {
                 return problem(.badRequest, expected)
             }
             let time = now()
@@ -140,7 +147,8 @@ package extension HTTPAPI {
         let expected = "Expected a JSON object with \"by\" (who acts) and optionally \"reason\"."
         let parsed: ActionBody
         do throws(BadParameter) {
-            parsed = try RequestParsing.decodeStrictly(ActionBody.self, Array(buffer.readableBytesView), keys: ActionBody.keys)
+            parsed = try RequestParsing.decodeStrictly(
+                ActionBody.self, Array(buffer.readableBytesView), keys: ActionBody.keys)
         } catch {
             return problem(.badRequest, "\(error.message) \(expected)")
         }
@@ -159,7 +167,8 @@ package extension HTTPAPI {
     /// journal. Each client has a bounded queue: one that falls too far behind gets a last `end` event saying
     /// why, and the connection closes; it resumes from its last id without a gap.
     func alertStream(_ request: Request) throws -> Response {
-        let resume = request.headers[.lastEventID].flatMap { Int64($0) }
+        let resume =
+            request.headers[.lastEventID].flatMap { Int64($0) }
             ?? request.uri.queryParameters.get("after").flatMap { Int64($0) }
         let feed = status.alerts.subscribe(after: resume)
         let heartbeat = heartbeatInterval
@@ -227,7 +236,8 @@ package extension HTTPAPI {
         case .tooSlow(let limit):
             (code, message) = ("too_slow", "This client fell \(limit) alert steps behind and was disconnected.")
         }
-        let resume = lastSent.map { "Reconnect with Last-Event-ID: \($0) to resume without a gap." } ?? "Reconnect to resume."
+        let resume =
+            lastSent.map { "Reconnect with Last-Event-ID: \($0) to resume without a gap." } ?? "Reconnect to resume."
         return "event: end\ndata: {\"reason\":\"\(code)\",\"message\":\"\(message) \(resume)\"}\n\n"
     }
 

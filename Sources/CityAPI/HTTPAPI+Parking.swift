@@ -4,8 +4,8 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
-import RequestParsing
 import Parking
+import RequestParsing
 import TimeSeries
 
 /// `GET /v1/parking[?lat&lon&radius|bbox&free_of_charge&vehicle_height&min_free&type]`, as JSON or GeoJSON.
@@ -22,7 +22,8 @@ package extension HTTPAPI {
     func parkingList(_ request: Request, geoJSON: Bool) -> Response {
         let query: ParkingQuery
         do throws(BadParameter) {
-            query = try RequestParsing.parkingQuery(Query(request.uri.queryParameters.map { (String($0.key), String($0.value)) }))
+            query = try RequestParsing.parkingQuery(
+                Query(request.uri.queryParameters.map { (String($0.key), String($0.value)) }))
         } catch {
             return problem(.badRequest, error.message)
         }
@@ -86,20 +87,24 @@ package extension HTTPAPI {
             }
             guard carPark.balancing != nil else {
                 return problem(
-                    .conflict, "'\(id)' reports absolute counts; only entry/exit counted car parks take an operator's count.")
+                    .conflict,
+                    "'\(id)' reports absolute counts; only entry/exit counted car parks take an operator's count.")
             }
             let buffer = try await request.body.collect(upTo: 4_096)
             let expected = "Expected {\"occupied\": N} with N from 0 to \(carPark.capacity)."
             let body: OccupancyBody
             do throws(BadParameter) {
-                body = try RequestParsing.decodeStrictly(OccupancyBody.self, Array(buffer.readableBytesView), keys: ["occupied"])
+                body = try RequestParsing.decodeStrictly(
+                    OccupancyBody.self, Array(buffer.readableBytesView), keys: ["occupied"])
             } catch {
                 return problem(.badRequest, "\(error.message) \(expected)")
             }
             guard (0...carPark.capacity).contains(body.occupied) else { return problem(.badRequest, expected) }
             let time = now()
             _ = try store.append([
-                Reading(sensor: carPark.sensor, metric: .occupancySet, time: time, value: Double(body.occupied), received: time)
+                Reading(
+                    sensor: carPark.sensor, metric: .occupancySet, time: time, value: Double(body.occupied),
+                    received: time)
             ])
             return json(CarParkDocument(status.carPark(carPark, now: time)))
         }
@@ -111,7 +116,8 @@ package extension HTTPAPI {
             return problem(.forbidden, "Operator endpoints are disabled: set http.operator_token_file.")
         }
         let header = request.headers[.authorization] ?? ""
-        guard header.hasPrefix("Bearer "), constantTimeEqual(Array(header.utf8.dropFirst(7)), Array(expected.utf8)) else {
+        guard header.hasPrefix("Bearer "), constantTimeEqual(Array(header.utf8.dropFirst(7)), Array(expected.utf8))
+        else {
             var response = problem(.unauthorized, "A valid bearer token is required.")
             response.headers[.wwwAuthenticate] = "Bearer"
             return response

@@ -21,7 +21,8 @@ package extension HTTPAPI {
             return json(
                 SeriesListDocument(
                     generatedAt: now().iso8601,
-                    memory: .init(series: report.series, samples: report.samples, bytes: report.bytes, late: report.late),
+                    memory: .init(
+                        series: report.series, samples: report.samples, bytes: report.bytes, late: report.late),
                     items: items))
         }
         router.on(operation: "getSeries") { request, context in
@@ -75,8 +76,11 @@ package extension HTTPAPI {
                 return csv(
                     ["time,count,min,max,mean,last,held"]
                         + points.map {
-                            [$0.time, "\($0.count)", format($0.min), format($0.max), format($0.mean), format($0.last), format($0.held)]
-                                .joined(separator: ",")
+                            [
+                                $0.time, "\($0.count)", format($0.min), format($0.max), format($0.mean),
+                                format($0.last), format($0.held),
+                            ]
+                            .joined(separator: ",")
                         })
             }
             return json(
@@ -185,4 +189,3 @@ package struct SteppedSeriesDocument: Encodable, Sendable {
         case sourceStep = "source_step"
     }
 }
-

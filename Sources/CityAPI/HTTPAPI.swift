@@ -1,14 +1,14 @@
-import CityCore
 import Alerts
+import CityCore
 import FeedCore
 import Foundation
 import HTTPTypes
 import Hummingbird
 import Ingest
-import Parking
 import NIOCore
-import RequestParsing
+import Parking
 import Prometheus
+import RequestParsing
 import TimeSeries
 
 /// The documents apps poll: whole, unfiltered, the same for everyone.
@@ -79,7 +79,10 @@ package struct HTTPAPI: Sendable {
     let encodedSteps = EncodedSteps()
 
     package init(
-        statusSource: Reloadable<CityStatus>, reloads: Reloadable<ReloadRecord>, consumer: MQTTConsumer, statistics: IngestStatistics, store: SeriesStore, metrics: PrometheusCollectorRegistry, httpStatistics: HTTPStatistics, storeHealth: StoreHealth, quarantine: Quarantine, alerts: AlertCenter, now: @escaping @Sendable () -> Timestamp, heartbeatInterval: Duration = .seconds(15)
+        statusSource: Reloadable<CityStatus>, reloads: Reloadable<ReloadRecord>, consumer: MQTTConsumer,
+        statistics: IngestStatistics, store: SeriesStore, metrics: PrometheusCollectorRegistry,
+        httpStatistics: HTTPStatistics, storeHealth: StoreHealth, quarantine: Quarantine, alerts: AlertCenter,
+        now: @escaping @Sendable () -> Timestamp, heartbeatInterval: Duration = .seconds(15)
     ) {
         self.statusSource = statusSource
         self.reloads = reloads
@@ -118,7 +121,10 @@ package struct HTTPAPI: Sendable {
                     status: consumer.status, statistics: statistics.snapshot, quarantined: try quarantine.count()))
         }
         router.on(operation: "listQuarantinedMessages") { _, _ in
-            json(QuarantineDocument(count: try quarantine.count(), items: try quarantine.messages(limit: 100).map(QuarantinedDocument.init)))
+            json(
+                QuarantineDocument(
+                    count: try quarantine.count(),
+                    items: try quarantine.messages(limit: 100).map(QuarantinedDocument.init)))
         }
         router.on(operation: "getCarPark") { request, context in
             let id = try context.parameters.require("id")
@@ -145,7 +151,8 @@ package struct HTTPAPI: Sendable {
             } catch {
                 return problem(.badRequest, error.message)
             }
-            return json(BeachDocument(try at.map { try status.beach(beach, at: $0) } ?? status.beach(beach, now: now())))
+            return json(
+                BeachDocument(try at.map { try status.beach(beach, at: $0) } ?? status.beach(beach, now: now())))
         }
         addSeriesRoutes(to: router)
         addParkingRoutes(to: router)
@@ -176,7 +183,8 @@ package struct HTTPAPI: Sendable {
         if stored == nil { problems.append("the store does not answer") }
         if let check = storeHealth.lastCheck, !check.problems.isEmpty {
             problems.append(
-                "the store failed its integrity check at \(check.at.iso8601): \(check.problems.joined(separator: "; ").prefix(300))")
+                "the store failed its integrity check at \(check.at.iso8601): \(check.problems.joined(separator: "; ").prefix(300))"
+            )
         }
         if let failure = log.failure {
             problems.append(
@@ -198,17 +206,18 @@ package struct HTTPAPI: Sendable {
         let carParks = status.carParks(now: time).map(CarParkDocument.init)
         let live = carParks.filter(\.hasRealtimeData)
         return StatusDocument(
-                city: status.configuration.cityName, generatedAt: time.iso8601,
-                parking: .init(
-                    carParks: carParks.count, withRealtimeData: live.count,
-                    totalFree: live.compactMap(\.realtimeFreeCapacity).reduce(0, +)),
-                carParks: carParks, beaches: status.beaches(now: time).map(BeachDocument.init),
-                alerts: status.activeAlerts().map(AlertRecord.init),
-                mqtt: consumer.status)
+            city: status.configuration.cityName, generatedAt: time.iso8601,
+            parking: .init(
+                carParks: carParks.count, withRealtimeData: live.count,
+                totalFree: live.compactMap(\.realtimeFreeCapacity).reduce(0, +)),
+            carParks: carParks, beaches: status.beaches(now: time).map(BeachDocument.init),
+            alerts: status.activeAlerts().map(AlertRecord.init),
+            mqtt: consumer.status)
     }
 
     private func gauge(_ name: String, _ help: String, labels: [(String, String)] = []) -> Gauge {
-        metrics.makeGauge(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help), labels: labels)
+        metrics.makeGauge(
+            descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help), labels: labels)
     }
 
     /// The Prometheus text exposition; connection gauges are read at scrape time.
@@ -227,13 +236,19 @@ package struct HTTPAPI: Sendable {
             .set(Int64(memory.bytes))
         gauge("cityfeeds_series_samples", "Raw samples held in memory")
             .set(Int64(memory.samples))
-        gauge("cityfeeds_series_late_readings", "Readings too old for their raw series in memory; durable and in the rollups")
-            .set(Int64(memory.late))
+        gauge(
+            "cityfeeds_series_late_readings",
+            "Readings too old for their raw series in memory; durable and in the rollups"
+        )
+        .set(Int64(memory.late))
         // Open alerts by rule and state, every combination present (0 included) so a dashboard sees them go.
         let open = status.alerts.openAlerts
         for rule in AlertRule.allCases {
             for state in [AlertState.pending, .firing] {
-                gauge("cityfeeds_alerts_open", "Open alerts by rule and state", labels: [("rule", rule.rawValue), ("state", state.rawValue)]).set(Int64(open.filter { $0.fingerprint.rule == rule && $0.state == state }.count))
+                gauge(
+                    "cityfeeds_alerts_open", "Open alerts by rule and state",
+                    labels: [("rule", rule.rawValue), ("state", state.rawValue)]
+                ).set(Int64(open.filter { $0.fingerprint.rule == rule && $0.state == state }.count))
             }
         }
         gauge("cityfeeds_alert_transitions", "Alert transitions journalled since the journal was created")
@@ -242,8 +257,11 @@ package struct HTTPAPI: Sendable {
             gauge("cityfeeds_store_integrity_ok", "1 if the store passed its last integrity check (quick_check)")
                 .set(Int64(check.problems.isEmpty ? 1 : 0))
         }
-        gauge("cityfeeds_ingest_quarantined", "MQTT messages held in the quarantine (set aside: they alone made ingest fail)")
-            .set(Int64((try? quarantine.count()) ?? 0))
+        gauge(
+            "cityfeeds_ingest_quarantined",
+            "MQTT messages held in the quarantine (set aside: they alone made ingest fail)"
+        )
+        .set(Int64((try? quarantine.count()) ?? 0))
         gauge("cityfeeds_ingest_quarantined_since_start", "MQTT messages set aside since start")
             .set(Int64(quarantine.quarantinedSinceStart))
         let log = status.alerts.logHealth
@@ -255,8 +273,11 @@ package struct HTTPAPI: Sendable {
             .set(Int64(log.writeFailures))
         gauge("cityfeeds_alert_stream_subscribers", "Open alert-stream subscriptions")
             .set(Int64(status.alerts.subscriberCount))
-        gauge("cityfeeds_alert_stream_ended_too_slow", "Alert-stream clients disconnected since start for falling too far behind")
-            .set(Int64(status.alerts.subscribersEndedTooSlow))
+        gauge(
+            "cityfeeds_alert_stream_ended_too_slow",
+            "Alert-stream clients disconnected since start for falling too far behind"
+        )
+        .set(Int64(status.alerts.subscribersEndedTooSlow))
         // Data age per sensor class: how long since the newest reading of the class, the first sign of a
         // network server or a gateway gone quiet.
         let time = now()
@@ -267,11 +288,15 @@ package struct HTTPAPI: Sendable {
             newest[name] = max(newest[name] ?? latest.time, latest.time)
         }
         for name in ["parking", "water", "sewer", "rain"] {
-            gauge("cityfeeds_data_age_seconds", "Seconds since the newest reading of each sensor class (-1: none yet)", labels: [("class", name)]).set(Int64(newest[name].map { max(0, time.seconds(since: $0)) } ?? -1))
+            gauge(
+                "cityfeeds_data_age_seconds", "Seconds since the newest reading of each sensor class (-1: none yet)",
+                labels: [("class", name)]
+            ).set(Int64(newest[name].map { max(0, time.seconds(since: $0)) } ?? -1))
         }
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer() + Array(httpStatistics.exposition.utf8))))
+            body: ResponseBody(
+                byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer() + Array(httpStatistics.exposition.utf8))))
     }
 
     /// A JSON response with its ETag; `no-cache`: clients may keep it but must revalidate (a 304 is cheap).
@@ -302,13 +327,19 @@ package struct HTTPAPI: Sendable {
             let data: Data? =
                 switch document {
                 case .status: try? Self.encoder.encode(statusDocument())
-                case .beaches: try? Self.encoder.encode(ListDocument(generatedAt: time.iso8601, items: status.beaches(now: time).map(BeachDocument.init)))
+                case .beaches:
+                    try? Self.encoder.encode(
+                        ListDocument(
+                            generatedAt: time.iso8601, items: status.beaches(now: time).map(BeachDocument.init)))
                 case .parking:
-                    try? Self.encoder.encode(ListDocument(generatedAt: time.iso8601, items: carParkDocuments(ParkingQuery(), now: time)))
+                    try? Self.encoder.encode(
+                        ListDocument(generatedAt: time.iso8601, items: carParkDocuments(ParkingQuery(), now: time)))
                 case .parkingGeoJSON:
-                    try? Self.encoder.encode(FeatureCollection(features: carParkDocuments(ParkingQuery(), now: time).map(Feature.init)))
+                    try? Self.encoder.encode(
+                        FeatureCollection(features: carParkDocuments(ParkingQuery(), now: time).map(Feature.init)))
                 }
-            return Representation(Array(data ?? Data()), contentType: document.contentType, cacheControl: "public, max-age=1")
+            return Representation(
+                Array(data ?? Data()), contentType: document.contentType, cacheControl: "public, max-age=1")
         }
     }
 

@@ -21,7 +21,9 @@ package struct HTTPPolicyMiddleware<Context: RequestContext>: RouterMiddleware {
         self.statistics = statistics
     }
 
-    package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+    package func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws
         -> Response
     {
         let started = ContinuousClock.now
@@ -30,7 +32,9 @@ package struct HTTPPolicyMiddleware<Context: RequestContext>: RouterMiddleware {
         return response
     }
 
-    private func respond(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
+    private func respond(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    )
         async throws -> Response
     {
         // HEAD arrives here as GET (HeadAsGetResponder).
@@ -65,7 +69,8 @@ package struct HTTPPolicyMiddleware<Context: RequestContext>: RouterMiddleware {
         if response.status == .ok, let etag = response.headers[.eTag],
             let wanted = request.headers[.ifNoneMatch], etagMatches(wanted, etag)
         {
-            return Response(status: .notModified, headers: notModified(etag: etag, cacheControl: response.headers[.cacheControl]))
+            return Response(
+                status: .notModified, headers: notModified(etag: etag, cacheControl: response.headers[.cacheControl]))
         }
         return await compressed(response, request: request)
     }
@@ -75,7 +80,8 @@ package struct HTTPPolicyMiddleware<Context: RequestContext>: RouterMiddleware {
         guard response.headers[.contentEncoding] == nil,
             acceptsGzip(request.headers[.acceptEncoding]),
             let length = response.body.contentLength, length >= compressFrom,
-            let type = response.headers[.contentType], type.contains("json") || type.hasPrefix("text/plain") || type.hasPrefix("text/csv")
+            let type = response.headers[.contentType],
+            type.contains("json") || type.hasPrefix("text/plain") || type.hasPrefix("text/csv")
         else { return response }
         let collector = CollectingWriter()
         let body = response.body
@@ -163,7 +169,9 @@ package struct RouteTable: Sendable {
         let segments = path.split(separator: "/")
         let matching = entries.filter { entry in
             entry.segments.count == segments.count
-                && zip(entry.segments, segments).allSatisfy { template, actual in template.hasPrefix("{") || template == actual }
+                && zip(entry.segments, segments).allSatisfy { template, actual in
+                    template.hasPrefix("{") || template == actual
+                }
         }
         guard !matching.isEmpty else { return nil }
         return Set(matching.flatMap(\.methods)).sorted().joined(separator: ", ")
@@ -270,9 +278,11 @@ package struct Representation: Sendable {
     }
 
     func response(for request: Request) -> Response {
-        let variant = variant(ifNoneMatch: request.headers[.ifNoneMatch], acceptEncoding: request.headers[.acceptEncoding])
+        let variant = variant(
+            ifNoneMatch: request.headers[.ifNoneMatch], acceptEncoding: request.headers[.acceptEncoding])
         return Response(
-            status: status(variant), headers: fields(variant), body: body(variant).map(ResponseBody.init(byteBuffer:)) ?? ResponseBody())
+            status: status(variant), headers: fields(variant),
+            body: body(variant).map(ResponseBody.init(byteBuffer:)) ?? ResponseBody())
     }
 }
 
@@ -293,7 +303,8 @@ package func notModified(etag: String, cacheControl: String?) -> HTTPFields {
 package func etagMatches(_ header: String, _ etag: String) -> Bool {
     if header == etag { return true }
     let opaque = { (tag: Substring) -> Substring in
-        let trimmed = tag.drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed()
+        let trimmed = tag.drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" })
+            .reversed()
         let text = Substring(trimmed)
         return text.hasPrefix("W/") ? text.dropFirst(2) : text
     }

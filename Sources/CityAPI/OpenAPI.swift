@@ -46,7 +46,9 @@ package enum OpenAPI {
             return methods.sorted { $0.key < $1.key }.compactMap { method, operation in
                 guard ["get", "put", "post", "delete", "patch"].contains(method) else { return nil }
                 var operationID: String?
-                if case .object(let fields) = operation, case .string(let id)? = fields["operationId"] { operationID = id }
+                if case .object(let fields) = operation, case .string(let id)? = fields["operationId"] {
+                    operationID = id
+                }
                 return Operation(path: path, method: method.uppercased(), operationID: operationID)
             }
         }

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import CityCore
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import HTTPTypes
 import HummingbirdCore
 import Logging
@@ -12,6 +6,13 @@ import NIOHTTP1
 import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
 import RequestParsing
+
+#if canImport(Glibc)
+import CityCore
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Answers the polled documents (`PolledDocument`) on the connection's event loop, ahead of the router.
 ///
@@ -60,7 +61,8 @@ package final class PolledReadHandler: ChannelInboundHandler, RemovableChannelHa
             return
         }
         switch unwrapInboundIn(data) {
-        case .head(let head) where lifecycle.requestsInProgress == 1 && head.method == .GET && Self.isAlertStream(head.uri):
+        case .head(let head)
+        where lifecycle.requestsInProgress == 1 && head.method == .GET && Self.isAlertStream(head.uri):
             streamRequest = (head, .now)
         case .body where streamRequest != nil:
             break
@@ -99,14 +101,21 @@ package final class PolledReadHandler: ChannelInboundHandler, RemovableChannelHa
         uri == alertStreamPath || uri.hasPrefix(alertStreamPath + "?")
     }
 
-    private func startStream(_ request: HTTPRequestHead, started: ContinuousClock.Instant, context: ChannelHandlerContext) {
-        let query = request.uri.firstIndex(of: "?").map { Query(parsing: String(request.uri[request.uri.index(after: $0)...])) }
-        let resume = request.headers.first(name: "last-event-id").flatMap { Int64($0) } ?? query?.get("after").flatMap { Int64($0) }
+    private func startStream(
+        _ request: HTTPRequestHead, started: ContinuousClock.Instant, context: ChannelHandlerContext
+    ) {
+        let query = request.uri.firstIndex(of: "?").map {
+            Query(parsing: String(request.uri[request.uri.index(after: $0)...]))
+        }
+        let resume =
+            request.headers.first(name: "last-event-id").flatMap { Int64($0) }
+            ?? query?.get("after").flatMap { Int64($0) }
         let http10 = request.version.minor == 0
         let closing = !request.isKeepAlive
         var head = ByteBuffer()
         head.writeString("HTTP/1.\(request.version.minor) 200 OK\r\n")
-        head.writeString("Content-Type: text/event-stream; charset=utf-8\r\nCache-Control: no-cache\r\nX-Accel-Buffering: no\r\n")
+        head.writeString(
+            "Content-Type: text/event-stream; charset=utf-8\r\nCache-Control: no-cache\r\nX-Accel-Buffering: no\r\n")
         for field in readFields { head.writeString("\(field.name.rawName): \(field.value)\r\n") }
         head.writeString("Date: \(HTTPDate.format(time(nil)))\r\nServer: \(serverName)\r\n")
         if !http10 { head.writeString("Transfer-Encoding: chunked\r\n") }
@@ -166,7 +175,8 @@ package final class PolledReadHandler: ChannelInboundHandler, RemovableChannelHa
         // The answer ends when its last byte is written (closing before would cut it short).
         let written = context.eventLoop.makePromise(of: Void.self)
         written.futureResult.assumeIsolated().whenComplete { [lifecycle] _ in lifecycle.answerEnded(closing: closing) }
-        let head = wrapOutboundOut(encodedHead(representation, variant, minorVersion: request.version.minor, closing: closing))
+        let head = wrapOutboundOut(
+            encodedHead(representation, variant, minorVersion: request.version.minor, closing: closing))
         // HEAD: the GET's head (Content-Length included), no body.
         if request.method == .GET, let body = representation.body(variant) {
             context.write(head, promise: nil)
@@ -211,7 +221,8 @@ package final class RefusedConnectionHandler: ChannelInboundHandler, RemovableCh
     package typealias InboundIn = ByteBuffer
     package typealias OutboundOut = ByteBuffer
 
-    static let answer = "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+    static let answer =
+        "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
 
     package func handlerAdded(context: ChannelHandlerContext) {
         if context.channel.isActive { refuse(context) }
@@ -238,7 +249,8 @@ package enum HTTPDate {
         let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
         func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900) "
+        return
+            "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900) "
             + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
     }
 }

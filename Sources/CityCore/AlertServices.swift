@@ -19,7 +19,8 @@ package struct AlertClockService: Service {
     let logger: Logger
 
     package init(
-        alerts: AlertCenter, sessionSince: @escaping @Sendable () -> Timestamp?, now: @escaping @Sendable () -> Timestamp, interval: Duration, logger: Logger
+        alerts: AlertCenter, sessionSince: @escaping @Sendable () -> Timestamp?,
+        now: @escaping @Sendable () -> Timestamp, interval: Duration, logger: Logger
     ) {
         self.alerts = alerts
         self.sessionSince = sessionSince
@@ -87,7 +88,8 @@ package struct BeachStatusPublisher: Service {
     let logger: Logger
 
     package init(
-        source: Reloadable<CityStatus>, topic: String, now: @escaping @Sendable () -> Timestamp, interval: Duration, logger: Logger
+        source: Reloadable<CityStatus>, topic: String, now: @escaping @Sendable () -> Timestamp, interval: Duration,
+        logger: Logger
     ) {
         self.source = source
         self.topic = topic
@@ -119,14 +121,16 @@ package struct BeachStatusPublisher: Service {
                     let status = source.value
                     for beach in status.configuration.beaches {
                         let message = BeachStatusMessage(status.beach(beach, now: time))
-                        guard let body = try? BeachStatusMessage.encoder.encode(message), published[beach.id] != body else { continue }
+                        guard let body = try? BeachStatusMessage.encoder.encode(message), published[beach.id] != body
+                        else { continue }
                         do {
                             try publisher.publish(
                                 topic: topic.replacingOccurrences(of: "{beach}", with: beach.id),
                                 payload: Array(body), qos: 1, retain: true)
                             published[beach.id] = body
                         } catch {
-                            logger.warning("beach status not published", metadata: ["beach": "\(beach.id)", "error": "\(error)"])
+                            logger.warning(
+                                "beach status not published", metadata: ["beach": "\(beach.id)", "error": "\(error)"])
                         }
                     }
                 }

@@ -70,7 +70,8 @@ package struct ArchiveReplay {
             summary.notGenuine += archive.contents.notGenuine
             for (line, rejection) in archive.contents.rejected {
                 summary.rejectedByReason[rejection.reason, default: 0] += 1
-                logger.warning("archive line rejected", metadata: ["archive": "\(archive.name):\(line)", "reason": "\(rejection)"])
+                logger.warning(
+                    "archive line rejected", metadata: ["archive": "\(archive.name):\(line)", "reason": "\(rejection)"])
             }
             for record in archive.contents.records {
                 do throws(Rejection) {
@@ -78,7 +79,9 @@ package struct ArchiveReplay {
                 } catch {
                     summary.rejectedByReason[error.reason, default: 0] += 1
                     if summary.rejected <= 20 {
-                        logger.warning("archive reading rejected", metadata: ["archive": "\(archive.name):\(record.line)", "reason": "\(error)"])
+                        logger.warning(
+                            "archive reading rejected",
+                            metadata: ["archive": "\(archive.name):\(record.line)", "reason": "\(error)"])
                     }
                 }
             }
@@ -108,4 +111,3 @@ package struct ArchiveReplay {
         return summary
     }
 }
-

@@ -29,7 +29,8 @@ package struct MaintenanceService: Service {
                         "retention applied",
                         metadata: [
                             "store.deleted_by_age": "\(report.deletedByAge)",
-                            "store.deleted_for_size": "\(report.deletedForSize)", "store.used_bytes": "\(report.usedBytes)",
+                            "store.deleted_for_size": "\(report.deletedForSize)",
+                            "store.used_bytes": "\(report.usedBytes)",
                         ])
                 }
             } catch {

@@ -29,7 +29,8 @@ package struct CityStatus: Sendable {
     package func carPark(_ carPark: CarPark, now: Timestamp) -> CarParkState {
         let availability = availability(of: carPark, now: now)
         return CarParkState(
-            carPark: carPark, availability: availability, outlook: outlook(carPark, availability: availability, now: now),
+            carPark: carPark, availability: availability,
+            outlook: outlook(carPark, availability: availability, now: now),
             zones: zoneCounts(carPark, now: now))
     }
 
@@ -64,21 +65,25 @@ package struct CityStatus: Sendable {
         var occupied = store.latest(SeriesKey(sensor: carPark.sensor, metric: .occupied), atOrBefore: now)
         if carPark.balancing != nil, let counted = balancingState(carPark, now: now) {
             // The count is as fresh as the counter's last report, even when that report was 0 entries, 0 exits.
-            let heard = [.entries, .exits, .entriesTotal, .exitsTotal, .occupancySet].compactMap {
-                store.latest(SeriesKey(sensor: carPark.sensor, metric: $0), atOrBefore: now)?.time
-            }.max() ?? counted.time
+            let heard =
+                [.entries, .exits, .entriesTotal, .exitsTotal, .occupancySet].compactMap {
+                    store.latest(SeriesKey(sensor: carPark.sensor, metric: $0), atOrBefore: now)?.time
+                }.max() ?? counted.time
             occupied = Sample(time: max(heard, counted.time), value: Double(counted.occupied))
         }
         var unknownSpaces: Int?
         if let sensors = carPark.spaceSensors {
             let count = sensors.count(
-                latest: sensors.spaces.map { store.latest(SeriesKey(sensor: $0, metric: .spaceOccupied), atOrBefore: now) },
+                latest: sensors.spaces.map {
+                    store.latest(SeriesKey(sensor: $0, metric: .spaceOccupied), atOrBefore: now)
+                },
                 now: now)
             // Unknown spaces count as taken: a driver is never sent to a space nobody has seen free.
             occupied = count.newest.map { Sample(time: $0, value: Double(carPark.capacity - count.vacant)) }
             unknownSpaces = count.unknown
         }
-        let staleAfter = dynamics.staleAfter(floor: calculator.staleAfterSeconds, reports: reportTimes(carPark, now: now))
+        let staleAfter = dynamics.staleAfter(
+            floor: calculator.staleAfterSeconds, reports: reportTimes(carPark, now: now))
         var availability = calculator.availability(
             of: carPark, occupied: occupied,
             free: carPark.balancing == nil
@@ -91,7 +96,8 @@ package struct CityStatus: Sendable {
             // A stuck or dead counter's figure looks plausible and is not: withhold it, and say why.
             availability = Availability(
                 free: nil, occupied: nil, status: availability.status == .closed ? .closed : .unknown,
-                hasRealtimeData: false, observedAt: availability.observedAt, dataAgeSeconds: availability.dataAgeSeconds)
+                hasRealtimeData: false, observedAt: availability.observedAt, dataAgeSeconds: availability.dataAgeSeconds
+            )
             availability.dataQuality = quality
             return availability
         }
@@ -110,9 +116,12 @@ package struct CityStatus: Sendable {
     /// When the car park's counter reported over the last day, oldest first: its reporting rhythm.
     func reportTimes(_ carPark: CarPark, now: Timestamp) -> [Timestamp] {
         guard carPark.spaceSensors == nil else { return [] }
-        let metrics: [Metric] = carPark.balancing == nil ? [.occupied, .free] : [.entries, .exits, .entriesTotal, .exitsTotal]
+        let metrics: [Metric] =
+            carPark.balancing == nil ? [.occupied, .free] : [.entries, .exits, .entriesTotal, .exitsTotal]
         let from = now.adding(seconds: -86_400)
-        let times = metrics.flatMap { store.samples(SeriesKey(sensor: carPark.sensor, metric: $0), from: from, to: now).map(\.time) }
+        let times = metrics.flatMap {
+            store.samples(SeriesKey(sensor: carPark.sensor, metric: $0), from: from, to: now).map(\.time)
+        }
         return Array(Set(times)).sorted()
     }
 
@@ -121,7 +130,9 @@ package struct CityStatus: Sendable {
         guard let sensors = carPark.spaceSensors, !sensors.zones.isEmpty else { return nil }
         return sensors.zones.map { zone in
             let count = sensors.count(
-                latest: zone.spaces.map { store.latest(SeriesKey(sensor: $0, metric: .spaceOccupied), atOrBefore: now) },
+                latest: zone.spaces.map {
+                    store.latest(SeriesKey(sensor: $0, metric: .spaceOccupied), atOrBefore: now)
+                },
                 now: now)
             return ZoneCount(id: zone.id, capacity: zone.spaces.count, free: count.vacant, unknown: count.unknown)
         }
@@ -136,8 +147,11 @@ package struct CityStatus: Sendable {
         let operatorSet = store.latest(SeriesKey(sensor: carPark.sensor, metric: .occupancySet), atOrBefore: now)
         let entriesTotalKey = SeriesKey(sensor: carPark.sensor, metric: .entriesTotal)
         let exitsTotalKey = SeriesKey(sensor: carPark.sensor, metric: .exitsTotal)
-        guard [entriesKey, exitsKey, entriesTotalKey, exitsTotalKey].contains(where: { store.latest($0, atOrBefore: now) != nil })
-            || operatorSet != nil
+        guard
+            [entriesKey, exitsKey, entriesTotalKey, exitsTotalKey].contains(where: {
+                store.latest($0, atOrBefore: now) != nil
+            })
+                || operatorSet != nil
         else { return nil }
         let lastReset = lastNightlyReset(counter, before: now)
         let from = max(lastReset, operatorSet?.time ?? lastReset)
@@ -188,13 +202,15 @@ package struct CityStatus: Sendable {
         var outlook = CarParkOutlook()
         if let rate {
             outlook.trend = dynamics.trend(occupiedPerHour: rate, capacity: carPark.capacity)
-            outlook.minutesToFull = dynamics.minutesToFull(free: free, occupiedPerHour: rate, capacity: carPark.capacity)
+            outlook.minutesToFull = dynamics.minutesToFull(
+                free: free, occupiedPerHour: rate, capacity: carPark.capacity)
         }
         for minutes in [30.0, 60.0] {
             var previousDays: [(then: Double, later: Double)] = []
             for day in 1...7 {
                 let then = bucket.adding(seconds: -Double(day) * 86_400)
-                guard let before = freeAt(carPark, then), let after = freeAt(carPark, then.adding(seconds: minutes * 60))
+                guard let before = freeAt(carPark, then),
+                    let after = freeAt(carPark, then.adding(seconds: minutes * 60))
                 else { continue }
                 previousDays.append((before, after))
             }
@@ -282,7 +298,9 @@ package struct CityStatus: Sendable {
     ) -> BeachState {
         let outfalls = configuration.outfalls.filter { $0.beaches.contains(beach.id) }
         let ecoli = beach.probe.flatMap { store.latest(SeriesKey(sensor: $0, metric: .ecoli), atOrBefore: now) }
-        let enterococci = beach.probe.flatMap { store.latest(SeriesKey(sensor: $0, metric: .enterococci), atOrBefore: now) }
+        let enterococci = beach.probe.flatMap {
+            store.latest(SeriesKey(sensor: $0, metric: .enterococci), atOrBefore: now)
+        }
         let probe = self.probe(of: beach, now: now)
         let assessor = BeachAssessor(
             thresholds: configuration.thresholds[beach.water] ?? .defaults(for: beach.water),
@@ -307,13 +325,15 @@ package struct CityStatus: Sendable {
     func probe(of beach: BeachConfiguration, now: Timestamp) -> ProbeState? {
         guard let probe = beach.probe else { return nil }
         let metrics: [Metric] = [.turbidity, .salinity, .temperature, .ecoli, .enterococci]
-        let latest = Dictionary(uniqueKeysWithValues: metrics.compactMap { metric in
-            store.latest(SeriesKey(sensor: probe, metric: metric), atOrBefore: now).map { (metric, $0) }
-        })
+        let latest = Dictionary(
+            uniqueKeysWithValues: metrics.compactMap { metric in
+                store.latest(SeriesKey(sensor: probe, metric: metric), atOrBefore: now).map { (metric, $0) }
+            })
         let lastSeen = latest.values.map(\.time).max()
         let online = lastSeen.map { now.seconds(since: $0) <= configuration.bathing.probeOfflineSeconds } ?? false
         let dayAgo = now.adding(seconds: -86_400)
-        let signs = online
+        let signs =
+            online
             ? configuration.bathing.plume.signs(
                 turbidity: store.samples(SeriesKey(sensor: probe, metric: .turbidity), from: dayAgo, to: now),
                 salinity: store.samples(SeriesKey(sensor: probe, metric: .salinity), from: dayAgo, to: now))
@@ -328,12 +348,19 @@ package struct CityStatus: Sendable {
     /// once, a late one within the hour.
     func classification(of beach: BeachConfiguration, now: Timestamp) -> SeasonalClassification? {
         guard let probe = beach.probe else { return nil }
-        let version = [Metric.ecoli, .enterococci].map { store.latest(SeriesKey(sensor: probe, metric: $0))?.time.milliseconds ?? 0 }
+        let version =
+            [Metric.ecoli, .enterococci].map {
+                store.latest(SeriesKey(sensor: probe, metric: $0))?.time.milliseconds ?? 0
+            }
             + [now.milliseconds / 3_600_000]
-        return classifications.value(beach.id, version: version) { computeClassification(of: beach, probe: probe, now: now) }
+        return classifications.value(beach.id, version: version) {
+            computeClassification(of: beach, probe: probe, now: now)
+        }
     }
 
-    private func computeClassification(of beach: BeachConfiguration, probe: SensorID, now: Timestamp) -> SeasonalClassification? {
+    private func computeClassification(
+        of beach: BeachConfiguration, probe: SensorID, now: Timestamp
+    ) -> SeasonalClassification? {
         let seasons = lastSeasons(4, before: now)
         guard let oldest = seasons.first?.start else { return nil }
         var byTime: [Timestamp: ClassificationSample] = [:]
@@ -346,8 +373,9 @@ package struct CityStatus: Sendable {
             }
         }
         // Samples taken while a discharge alert stood are short-term pollution the directive lets us discount.
-        let pollution = ((try? alerts.alerts(
-            AlertFilter(states: .all, beach: beach.id, rule: .sewageDischarge, since: oldest, limit: 10_000))) ?? [])
+        let pollution =
+            ((try? alerts.alerts(
+                AlertFilter(states: .all, beach: beach.id, rule: .sewageDischarge, since: oldest, limit: 10_000))) ?? [])
             .filter { $0.notGenuine == nil }
             .map { ($0.startedAt, $0.resolvedAt ?? now) }
         let grouped = seasons.map { season in

@@ -311,7 +311,6 @@ package struct ConfigurationFile: Decodable {
     }
 }
 
-
 /// A TOML number: TOML tells integers (`300`) from floats (`300.0`), an operator should not have to.
 package struct Number: Decodable {
     var value: Double

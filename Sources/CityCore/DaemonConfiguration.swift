@@ -5,8 +5,8 @@ import Foundation
 import Ingest
 import Logging
 import Parking
-import TOMLKit
 import Storage
+import TOMLKit
 import TimeSeries
 
 /// Values given on the command line or in the environment that take precedence over the file.
@@ -189,7 +189,9 @@ package struct DaemonConfiguration: Sendable {
             outfalls: Dictionary(outfalls.map { ($0.id, $0.beaches) }, uniquingKeysWith: { $0 + $1 }),
             rainGauges: Dictionary(
                 rainGauges.compactMap { gauge in
-                    gauge.alertMillimetres.map { (gauge.id, AlertPolicy.RainGauge(beaches: gauge.beaches, alertMillimetres: $0)) }
+                    gauge.alertMillimetres.map {
+                        (gauge.id, AlertPolicy.RainGauge(beaches: gauge.beaches, alertMillimetres: $0))
+                    }
                 }, uniquingKeysWith: { first, _ in first }),
             holdSeconds: dischargeHoldSeconds, offlineRaiseAfterSeconds: alerts.offlineRaiseAfterSeconds,
             rainClearRatio: alerts.rainClearRatio, notGenuine: alerts.notGenuine, catchUp: alerts.catchUp)
@@ -235,7 +237,9 @@ package struct DaemonConfiguration: Sendable {
 package extension DaemonConfiguration {
     /// Reads, decodes and validates `path`, applying `overrides`. Throws `ConfigurationError` listing every
     /// problem found, not just the first.
-    static func load(path: String, overrides: ConfigurationOverrides = ConfigurationOverrides()) throws
+    static func load(
+        path: String, overrides: ConfigurationOverrides = ConfigurationOverrides()
+    ) throws
         -> DaemonConfiguration
     {
         let text: String
@@ -322,7 +326,9 @@ private struct Validator {
     mutating func warnIfReadableByOthers(_ path: String, _ location: String) {
         var status = stat()
         guard stat(path, &status) == 0, status.st_mode & 0o044 != 0 else { return }
-        warn(location, "'\(path)' is readable by other users (mode \(String(status.st_mode & 0o777, radix: 8))); chmod 600 it")
+        warn(
+            location,
+            "'\(path)' is readable by other users (mode \(String(status.st_mode & 0o777, radix: 8))); chmod 600 it")
     }
 
     /// Why the daemon could not append to `path`, if it could not: an existing file must be writable, a new
@@ -339,7 +345,9 @@ private struct Validator {
         }
         if directory.isEmpty { directory = "." }
         guard stat(directory, &status) == 0 else { return "'\(path)' cannot be created: '\(directory)' cannot be read" }
-        guard status.st_mode & S_IFMT == S_IFDIR else { return "'\(path)' cannot be created: '\(directory)' is not a directory" }
+        guard status.st_mode & S_IFMT == S_IFDIR else {
+            return "'\(path)' cannot be created: '\(directory)' is not a directory"
+        }
         return access(directory, W_OK | X_OK) == 0 ? nil : "'\(path)' cannot be created: '\(directory)' is not writable"
     }
 
@@ -401,7 +409,9 @@ private struct Validator {
 
         var operatorToken = raw.http?.operatorToken
         if let file = raw.http?.operatorTokenFile {
-            if operatorToken != nil { report("http.operator_token", "give either operator_token or operator_token_file") }
+            if operatorToken != nil {
+                report("http.operator_token", "give either operator_token or operator_token_file")
+            }
             if let contents = try? String(contentsOfFile: resolve(file), encoding: .utf8) {
                 operatorToken = contents.split(separator: "\n").first.map(String.init)
                 warnIfReadableByOthers(resolve(file), "http.operator_token_file")
@@ -480,25 +490,32 @@ private struct Validator {
                 continue
             }
             if let rawCapacity = settings.raw {
-                if !(16...10_000_000).contains(rawCapacity) { report("\(location).raw", "must be between 16 and 10000000") }
+                if !(16...10_000_000).contains(rawCapacity) {
+                    report("\(location).raw", "must be between 16 and 10000000")
+                }
                 seriesClass.rawCapacity = rawCapacity
             }
             if let rollups = settings.rollups {
                 var specs: [RollupSpec] = []
                 for (index, text) in rollups.enumerated() {
                     guard let spec = RollupSpec(parsing: text), spec.capacity <= 1_000_000 else {
-                        report("\(location).rollups[\(index)]", "expected STEP:COUNT such as \"15m:2976\", got '\(text)'")
+                        report(
+                            "\(location).rollups[\(index)]", "expected STEP:COUNT such as \"15m:2976\", got '\(text)'")
                         continue
                     }
                     specs.append(spec)
                 }
                 seriesClass = SeriesClass(
-                    rawCapacity: seriesClass.rawCapacity, rollups: specs, heartbeatSeconds: seriesClass.heartbeatSeconds)
+                    rawCapacity: seriesClass.rawCapacity, rollups: specs, heartbeatSeconds: seriesClass.heartbeatSeconds
+                )
             }
             if let days = settings.retentionDays?.value {
-                let rollupDays = seriesClass.rollups.map { Double($0.stepSeconds) * Double($0.capacity) / 86_400 }.max() ?? 0
+                let rollupDays =
+                    seriesClass.rollups.map { Double($0.stepSeconds) * Double($0.capacity) / 86_400 }.max() ?? 0
                 if days < rollupDays {
-                    report("\(location).retention_days", "must cover the longest rollup (\(Int(rollupDays.rounded(.up))) days)")
+                    report(
+                        "\(location).retention_days",
+                        "must cover the longest rollup (\(Int(rollupDays.rounded(.up))) days)")
                 }
                 retention.maxAgeSeconds[name] = days * 86_400
             }
@@ -527,7 +544,8 @@ private struct Validator {
             sensorOwners[sensor] = location
             var carPark = CarPark(
                 id: raw.id, name: raw.name, type: raw.type ?? .carPark, address: raw.address,
-                latitude: raw.latitude.value, longitude: raw.longitude.value, capacity: raw.capacity, hasFee: raw.hasFee,
+                latitude: raw.latitude.value, longitude: raw.longitude.value, capacity: raw.capacity,
+                hasFee: raw.hasFee,
                 parkAndRide: raw.parkAndRide ?? false, maxHeightCentimetres: raw.maxHeightCM, sensor: sensor,
                 almostFullFree: raw.almostFullFree)
             carPark.tariffs = Tariffs(
@@ -536,7 +554,8 @@ private struct Validator {
             if !raw.hasFee && !carPark.tariffs.isEmpty {
                 report("\(location)", "has_fee = false but tariffs are given")
             }
-            for (key, count) in [("disabled_spaces", raw.disabledSpaces), ("ev_charging_spaces", raw.evChargingSpaces)] {
+            for (key, count) in [("disabled_spaces", raw.disabledSpaces), ("ev_charging_spaces", raw.evChargingSpaces)]
+            {
                 if let count, !(0...raw.capacity).contains(count) {
                     report("\(location).\(key)", "must be between 0 and the capacity")
                 }
@@ -558,7 +577,9 @@ private struct Validator {
                     resetMinute: parts.count == 2 ? parts[0] * 60 + parts[1] : 240)
             } else if raw.source == .spaces {
                 let spaces = (raw.spaces ?? []).map { SensorID($0) }
-                if spaces.isEmpty { report("\(location).spaces", "source = \"spaces\" needs the detectors' sensor ids") }
+                if spaces.isEmpty {
+                    report("\(location).spaces", "source = \"spaces\" needs the detectors' sensor ids")
+                }
                 if spaces.count > raw.capacity { report("\(location).spaces", "more detectors than spaces") }
                 for (index, space) in spaces.enumerated() {
                     if let owner = sensorOwners[space] {
@@ -572,7 +593,9 @@ private struct Validator {
                 for (index, zone) in (raw.zones ?? []).enumerated() {
                     let members = zone.spaces.map { SensorID($0) }
                     for (spaceIndex, member) in members.enumerated() where !spaces.contains(member) {
-                        report("\(location).zones[\(index)].spaces[\(spaceIndex)]", "'\(member)' is not one of the car park's spaces")
+                        report(
+                            "\(location).zones[\(index)].spaces[\(spaceIndex)]",
+                            "'\(member)' is not one of the car park's spaces")
                     }
                     zones.append((zone.id, members))
                 }
@@ -650,7 +673,8 @@ private struct Validator {
             }
             rainGauges.append(
                 RainGaugeConfiguration(
-                    id: id, name: raw.name, beaches: raw.beaches ?? [], alertMillimetres: raw.alertMillimetres24h?.value))
+                    id: id, name: raw.name, beaches: raw.beaches ?? [], alertMillimetres: raw.alertMillimetres24h?.value
+                ))
         }
 
         var aliases: [String: SensorID] = [:]
@@ -756,7 +780,9 @@ private struct Validator {
 
         guard problems.isEmpty, let timeZone else { return nil }
         let dataDirectory = resolve(overrides.dataDirectory ?? raw.storage?.dataDir ?? "data")
-        if alerts.logPath.isEmpty { alerts.logPath = (dataDirectory as NSString).appendingPathComponent("alerts.jsonl") }
+        if alerts.logPath.isEmpty {
+            alerts.logPath = (dataDirectory as NSString).appendingPathComponent("alerts.jsonl")
+        }
         if let problem = Self.unwritable(alerts.logPath) {
             report(raw.alerts?.logFile != nil ? "alerts.log_file" : "storage.data_dir", problem)
             return nil
@@ -767,10 +793,12 @@ private struct Validator {
             username: raw.mqtt?.username, password: password, tls: tls, maxBurst: maxBurst, httpHost: httpHost,
             httpPort: httpPort, httpMaxConnections: httpMaxConnections,
             httpMaxConnectionsPerAddress: httpMaxConnectionsPerAddress, httpIdleTimeoutSeconds: httpIdleTimeoutSeconds,
-            streamQueue: streamQueue, httpSendBufferBytes: httpSendBufferBytes, operatorToken: operatorToken, dataDirectory: dataDirectory,
+            streamQueue: streamQueue, httpSendBufferBytes: httpSendBufferBytes, operatorToken: operatorToken,
+            dataDirectory: dataDirectory,
             durability: raw.storage?.durability ?? .full, seriesLayout: seriesLayout, retention: retention,
             policy: policy,
-            routes: routes, aliases: aliases, staleAfterSeconds: staleMinutes * 60, carParks: carParks, beaches: beaches,
+            routes: routes, aliases: aliases, staleAfterSeconds: staleMinutes * 60, carParks: carParks,
+            beaches: beaches,
             outfalls: outfalls, rainGauges: rainGauges, thresholds: thresholds,
             maxSampleAgeSeconds: maxSampleAgeHours * 3_600, dischargeHoldSeconds: holdHours * 3_600,
             bathing: bathing, alerts: alerts, simulatorTopics: topics)
@@ -824,7 +852,9 @@ package extension DaemonConfiguration {
             lock.release()
             throw DirectoryLockError(
                 directory: dataDirectory,
-                problem: "'\(path)' is \(owner) and this process (uid \(geteuid())) cannot write it: chown it to the daemon's user")
+                problem:
+                    "'\(path)' is \(owner) and this process (uid \(geteuid())) cannot write it: chown it to the daemon's user"
+            )
         }
         return lock
     }

@@ -22,7 +22,8 @@ package struct ReadingRecorder: MessageBurstHandler {
     let commitTimer: CoreMetrics.Timer
 
     package init(
-        pipeline: Reloadable<IngestPipeline>, store: SeriesStore, statistics: IngestStatistics, uplinks: UplinkDeduplicator, alerts: AlertCenter, commitTimer: CoreMetrics.Timer
+        pipeline: Reloadable<IngestPipeline>, store: SeriesStore, statistics: IngestStatistics,
+        uplinks: UplinkDeduplicator, alerts: AlertCenter, commitTimer: CoreMetrics.Timer
     ) {
         self.pipeline = pipeline
         self.store = store
@@ -87,7 +88,9 @@ package extension CoreMetrics.Timer {
 /// poison-message quarantine is tested against a real crash.
 package enum Failpoints {
     /// `CITYFEEDSD_FAILPOINT_CRASH_ON=TEXT`: the process dies on any message whose payload contains `TEXT`.
-    static let crashOn: [UInt8]? = ProcessInfo.processInfo.environment["CITYFEEDSD_FAILPOINT_CRASH_ON"].map { Array($0.utf8) }
+    static let crashOn: [UInt8]? = ProcessInfo.processInfo.environment["CITYFEEDSD_FAILPOINT_CRASH_ON"].map {
+        Array($0.utf8)
+    }
 
     static func crashIfAsked(by burst: [InboundMessage]) {
         guard let needle = crashOn, !needle.isEmpty else { return }

@@ -73,8 +73,10 @@ package extension DaemonConfiguration {
         keep("storage retention", \.retention)
         keep("alerts.log_file", \.alerts.logPath)
         keep("alerts.status_topic", \.alerts.statusTopic)
-        let subscribed = Set(IngestPipeline(routes: routes, sensors: [], aliases: [:], policy: policy).subscriptionFilters)
-        let wanted = Set(IngestPipeline(routes: next.routes, sensors: [], aliases: [:], policy: next.policy).subscriptionFilters)
+        let subscribed = Set(
+            IngestPipeline(routes: routes, sensors: [], aliases: [:], policy: policy).subscriptionFilters)
+        let wanted = Set(
+            IngestPipeline(routes: next.routes, sensors: [], aliases: [:], policy: next.policy).subscriptionFilters)
         if subscribed != wanted { needsRestart.append("topic subscriptions (routes)") }
         var seen = Set<String>()
         return (applied, needsRestart.filter { seen.insert($0).inserted })
@@ -93,7 +95,9 @@ package struct ConfigurationReloader: Sendable {
     let logger: Logger
 
     package init(
-        path: String, overrides: ConfigurationOverrides, status: Reloadable<CityStatus>, pipeline: Reloadable<IngestPipeline>, statistics: IngestStatistics, record: Reloadable<ReloadRecord>, logger: Logger
+        path: String, overrides: ConfigurationOverrides, status: Reloadable<CityStatus>,
+        pipeline: Reloadable<IngestPipeline>, statistics: IngestStatistics, record: Reloadable<ReloadRecord>,
+        logger: Logger
     ) {
         self.path = path
         self.overrides = overrides
@@ -137,7 +141,8 @@ package struct ConfigurationReloader: Sendable {
             return false
         }
         pipeline.replace(
-            IngestPipeline(routes: applied.routes, sensors: applied.sensorSpecs, aliases: applied.aliases, policy: applied.policy))
+            IngestPipeline(
+                routes: applied.routes, sensors: applied.sensorSpecs, aliases: applied.aliases, policy: applied.policy))
         statistics.labelSensors(Set(applied.sensorSpecs.map(\.id)))
         status.replace(CityStatus(configuration: applied, store: current.store, alerts: current.alerts))
         var record = self.record.value
@@ -148,7 +153,8 @@ package struct ConfigurationReloader: Sendable {
         logger.notice(
             "configuration reloaded",
             metadata: [
-                "config.path": "\(path)", "car_parks": "\(applied.carParks.count)", "beaches": "\(applied.beaches.count)",
+                "config.path": "\(path)", "car_parks": "\(applied.carParks.count)",
+                "beaches": "\(applied.beaches.count)",
                 "outfalls": "\(applied.outfalls.count)",
             ])
         return true

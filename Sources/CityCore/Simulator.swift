@@ -78,7 +78,10 @@ package struct TrafficSimulator {
                 let through = Int.random(in: 0...3, using: &random)
                 lastOccupied[carPark.id] = occupied
                 messages.append(
-                    Message(topic: topic, payload: "{\(ts),\"entries\":\(max(change, 0) + through),\"exits\":\(max(-change, 0) + through)}"))
+                    Message(
+                        topic: topic,
+                        payload:
+                            "{\(ts),\"entries\":\(max(change, 0) + through),\"exits\":\(max(-change, 0) + through)}"))
             } else {
                 messages.append(Message(topic: topic, payload: "{\(ts),\"occupied\":\(occupied)}"))
             }
@@ -98,19 +101,27 @@ package struct TrafficSimulator {
             ]
             // Bacteriology is a rapid test, not a continuous probe: one result every 10 ticks.
             if tick % 10 == 0 {
-                let ecoli = contaminated ? Double.random(in: 1_200...4_000, using: &random) : Double.random(in: 5...80, using: &random)
-                let enterococci = contaminated ? Double.random(in: 400...1_500, using: &random) : Double.random(in: 5...60, using: &random)
+                let ecoli =
+                    contaminated
+                    ? Double.random(in: 1_200...4_000, using: &random) : Double.random(in: 5...80, using: &random)
+                let enterococci =
+                    contaminated
+                    ? Double.random(in: 400...1_500, using: &random) : Double.random(in: 5...60, using: &random)
                 fields += ["\"ecoli\":\(Int(ecoli))", "\"enterococci\":\(Int(enterococci))"]
             }
             messages.append(
-                Message(topic: topic(configuration.simulatorTopics.beach, probe), payload: "{\(fields.joined(separator: ","))}"))
+                Message(
+                    topic: topic(configuration.simulatorTopics.beach, probe),
+                    payload: "{\(fields.joined(separator: ","))}"))
         }
 
         let raining = Self.isRaining(hour: hour)
         for gauge in configuration.rainGauges {
             let rain = raining ? Double.random(in: 2...9, using: &random) : 0
             messages.append(
-                Message(topic: topic(configuration.simulatorTopics.rain, gauge.id), payload: "{\(ts),\"rain_mm\":\(rounded(rain))}"))
+                Message(
+                    topic: topic(configuration.simulatorTopics.rain, gauge.id),
+                    payload: "{\(ts),\"rain_mm\":\(rounded(rain))}"))
         }
 
         // Outfall monitors report on change, and otherwise every five real minutes as a heartbeat.
@@ -122,7 +133,9 @@ package struct TrafficSimulator {
             outfallStates[outfall.id] = state
             lastOutfallPublish[outfall.id] = elapsed
             messages.append(
-                Message(topic: topic(configuration.simulatorTopics.outfall, outfall.id), payload: "{\(ts),\"state\":\"\(state.name)\"}"))
+                Message(
+                    topic: topic(configuration.simulatorTopics.outfall, outfall.id),
+                    payload: "{\(ts),\"state\":\"\(state.name)\"}"))
         }
         return messages
     }

@@ -1,6 +1,6 @@
-import CityCore
-import CityAPI
 import ArgumentParser
+import CityAPI
+import CityCore
 import EventStream
 import Foundation
 
@@ -30,7 +30,8 @@ struct AlertsCommand: ParsableCommand {
         let (host, port) = try address()
         let list = try EventStreamClient(host: host, port: port, path: "/v1/alerts?state=\(state)&limit=1000")
         guard list.status == 200 else { throw ValidationError("the daemon answered \(list.status)") }
-        let items = (try JSONSerialization.jsonObject(with: list.body()) as? [String: Any])?["items"] as? [[String: Any]] ?? []
+        let items =
+            (try JSONSerialization.jsonObject(with: list.body()) as? [String: Any])?["items"] as? [[String: Any]] ?? []
         if items.isEmpty, !follow { print("no \(state) alerts") }
         for alert in items.reversed() { print(AlertText.alert(alert)) }
         guard follow else { return }
@@ -48,7 +49,9 @@ struct AlertsCommand: ParsableCommand {
                         printToStandardError(event.data)
                         continue
                     }
-                    guard let transition = try? JSONSerialization.jsonObject(with: Data(event.data.utf8)) as? [String: Any]
+                    guard
+                        let transition = try? JSONSerialization.jsonObject(with: Data(event.data.utf8))
+                            as? [String: Any]
                     else { continue }
                     // Unbuffered: a pipe (`| grep`, `| tee`) sees each line at once.
                     FileHandle.standardOutput.write(Data((AlertText.transition(transition) + "\n").utf8))
@@ -91,7 +94,8 @@ enum AlertText {
     }
 
     static func describe(_ alert: [String: Any]) -> String {
-        var text = "alert \(alert["id"] ?? "?") \(alert["fingerprint"] as? String ?? "?"): \(alert["summary"] as? String ?? "")"
+        var text =
+            "alert \(alert["id"] ?? "?") \(alert["fingerprint"] as? String ?? "?"): \(alert["summary"] as? String ?? "")"
         if let ends = alert["ends_at"] as? String { text += "; ends \(short(ends))" }
         if let resolved = alert["resolved_at"] as? String { text += "; resolved \(short(resolved))" }
         if let note = alert["acknowledged"] as? [String: Any] { text += "; acknowledged by \(note["by"] ?? "?")" }

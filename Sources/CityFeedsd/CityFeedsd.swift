@@ -1,7 +1,7 @@
-import CityCore
-import CityAPI
 import Alerts
 import ArgumentParser
+import CityAPI
+import CityCore
 import Foundation
 import Ingest
 import Logging
@@ -68,9 +68,10 @@ struct Run: AsyncParsableCommand {
                 configuration: configuration, source: (config, overrides), logger: logger,
                 onListening: { port in
                     logger.info(
-                        "HTTP API listening", metadata: ["http.url": "http://\(configuration.httpHost):\(port)/v1/status"])
+                        "HTTP API listening",
+                        metadata: ["http.url": "http://\(configuration.httpHost):\(port)/v1/status"])
                 })
-        } catch where isDataDirectoryProblem(error) {
+        } catch  where isDataDirectoryProblem(error) {
             printToStandardError("\(error)")
             throw ExitCode(78)  // EX_CONFIG: a restart cannot help until someone looks
         }

@@ -1,18 +1,18 @@
-import CityCore
-import CityAPI
 import Alerts
+import CityAPI
+import CityCore
+import CoreMetrics
 import FeedCore
 import Foundation
 import Hummingbird
 import Ingest
 import Logging
 import NIOCore
-import CoreMetrics
 import Prometheus
 import ServiceLifecycle
 import Storage
-import UnixSignals
 import TimeSeries
+import UnixSignals
 
 /// The composition root: builds every part of the daemon from a configuration and wires them together.
 /// `cityfeedsd run` and the integration tests both go through here.
@@ -66,20 +66,24 @@ struct Daemon: Sendable {
         consumer = try MQTTConsumer(
             configuration: mqtt,
             handler: QuarantiningHandler(
-                wrapping: recorder, quarantine: quarantine, markerPath: configuration.inFlightMarkerPath, logger: logger),
+                wrapping: recorder, quarantine: quarantine, markerPath: configuration.inFlightMarkerPath, logger: logger
+            ),
             logger: logger)
 
         let router = Router()
         let httpStatistics = HTTPStatistics(
             maxConnections: configuration.httpMaxConnections,
             maxConnectionsPerAddress: configuration.httpMaxConnectionsPerAddress)
-        router.add(middleware: HTTPPolicyMiddleware(routes: RouteTable(operations: OpenAPI.operations), statistics: httpStatistics))
+        router.add(
+            middleware: HTTPPolicyMiddleware(
+                routes: RouteTable(operations: OpenAPI.operations), statistics: httpStatistics))
         let cityStatus = Reloadable(CityStatus(configuration: configuration, store: store, alerts: alerts))
         let reloads = Reloadable(ReloadRecord(loadedAt: Timestamp.now.iso8601))
         let ingestStatistics = statistics
         let reloader = source.map {
             ConfigurationReloader(
-                path: $0.path, overrides: $0.overrides, status: cityStatus, pipeline: pipeline, statistics: ingestStatistics,
+                path: $0.path, overrides: $0.overrides, status: cityStatus, pipeline: pipeline,
+                statistics: ingestStatistics,
                 record: reloads, logger: logger)
         }
         self.reloader = reloader
@@ -109,7 +113,8 @@ struct Daemon: Sendable {
                 address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: serverName),
             services: [
                 IngestService(consumer: consumer),
-                MaintenanceService(store: store, policy: configuration.retention, interval: .seconds(3_600), logger: logger),
+                MaintenanceService(
+                    store: store, policy: configuration.retention, interval: .seconds(3_600), logger: logger),
                 StoreCheckService(store: store, health: storeHealth, interval: .seconds(86_400), logger: logger),
                 CalibrationLogService(source: cityStatus, interval: .seconds(60), logger: logger),
                 AlertClockService(
@@ -119,9 +124,13 @@ struct Daemon: Sendable {
                         return status.state == .connected ? status.since : nil
                     }, now: now, interval: .seconds(1), logger: logger),
                 HangupService(alerts: alerts, reloader: reloader, logger: logger),
-            ] + (configuration.alerts.statusTopic.map {
-                [BeachStatusPublisher(source: cityStatus, topic: $0, now: now, interval: .seconds(1), logger: logger)]
-            } ?? []),
+            ]
+                + (configuration.alerts.statusTopic.map {
+                    [
+                        BeachStatusPublisher(
+                            source: cityStatus, topic: $0, now: now, interval: .seconds(1), logger: logger)
+                    ]
+                } ?? []),
             onServerRunning: { channel in
                 await onListening(channel.localAddress?.port ?? 0)
             },

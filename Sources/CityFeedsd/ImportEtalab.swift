@@ -1,6 +1,6 @@
-import CityCore
-import CityAPI
 import ArgumentParser
+import CityAPI
+import CityCore
 import Foundation
 import Parking
 import TOMLKit

@@ -1,12 +1,12 @@
 import Alerts
 import ArgumentParser
+import CityCore
 import FeedCore
 import Foundation
 import Ingest
 import Logging
 import Storage
 import TimeSeries
-import CityCore
 
 /// `cityfeedsd replay`: loads archives into the daemon's data directory (the daemon must not be running).
 struct Replay: ParsableCommand {
@@ -56,9 +56,12 @@ struct Replay: ParsableCommand {
                 throw ExitCode(66)  // EX_NOINPUT
             }
             let firstLine = text.prefix { !$0.isNewline }
-            let chosen = format.flatMap(ArchiveFormat.init(rawValue:)) ?? ArchiveFormat.detect(path: path, firstLine: firstLine)
+            let chosen =
+                format.flatMap(ArchiveFormat.init(rawValue:)) ?? ArchiveFormat.detect(path: path, firstLine: firstLine)
             let contents = ArchiveReader.read(text, format: chosen)
-            printToStandardError("\(path): \(chosen.rawValue), \(contents.records.count) readings, \(contents.rejected.count) lines rejected")
+            printToStandardError(
+                "\(path): \(chosen.rawValue), \(contents.records.count) readings, \(contents.rejected.count) lines rejected"
+            )
             loaded.append((path, contents))
         }
         let terminal = isatty(STDERR_FILENO) == 1
@@ -68,7 +71,8 @@ struct Replay: ParsableCommand {
         do {
             summary = try replay.run(loaded) { progress in
                 let percent = progress.total == 0 ? 100 : progress.done * 100 / progress.total
-                let line = "replayed \(progress.done) of \(progress.total) readings (\(percent) %), data time \(progress.dataTime.iso8601)"
+                let line =
+                    "replayed \(progress.done) of \(progress.total) readings (\(percent) %), data time \(progress.dataTime.iso8601)"
                 if terminal {
                     FileHandle.standardError.write(Data("\r\(line)".utf8))
                 } else if percent / 10 != shownPercent / 10 {
@@ -76,7 +80,7 @@ struct Replay: ParsableCommand {
                 }
                 shownPercent = percent
             }
-        } catch where isDataDirectoryProblem(error) {
+        } catch  where isDataDirectoryProblem(error) {
             printToStandardError("\(error)")
             throw ExitCode(78)
         }

@@ -1,7 +1,8 @@
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Foundation
 
 /// One Server-Sent Event.
 public struct ServerSentEvent: Sendable, Equatable {
@@ -38,7 +39,8 @@ public final class EventStreamClient {
         var connected: Int32 = -1
         var entry: UnsafeMutablePointer<addrinfo>? = first
         while let current = entry, connected < 0 {
-            let socket = Glibc.socket(current.pointee.ai_family, current.pointee.ai_socktype, current.pointee.ai_protocol)
+            let socket = Glibc.socket(
+                current.pointee.ai_family, current.pointee.ai_socktype, current.pointee.ai_protocol)
             if socket >= 0 {
                 if Glibc.connect(socket, current.pointee.ai_addr, current.pointee.ai_addrlen) == 0 {
                     connected = socket
@@ -101,9 +103,10 @@ public final class EventStreamClient {
                 return ServerSentEvent(id: id, event: event, data: data.joined(separator: "\n"))
             }
             if line.hasPrefix(":") { continue }
-            let (field, value) = line.firstIndex(of: ":").map {
-                (String(line[..<$0]), String(line[line.index(after: $0)...]).drop { $0 == " " }.description)
-            } ?? (line, "")
+            let (field, value) =
+                line.firstIndex(of: ":").map {
+                    (String(line[..<$0]), String(line[line.index(after: $0)...]).drop { $0 == " " }.description)
+                } ?? (line, "")
             switch field {
             case "id": id = value
             case "event": event = value

@@ -220,7 +220,8 @@ public struct JSONParser {
             var scalar = try hex4()
             if (0xD800...0xDBFF).contains(scalar) {
                 // A high surrogate must be followed by a low one.
-                guard current == UInt8(ascii: "\\"), position + 1 < bytes.count, bytes[position + 1] == UInt8(ascii: "u")
+                guard current == UInt8(ascii: "\\"), position + 1 < bytes.count,
+                    bytes[position + 1] == UInt8(ascii: "u")
                 else { throw failure("unpaired surrogate") }
                 position += 2
                 let low = try hex4()
@@ -310,7 +311,11 @@ extension JSONValue: Encodable {
         case .bool(let value): try container.encode(value)
         case .number(let value):
             // Whole numbers as integers: `200`, not `200.0`.
-            if value.rounded() == value, let whole = Int64(exactly: value) { try container.encode(whole) } else { try container.encode(value) }
+            if value.rounded() == value, let whole = Int64(exactly: value) {
+                try container.encode(whole)
+            } else {
+                try container.encode(value)
+            }
         case .string(let value): try container.encode(value)
         case .array(let values): try container.encode(values)
         case .object(let fields): try container.encode(fields)

@@ -29,7 +29,8 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
             self.milliseconds = 0
         } else {
             self.milliseconds = Int64(
-                Swift.min(Swift.max(milliseconds, Double(Self.earliest.milliseconds)), Double(Self.latest.milliseconds)))
+                Swift.min(Swift.max(milliseconds, Double(Self.earliest.milliseconds)), Double(Self.latest.milliseconds))
+            )
         }
     }
 

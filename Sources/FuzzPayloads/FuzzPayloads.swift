@@ -30,7 +30,9 @@ enum PayloadHarness {
             SensorSpec(
                 id: "lot", metrics: [.occupied, .free, .entries, .exits, .spaceOccupied],
                 maximum: [.occupied: 110, .free: 110]),
-            SensorSpec(id: "probe", metrics: [.ecoli, .enterococci, .turbidity, .salinity, .temperature], maximum: [.salinity: 50]),
+            SensorSpec(
+                id: "probe", metrics: [.ecoli, .enterococci, .turbidity, .salinity, .temperature],
+                maximum: [.salinity: 50]),
             SensorSpec(id: "outfall", metrics: [.overflowState]),
         ],
         policy: IngestPolicy())

@@ -79,7 +79,9 @@ public enum ArchiveReader {
                 let readings: [DecodedReading]
                 if case .string(let metricName)? = fields["metric"] {
                     let metric = try metric(named: metricName)
-                    readings = [DecodedReading(metric: metric, time: time, value: try value(fields["value"], metric: metric))]
+                    readings = [
+                        DecodedReading(metric: metric, time: time, value: try value(fields["value"], metric: metric))
+                    ]
                 } else {
                     fields["ts"] = nil
                     fields["time"] = nil
@@ -87,7 +89,8 @@ public enum ArchiveReader {
                 }
                 for reading in readings {
                     contents.records.append(
-                        ArchiveRecord(sensor: sensor, metric: reading.metric, time: time, value: reading.value, line: number))
+                        ArchiveRecord(
+                            sensor: sensor, metric: reading.metric, time: time, value: reading.value, line: number))
                 }
             } catch {
                 contents.rejected.append((number, error))
@@ -103,7 +106,8 @@ public enum ArchiveReader {
         guard let sensorColumn = columns.firstIndex(of: "sensor"), let metricColumn = columns.firstIndex(of: "metric"),
             let timeColumn = columns.firstIndex(of: "time"), let valueColumn = columns.firstIndex(of: "value")
         else {
-            contents.rejected.append((header.number, Rejection(.wrongType, "the header must name sensor, metric, time and value")))
+            contents.rejected.append(
+                (header.number, Rejection(.wrongType, "the header must name sensor, metric, time and value")))
             return contents
         }
         let needed = max(sensorColumn, metricColumn, timeColumn, valueColumn)
@@ -113,7 +117,9 @@ public enum ArchiveReader {
                     throw Rejection(.payloadTooLarge, "line of \(text.utf8.count) bytes")
                 }
                 let fields = splitCSVLine(text)
-                guard fields.count > needed else { throw Rejection(.wrongType, "\(fields.count) fields, expected \(needed + 1)") }
+                guard fields.count > needed else {
+                    throw Rejection(.wrongType, "\(fields.count) fields, expected \(needed + 1)")
+                }
                 guard !fields[sensorColumn].isEmpty else { throw Rejection(.wrongType, "no sensor") }
                 let metric = try metric(named: fields[metricColumn])
                 let valueText = fields[valueColumn]
@@ -143,10 +149,12 @@ public enum ArchiveReader {
         guard let header = lines.first else { return contents }
         let columns = splitCSVLine(header.text).map { $0.lowercased() }
         func column(_ names: [String]) -> Int? { names.lazy.compactMap { columns.firstIndex(of: $0) }.first }
-        guard let outfallColumn = column(["outfall", "associatedsiteid"]), let startColumn = column(["start", "eventstart"]),
+        guard let outfallColumn = column(["outfall", "associatedsiteid"]),
+            let startColumn = column(["start", "eventstart"]),
             let stopColumn = column(["stop", "eventstop"])
         else {
-            contents.rejected.append((header.number, Rejection(.wrongType, "the header must name outfall, start and stop")))
+            contents.rejected.append(
+                (header.number, Rejection(.wrongType, "the header must name outfall, start and stop")))
             return contents
         }
         let statusColumn = column(["status"])
@@ -167,7 +175,9 @@ public enum ArchiveReader {
                 guard !fields[outfallColumn].isEmpty else { throw Rejection(.wrongType, "no outfall") }
                 let start = try time(fields[startColumn])
                 let stop = try time(fields[stopColumn])
-                guard stop > start else { throw Rejection(.badTimestamp, "stop \(stop.iso8601) is not after start \(start.iso8601)") }
+                guard stop > start else {
+                    throw Rejection(.badTimestamp, "stop \(stop.iso8601) is not after start \(start.iso8601)")
+                }
                 events[fields[outfallColumn], default: []].append((start, stop, number))
             } catch {
                 contents.rejected.append((number, error))
@@ -184,16 +194,22 @@ public enum ArchiveReader {
             }
             for run in runs {
                 contents.records.append(
-                    ArchiveRecord(sensor: outfall, metric: .overflowState, time: run.start, value: OverflowState.discharging.value, line: run.line))
+                    ArchiveRecord(
+                        sensor: outfall, metric: .overflowState, time: run.start,
+                        value: OverflowState.discharging.value, line: run.line))
                 contents.records.append(
-                    ArchiveRecord(sensor: outfall, metric: .overflowState, time: run.stop, value: OverflowState.stopped.value, line: run.line))
+                    ArchiveRecord(
+                        sensor: outfall, metric: .overflowState, time: run.stop, value: OverflowState.stopped.value,
+                        line: run.line))
             }
         }
         return contents
     }
 
     private static func metric(named name: String) throws(Rejection) -> Metric {
-        guard let metric = Metric(rawValue: name) else { throw Rejection(.unknownMetric, "'\(name.prefix(40))' is not a metric") }
+        guard let metric = Metric(rawValue: name) else {
+            throw Rejection(.unknownMetric, "'\(name.prefix(40))' is not a metric")
+        }
         return metric
     }
 
@@ -201,7 +217,9 @@ public enum ArchiveReader {
         switch json {
         case .number(let number)?: return number
         case .string(let text)? where metric == .overflowState:
-            guard let state = OverflowState(name: text) else { throw Rejection(.invalidState, "'\(text.prefix(40))' is not a state") }
+            guard let state = OverflowState(name: text) else {
+                throw Rejection(.invalidState, "'\(text.prefix(40))' is not a state")
+            }
             return state.value
         case .bool(let flag)?: return flag ? 1 : 0
         default: throw Rejection(.wrongType, "\"value\" must be a number")
@@ -220,7 +238,9 @@ public enum ArchiveReader {
         {
             normalized.replaceSubrange(space...space, with: "T")
         }
-        let hasOffset = normalized.hasSuffix("Z") || normalized.dropFirst(19).contains("+") || normalized.dropFirst(19).contains("-")
+        let hasOffset =
+            normalized.hasSuffix("Z") || normalized.dropFirst(19).contains("+")
+            || normalized.dropFirst(19).contains("-")
         if !hasOffset { normalized += "Z" }
         guard text.count <= 40, let time = Timestamp(rfc3339: normalized), time.milliseconds > 0,
             time < Timestamp(milliseconds: 253_402_300_800_000)

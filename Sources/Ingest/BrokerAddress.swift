@@ -24,7 +24,8 @@ public struct BrokerAddress: Hashable, Sendable, CustomStringConvertible {
             case "mqtt", "tcp": usesTLS = false
             case "mqtts", "ssl", "tls": usesTLS = true
             default:
-                throw BrokerAddressError(text: text, problem: "unsupported scheme '\(scheme)' (use mqtt:// or mqtts://)")
+                throw BrokerAddressError(
+                    text: text, problem: "unsupported scheme '\(scheme)' (use mqtt:// or mqtts://)")
             }
             rest = rest[schemeEnd.upperBound...]
         }

@@ -93,7 +93,8 @@ public struct IngestPipeline: Sendable {
         }
         do throws(Rejection) {
             return try validate(
-                DecodedReading(metric: record.metric, time: record.time, value: record.value), sensor: sensor, received: received)
+                DecodedReading(metric: record.metric, time: record.time, value: record.value), sensor: sensor,
+                received: received)
         } catch {
             var rejection = error
             rejection.sensor = id
@@ -129,7 +130,8 @@ public struct IngestPipeline: Sendable {
                 throw Rejection(.notANumber, "'\(text.prefix(40))' is not a number")
             }
             // A route that accepts numbers always names its metric (checked when the route is made).
-            return DecodedPayload(readings: [DecodedReading(metric: route.metric ?? .occupied, time: nil, value: value)])
+            return DecodedPayload(readings: [DecodedReading(metric: route.metric ?? .occupied, time: nil, value: value)]
+            )
         }
     }
 

@@ -110,7 +110,8 @@ public final class IngestStatistics: Sendable {
                 "rejected MQTT input",
                 metadata: [
                     "ingest.reason": "\(rejection.reason.rawValue)", "ingest.detail": "\(rejection.detail)",
-                    "mqtt.topic": "\(topic.prefix(256))", "sensor.id": "\(rejection.sensor?.rawValue.prefix(Self.sampleLength) ?? "")",
+                    "mqtt.topic": "\(topic.prefix(256))",
+                    "sensor.id": "\(rejection.sensor?.rawValue.prefix(Self.sampleLength) ?? "")",
                     "ingest.suppressed_since_last": "\(suppressed)",
                 ])
         }
@@ -200,7 +201,8 @@ public final class IngestStatistics: Sendable {
         if let counter = state.rejectionCounters[key] { return counter }
         let counter = Counter(
             label: "cityfeeds_ingest_rejections_total",
-            dimensions: [("reason", reason.rawValue), ("sensor", bucket == "(none)" ? "unconfigured" : bucket)], factory: metrics)
+            dimensions: [("reason", reason.rawValue), ("sensor", bucket == "(none)" ? "unconfigured" : bucket)],
+            factory: metrics)
         state.rejectionCounters[key] = counter
         return counter
     }

@@ -1,12 +1,13 @@
+import FeedCore
+import Foundation
+import Logging
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import FeedCore
-import Foundation
-import Logging
-import Synchronization
 
 /// How the consumer connects and what it subscribes to.
 public struct MQTTConsumerConfiguration: Sendable {
@@ -217,7 +218,8 @@ public final class MQTTConsumer: Sendable {
                     do {
                         filtersByMessage[try handle.subscribe(filter, qos: 1)] = filter
                     } catch {
-                        logger.error("MQTT subscribe failed", metadata: ["mqtt.topic": "\(filter)", "error": "\(error)"])
+                        logger.error(
+                            "MQTT subscribe failed", metadata: ["mqtt.topic": "\(filter)", "error": "\(error)"])
                         unsent = "the subscription to \(filter) could not be sent (\(error))"
                     }
                 }

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import FeedCore
 import Foundation
 import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A plain MQTT publisher for the simulator, tests and benchmarks: QoS 0 or 1, with a way to wait until the
 /// broker has acknowledged every QoS 1 message. It reconnects by itself if the broker goes away.

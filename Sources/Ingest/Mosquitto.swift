@@ -34,7 +34,9 @@ public struct TLSSettings: Sendable, Hashable {
     public var certificateFile: String?
     public var keyFile: String?
 
-    public init(caFile: String? = nil, caDirectory: String? = nil, certificateFile: String? = nil, keyFile: String? = nil) {
+    public init(
+        caFile: String? = nil, caDirectory: String? = nil, certificateFile: String? = nil, keyFile: String? = nil
+    ) {
         self.caFile = caFile
         self.caDirectory = caDirectory
         self.certificateFile = certificateFile

@@ -45,7 +45,8 @@ public enum NativeJSONCodec {
             var result = DecodedPayload(readings: [])
             for (index, item) in items.enumerated() {
                 guard case .object(let fields) = item else {
-                    result.rejected.append(Rejection(.wrongType, "item \(index) is \(item.typeName), expected an object"))
+                    result.rejected.append(
+                        Rejection(.wrongType, "item \(index) is \(item.typeName), expected an object"))
                     continue
                 }
                 do throws(Rejection) {

@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import FeedCore
 import Logging
 import Storage
 import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A message identified across restarts: FNV-1a over its topic and payload (Swift's `Hasher` is seeded per
 /// process, so it cannot recognise a redelivery after a crash).
@@ -79,7 +80,9 @@ final class InFlightMarker {
         bytes += [UInt8(count >> 24), UInt8(count >> 16 & 0xFF), UInt8(count >> 8 & 0xFF), UInt8(count & 0xFF)]
         bytes.reserveCapacity(bytes.count + fingerprints.count * 8)
         for fingerprint in fingerprints {
-            for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(fingerprint.value >> UInt64(shift) & 0xFF)) }
+            for shift in stride(from: 56, through: 0, by: -8) {
+                bytes.append(UInt8(fingerprint.value >> UInt64(shift) & 0xFF))
+            }
         }
         _ = bytes.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, 0) }
     }
@@ -142,9 +145,11 @@ public final class Quarantine: Sendable {
             try database.execute("PRAGMA journal_mode = WAL")
             store = Mutex(Store(database: database))
         } catch SchemaProblem.foreign {
-            throw QuarantineError(path: path, problem: "this SQLite file belongs to another application; left untouched")
+            throw QuarantineError(
+                path: path, problem: "this SQLite file belongs to another application; left untouched")
         } catch SchemaProblem.newer(let found, let supported) {
-            throw QuarantineError(path: path, problem: "schema version \(found) is newer than this daemon understands (\(supported))")
+            throw QuarantineError(
+                path: path, problem: "schema version \(found) is newer than this daemon understands (\(supported))")
         } catch let error as SQLiteError {
             throw QuarantineError(path: path, problem: "\(error)")
         }
@@ -320,7 +325,8 @@ public final class QuarantiningHandler: MessageBurstHandler {
             }
             if attempts >= maxAttempts {
                 _ = state.withLock { $0.failures.removeValue(forKey: fingerprint) }
-                try setAside(message, reason: "its commit failed \(attempts) times while other messages committed: \(error)")
+                try setAside(
+                    message, reason: "its commit failed \(attempts) times while other messages committed: \(error)")
             } else {
                 retry = retry ?? error
             }

@@ -39,7 +39,8 @@ public enum SenMLCodec {
             do throws(Rejection) {
                 result.readings.append(try reading(from: record))
             } catch {
-                result.rejected.append(Rejection(error.reason, "record \(index) '\(record.name.prefix(64))': \(error.detail)"))
+                result.rejected.append(
+                    Rejection(error.reason, "record \(index) '\(record.name.prefix(64))': \(error.detail)"))
             }
         }
         if result.readings.isEmpty && result.rejected.isEmpty {
@@ -92,7 +93,8 @@ public enum SenMLCodec {
             let value: SenMLRecord.Value
             let valueFields = ["v", "vs", "vb", "vd"].filter { fields[$0] != nil }
             guard valueFields.count <= 1 else {
-                throw Rejection(.wrongType, "record \(index) has more than one value (\(valueFields.joined(separator: ", ")))")
+                throw Rejection(
+                    .wrongType, "record \(index) has more than one value (\(valueFields.joined(separator: ", ")))")
             }
             switch valueFields.first {
             case "v":
@@ -135,10 +137,12 @@ public enum SenMLCodec {
 
     /// RFC 8428 §4.5.1: names start with a letter or digit and use only letters, digits and `:./-_`.
     static func isValidName(_ name: String) -> Bool {
-        guard let first = name.unicodeScalars.first, first.isASCII, first.properties.isAlphabetic || ("0"..."9").contains(first)
+        guard let first = name.unicodeScalars.first, first.isASCII,
+            first.properties.isAlphabetic || ("0"..."9").contains(first)
         else { return false }
         return name.unicodeScalars.allSatisfy {
-            $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || ":./-_".unicodeScalars.contains($0))
+            $0.isASCII
+                && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || ":./-_".unicodeScalars.contains($0))
         }
     }
 

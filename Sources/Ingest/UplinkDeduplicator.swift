@@ -61,7 +61,8 @@ public final class UplinkDeduplicator: Sendable {
                 if let id = key.identity.deduplicationID {
                     previous = state.deduplicationIDs.updateValue(now, forKey: id)
                 } else {
-                    previous = state.frameCounters[key.sensor, default: [:]].updateValue(now, forKey: key.identity.frameCounter)
+                    previous = state.frameCounters[key.sensor, default: [:]].updateValue(
+                        now, forKey: key.identity.frameCounter)
                 }
                 if previous == nil { state.count += 1 }
             }
@@ -86,7 +87,8 @@ public final class UplinkDeduplicator: Sendable {
     /// Within a burst, a deduplication id identifies the uplink on its own.
     private func normalised(_ key: UplinkKey) -> UplinkKey {
         key.identity.deduplicationID != nil
-            ? UplinkKey(sensor: "", identity: UplinkIdentity(frameCounter: 0, deduplicationID: key.identity.deduplicationID))
+            ? UplinkKey(
+                sensor: "", identity: UplinkIdentity(frameCounter: 0, deduplicationID: key.identity.deduplicationID))
             : key
     }
 

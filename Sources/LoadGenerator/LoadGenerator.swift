@@ -44,6 +44,9 @@ struct LoadGenerator: ParsableCommand {
         publisher.close()  // QoS 0 messages count once they are written
         let elapsed = clock.now - began
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        print(String(format: "published %d messages at QoS %d in %.3f s: %.0f msg/s", count, qos, seconds, Double(count) / seconds))
+        print(
+            String(
+                format: "published %d messages at QoS %d in %.3f s: %.0f msg/s", count, qos, seconds,
+                Double(count) / seconds))
     }
 }

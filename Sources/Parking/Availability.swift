@@ -108,7 +108,8 @@ public struct AvailabilityCalculator: Sendable {
         let freeSpaces = capacity - newest.occupied
         return Availability(
             free: freeSpaces, occupied: newest.occupied,
-            status: isOpen(carPark, at: now) ? status(free: freeSpaces, almostFullFree: carPark.almostFullFree) : .closed,
+            status: isOpen(carPark, at: now)
+                ? status(free: freeSpaces, almostFullFree: carPark.almostFullFree) : .closed,
             hasRealtimeData: true, observedAt: newest.time, dataAgeSeconds: age)
     }
 

@@ -64,7 +64,8 @@ public struct BalancingCounter: Sendable {
             net[sample.time, default: 0] -= Int(sample.value.rounded())
         }
         let events = net.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-        var state = State(occupied: occupied, time: baselineTime, drift: 0, calibrations: [], baselineTime: baselineTime)
+        var state = State(
+            occupied: occupied, time: baselineTime, drift: 0, calibrations: [], baselineTime: baselineTime)
         for (time, change) in events {
             let raw = state.occupied + change
             let snapped = min(max(raw, 0), capacity)

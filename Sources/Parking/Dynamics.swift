@@ -124,7 +124,8 @@ public struct ParkingDynamics: Sendable {
     ) -> Int? {
         let change: Double
         if !sameTimeOnPreviousDays.isEmpty {
-            change = sameTimeOnPreviousDays.reduce(0) { $0 + ($1.later - $1.then) } / Double(sameTimeOnPreviousDays.count)
+            change =
+                sameTimeOnPreviousDays.reduce(0) { $0 + ($1.later - $1.then) } / Double(sameTimeOnPreviousDays.count)
         } else if let rate {
             change = -rate * minutes / 60
         } else {

@@ -31,7 +31,8 @@ public enum EtalabImport {
     public static func parse(_ text: String) throws(EtalabImportError) -> [EtalabCarPark] {
         let rows = csvRows(text)
         guard let header = rows.first else { throw EtalabImportError(line: 1, problem: "empty file") }
-        let columns = Dictionary(header.enumerated().map { ($1.trimmingCharacters(in: .whitespaces), $0) }, uniquingKeysWith: { a, _ in a })
+        let columns = Dictionary(
+            header.enumerated().map { ($1.trimmingCharacters(in: .whitespaces), $0) }, uniquingKeysWith: { a, _ in a })
         for required in ["id", "nom", "Xlong", "Ylat", "nb_places", "gratuit"] where columns[required] == nil {
             throw EtalabImportError(line: 1, problem: "no column '\(required)'")
         }
@@ -44,7 +45,9 @@ public enum EtalabImport {
                 return value.isEmpty ? nil : value
             }
             func number(_ name: String) -> Double? {
-                field(name).flatMap { Double($0.replacingOccurrences(of: ",", with: ".").filter { "0123456789.-".contains($0) }) }
+                field(name).flatMap {
+                    Double($0.replacingOccurrences(of: ",", with: ".").filter { "0123456789.-".contains($0) })
+                }
             }
             guard let id = field("id"), let name = field("nom") else {
                 throw EtalabImportError(line: line, problem: "id and nom are required")
@@ -64,7 +67,8 @@ public enum EtalabImport {
             // hauteur_max is in metres ("2.10", "2,10 m"); a value above 10 is taken as centimetres.
             let height = number("hauteur_max").map { $0 > 10 ? $0 : $0 * 100 }
             if let height, !(height > 0 && height <= 10_000) {
-                throw EtalabImportError(line: line, problem: "hauteur_max must be a height in metres (or centimetres above 10)")
+                throw EtalabImportError(
+                    line: line, problem: "hauteur_max must be a height in metres (or centimetres above 10)")
             }
             let kind = field("type_ouvrage")?.lowercased() ?? ""
             result.append(
@@ -77,7 +81,8 @@ public enum EtalabImport {
                     tariffs: Tariffs(
                         oneHour: number("tarif_1h"), twoHours: number("tarif_2h"), threeHours: number("tarif_3h"),
                         fourHours: number("tarif_4h"), twentyFourHours: number("tarif_24h")),
-                    type: kind.contains("sous") || kind.contains("souterrain") ? .underground
+                    type: kind.contains("sous") || kind.contains("souterrain")
+                        ? .underground
                         : kind.contains("ouvrage") || kind.contains("elevation") ? .carPark : .offStreetParkingGround))
         }
         return result
@@ -86,7 +91,8 @@ public enum EtalabImport {
     /// RFC 4180 rows; the separator is `;` when the header has more of them than commas.
     static func csvRows(_ text: String) -> [[String]] {
         let firstLine = text.prefix { $0 != "\n" }
-        let separator: Character = firstLine.filter { $0 == ";" }.count > firstLine.filter { $0 == "," }.count ? ";" : ","
+        let separator: Character =
+            firstLine.filter { $0 == ";" }.count > firstLine.filter { $0 == "," }.count ? ";" : ","
         let characters = Array(text)
         var rows: [[String]] = []
         var row: [String] = []

@@ -23,7 +23,9 @@ public struct OpeningHours: Sendable, Equatable, CustomStringConvertible {
         var spill = Array(repeating: [Range<Int>](), count: 7)
         for rule in trimmed.split(separator: ";").map({ $0.trimmingCharacters(in: .whitespaces) }) where !rule.isEmpty {
             let parts = rule.split(separator: " ", maxSplits: 1).map(String.init)
-            guard parts.count == 2 else { throw OpeningHoursError(text: text, problem: "'\(rule)' needs days and times") }
+            guard parts.count == 2 else {
+                throw OpeningHoursError(text: text, problem: "'\(rule)' needs days and times")
+            }
             let weekdays = try Self.days(parts[0], in: text)
             let times = parts[1].trimmingCharacters(in: .whitespaces)
             var ranges: [Range<Int>] = []

@@ -1,7 +1,8 @@
+import FeedCore
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import FeedCore
 
 /// What a driver or an app asks for: car parks near a point or in a box, free of charge, that a vehicle of a
 /// given height fits under, with at least so many free spaces, of a type.
@@ -55,7 +56,9 @@ public struct ParkingQuery: Sendable, Equatable {
 
     /// The car parks that match, nearest first when `near` is given (with their distance in metres), in the
     /// given order otherwise.
-    public func apply(to carParks: [(carPark: CarPark, availability: Availability)])
+    public func apply(
+        to carParks: [(carPark: CarPark, availability: Availability)]
+    )
         -> [(carPark: CarPark, availability: Availability, distanceMetres: Double?)]
     {
         var result: [(carPark: CarPark, availability: Availability, distanceMetres: Double?)] = []
@@ -92,14 +95,16 @@ public struct ParkingQuery: Sendable, Equatable {
 
 /// The distance in metres between two WGS84 points along the Earth's surface (haversine, mean radius
 /// 6,371,008.8 m: within 0.5 % of the ellipsoid, plenty for "within 1 km").
-public func greatCircleDistance(latitude: Double, longitude: Double, toLatitude: Double, longitude toLongitude: Double)
+public func greatCircleDistance(
+    latitude: Double, longitude: Double, toLatitude: Double, longitude toLongitude: Double
+)
     -> Double
 {
     let radians = Double.pi / 180
-    let φ1 = latitude * radians
-    let φ2 = toLatitude * radians
-    let Δφ = (toLatitude - latitude) * radians
-    let Δλ = (toLongitude - longitude) * radians
-    let a = sin(Δφ / 2) * sin(Δφ / 2) + cos(φ1) * cos(φ2) * sin(Δλ / 2) * sin(Δλ / 2)
+    let phi1 = latitude * radians
+    let phi2 = toLatitude * radians
+    let deltaPhi = (toLatitude - latitude) * radians
+    let deltaLambda = (toLongitude - longitude) * radians
+    let a = sin(deltaPhi / 2) * sin(deltaPhi / 2) + cos(phi1) * cos(phi2) * sin(deltaLambda / 2) * sin(deltaLambda / 2)
     return 2 * 6_371_008.8 * atan2(a.squareRoot(), (1 - a).squareRoot())
 }

@@ -69,7 +69,9 @@ public enum RequestParsing {
     public static func step(_ text: String) throws(BadParameter) -> Int64 {
         guard let step = RollupSpec.parseStep(Substring(text)) else {
             throw BadParameter(
-                message: "step must be whole seconds or a duration such as 15m, 1h or 1d, at most \(RollupSpec.maxStepSeconds / 86_400)d.")
+                message:
+                    "step must be whole seconds or a duration such as 15m, 1h or 1d, at most \(RollupSpec.maxStepSeconds / 86_400)d."
+            )
         }
         return step
     }
@@ -139,7 +141,8 @@ public enum RequestParsing {
             guard values.count == 4, values[0] <= values[2], values[1] <= values[3] else {
                 throw BadParameter(message: "bbox is min_lon,min_lat,max_lon,max_lat.")
             }
-            query.box = .init(minLongitude: values[0], minLatitude: values[1], maxLongitude: values[2], maxLatitude: values[3])
+            query.box = .init(
+                minLongitude: values[0], minLatitude: values[1], maxLongitude: values[2], maxLatitude: values[3])
         }
         if let text = parameters.get("free_of_charge") {
             switch text.lowercased() {
@@ -178,7 +181,9 @@ public enum RequestParsing {
     /// A JSON object with only the known keys, decoded. An operator's typo (`"untill"`) is a 400 with the
     /// expected shape, never silently ignored; a key given twice is refused, not "last one wins", through the
     /// same strict parser as sensor payloads.
-    public static func decodeStrictly<T: Decodable>(_ type: T.Type, _ bytes: [UInt8], keys: Set<String>) throws(BadParameter) -> T {
+    public static func decodeStrictly<T: Decodable>(
+        _ type: T.Type, _ bytes: [UInt8], keys: Set<String>
+    ) throws(BadParameter) -> T {
         let document: JSONValue
         do throws(JSONParser.Failure) {
             document = try JSONParser.parse(bytes)

@@ -1,7 +1,8 @@
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Synchronization
 
 /// Another process holds the directory.
 public struct DirectoryLockError: Error, CustomStringConvertible, Sendable {

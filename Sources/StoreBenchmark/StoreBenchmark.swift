@@ -41,7 +41,9 @@ struct StoreBenchmark {
             for s in 0..<series {
                 occupancy[s] = min(400, max(0, occupancy[s] + Double(Int.random(in: -6...6, using: &random))))
                 result.append(
-                    Reading(sensor: SensorID("lot-\(s)"), metric: .occupied, time: time, value: occupancy[s], received: time))
+                    Reading(
+                        sensor: SensorID("lot-\(s)"), metric: .occupied, time: time, value: occupancy[s], received: time
+                    ))
             }
         }
         return result
@@ -50,8 +52,10 @@ struct StoreBenchmark {
     /// Appending to the store (SQLite commit + compressed memory + rollups), against inserting the same rows
     /// into a plain SQLite table with a prepared statement in one transaction per batch.
     static func appendCost(_ directory: URL) throws {
-        let data = readings(series: 100, perSeries: 3_000, start: .now.adding(seconds: -3_000 * 60), intervalSeconds: 60)
-        let store = try SeriesStore(configuration: .init(path: directory.appending(path: "append.sqlite").path, durability: .normal))
+        let data = readings(
+            series: 100, perSeries: 3_000, start: .now.adding(seconds: -3_000 * 60), intervalSeconds: 60)
+        let store = try SeriesStore(
+            configuration: .init(path: directory.appending(path: "append.sqlite").path, durability: .normal))
         let storeSeconds = try seconds {
             for chunk in stride(from: 0, to: data.count, by: 1_000) {
                 _ = try store.append(Array(data[chunk..<chunk + 1_000]))
@@ -61,7 +65,9 @@ struct StoreBenchmark {
         store.close()
 
         let plain = try SQLiteDatabase(path: directory.appending(path: "plain.sqlite").path)
-        try plain.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; CREATE TABLE r (s TEXT, m TEXT, t INTEGER, v REAL, rt INTEGER)")
+        try plain.execute(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; CREATE TABLE r (s TEXT, m TEXT, t INTEGER, v REAL, rt INTEGER)"
+        )
         let plainSeconds = try seconds {
             for chunk in stride(from: 0, to: data.count, by: 1_000) {
                 try plain.transaction {
@@ -81,19 +87,31 @@ struct StoreBenchmark {
         plain.close()
         let count = Double(data.count)
         print("append: \(data.count) readings, 100 series, batches of 1,000 (synchronous=NORMAL)")
-        print(String(format: "  SeriesStore.append      %8.0f ns/reading  %9.0f readings/s", storeSeconds / count * 1e9, count / storeSeconds))
-        print(String(format: "  plain SQLite insert     %8.0f ns/reading  %9.0f readings/s  (reference)", plainSeconds / count * 1e9, count / plainSeconds))
+        print(
+            String(
+                format: "  SeriesStore.append      %8.0f ns/reading  %9.0f readings/s", storeSeconds / count * 1e9,
+                count / storeSeconds))
+        print(
+            String(
+                format: "  plain SQLite insert     %8.0f ns/reading  %9.0f readings/s  (reference)",
+                plainSeconds / count * 1e9, count / plainSeconds))
         print(String(format: "  ratio store/reference   %8.2f", plainSeconds / storeSeconds))
-        print(String(format: "  memory: %d series, %d raw samples, %.2f MiB in all (rollups included), %.2f bytes/raw sample incl. rollups",
-            memory.series, memory.samples, Double(memory.bytes) / 1_048_576, Double(memory.bytes) / Double(memory.samples)))
+        print(
+            String(
+                format:
+                    "  memory: %d series, %d raw samples, %.2f MiB in all (rollups included), %.2f bytes/raw sample incl. rollups",
+                memory.series, memory.samples, Double(memory.bytes) / 1_048_576,
+                Double(memory.bytes) / Double(memory.samples)))
     }
 
     static func appendOnly(count: Int) throws {
         let directory = FileManager.default.temporaryDirectory.appending(path: "cityfeeds-bench-alloc-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let data = readings(series: 10, perSeries: count / 10, start: .now.adding(seconds: -Double(count)), intervalSeconds: 60)
-        let store = try SeriesStore(configuration: .init(path: directory.appending(path: "a.sqlite").path, durability: .normal))
+        let data = readings(
+            series: 10, perSeries: count / 10, start: .now.adding(seconds: -Double(count)), intervalSeconds: 60)
+        let store = try SeriesStore(
+            configuration: .init(path: directory.appending(path: "a.sqlite").path, durability: .normal))
         for chunk in stride(from: 0, to: data.count, by: 1_000) {
             _ = try store.append(Array(data[chunk..<min(chunk + 1_000, data.count)]))
         }
@@ -103,7 +121,8 @@ struct StoreBenchmark {
     /// A day of a busy series in 15-minute steps, against bucketing a sorted array of the same samples.
     static func queryLatency(_ directory: URL) throws {
         let data = readings(series: 1, perSeries: 2_880, start: .now.adding(seconds: -2_880 * 60), intervalSeconds: 60)
-        let store = try SeriesStore(configuration: .init(path: directory.appending(path: "query.sqlite").path, durability: .normal))
+        let store = try SeriesStore(
+            configuration: .init(path: directory.appending(path: "query.sqlite").path, durability: .normal))
         defer { store.close() }
         _ = try store.append(data)
         let key = data[0].seriesKey
@@ -135,7 +154,10 @@ struct StoreBenchmark {
         print("range query: one day of minute readings (2,880 samples), \(rounds) rounds")
         print(String(format: "  query at 15 min step    %8.1f µs/query", storeSeconds / Double(rounds) * 1e6))
         print(String(format: "  raw samples (decode)    %8.1f µs/query", rawSeconds / Double(rounds) * 1e6))
-        print(String(format: "  array bucketing         %8.1f µs/query  (reference)", referenceSeconds / Double(rounds) * 1e6))
+        print(
+            String(
+                format: "  array bucketing         %8.1f µs/query  (reference)", referenceSeconds / Double(rounds) * 1e6
+            ))
         print("  (\(points) points in all)")
     }
 
@@ -155,8 +177,9 @@ struct StoreBenchmark {
                 let time = start.adding(seconds: Double(index) * 60)
                 for s in 0..<series {
                     batch.append(
-                        Reading(sensor: SensorID("lot-\(s)"), metric: .occupied, time: time,
-                                value: Double(Int.random(in: 0...400, using: &random)), received: time))
+                        Reading(
+                            sensor: SensorID("lot-\(s)"), metric: .occupied, time: time,
+                            value: Double(Int.random(in: 0...400, using: &random)), received: time))
                 }
                 if batch.count >= 10_000 {
                     _ = try store.append(batch)
@@ -179,8 +202,13 @@ struct StoreBenchmark {
             while try all.step() { rows += 1 }
         }
         scan.close()
-        print("restore: \(series) series × \(perSeries) readings = \(series * perSeries) readings (filled in \(String(format: "%.1f", fillSeconds)) s)")
-        print(String(format: "  SeriesStore open        %8.2f s  (%d series, %d raw samples, %.1f MiB in memory)", restoreSeconds, memory.series, memory.samples, Double(memory.bytes) / 1_048_576))
+        print(
+            "restore: \(series) series × \(perSeries) readings = \(series * perSeries) readings (filled in \(String(format: "%.1f", fillSeconds)) s)"
+        )
+        print(
+            String(
+                format: "  SeriesStore open        %8.2f s  (%d series, %d raw samples, %.1f MiB in memory)",
+                restoreSeconds, memory.series, memory.samples, Double(memory.bytes) / 1_048_576))
         print(String(format: "  SQLite full scan        %8.2f s  (%d rows; reference)", scanSeconds, rows))
         print(String(format: "  ratio scan/open         %8.2f", scanSeconds / restoreSeconds))
     }

@@ -1,8 +1,9 @@
+import Foundation
+import Ingest
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Foundation
-import Ingest
 
 /// A real mosquitto broker for tests, on a free loopback port, with its own persistence folder, configured
 /// from `deploy/mosquitto.conf` (so tests run with the queue settings the project ships). Stopped by `stop()`
@@ -29,7 +30,8 @@ public final class TestBroker: Sendable {
         try configuration.write(to: configurationFile, atomically: true, encoding: .utf8)
         self.port = port
         self.directory = directory
-        process = try ChildProcess(executable: try findExecutable("mosquitto"), arguments: ["-c", configurationFile.path])
+        process = try ChildProcess(
+            executable: try findExecutable("mosquitto"), arguments: ["-c", configurationFile.path])
         try waitForTCP(port: port, timeout: 10)
     }
 
@@ -48,7 +50,9 @@ public final class TestBroker: Sendable {
 public final class ChildProcess: Sendable {
     public let pid: pid_t
 
-    public init(executable: String, arguments: [String], environment: [String: String]? = nil, output: String? = nil)
+    public init(
+        executable: String, arguments: [String], environment: [String: String]? = nil, output: String? = nil
+    )
         throws
     {
         var attributes = posix_spawnattr_t()
@@ -70,9 +74,9 @@ public final class ChildProcess: Sendable {
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
 
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
+        defer { for argument in argv { free(argument) } }
         let environmentList = (environment ?? ProcessInfo.processInfo.environment).map { strdup("\($0)=\($1)") } + [nil]
-        defer { environmentList.forEach { free($0) } }
+        defer { for entry in environmentList { free(entry) } }
         var pid: pid_t = 0
         let rc = posix_spawn(&pid, executable, &actions, &attributes, argv, environmentList)
         guard rc == 0 else { throw TestSupportError("cannot start \(executable): \(String(cString: strerror(rc)))") }
@@ -217,19 +221,25 @@ public struct TestCertificates: Sendable {
         for ca in ["ca", "other-ca"] {
             try runToCompletion(
                 "openssl",
-                ["req", "-x509"] + ec + ["-keyout", path("\(ca).key"), "-out", path("\(ca).crt"), "-days", "2",
-                    "-subj", "/CN=CityFeeds test \(ca)"])
+                ["req", "-x509"] + ec + [
+                    "-keyout", path("\(ca).key"), "-out", path("\(ca).crt"), "-days", "2",
+                    "-subj", "/CN=CityFeeds test \(ca)",
+                ])
         }
-        try "subjectAltName=IP:127.0.0.1,DNS:localhost\n".write(toFile: path("san.ext"), atomically: true, encoding: .utf8)
+        try "subjectAltName=IP:127.0.0.1,DNS:localhost\n".write(
+            toFile: path("san.ext"), atomically: true, encoding: .utf8)
         for (name, subject, extensions) in [
             ("server", "/CN=127.0.0.1", ["-extfile", path("san.ext")]), ("client", "/CN=cityfeedsd", []),
         ] {
             try runToCompletion(
-                "openssl", ["req"] + ec + ["-keyout", path("\(name).key"), "-out", path("\(name).csr"), "-subj", subject])
+                "openssl",
+                ["req"] + ec + ["-keyout", path("\(name).key"), "-out", path("\(name).csr"), "-subj", subject])
             try runToCompletion(
                 "openssl",
-                ["x509", "-req", "-in", path("\(name).csr"), "-CA", path("ca.crt"), "-CAkey", path("ca.key"),
-                    "-CAcreateserial", "-out", path("\(name).crt"), "-days", "2"] + extensions)
+                [
+                    "x509", "-req", "-in", path("\(name).csr"), "-CA", path("ca.crt"), "-CAkey", path("ca.key"),
+                    "-CAcreateserial", "-out", path("\(name).crt"), "-days", "2",
+                ] + extensions)
         }
     }
 

@@ -77,7 +77,8 @@ final class ReadingLog {
             try database.execute("PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
             try loadSeriesIDs()
         } catch let error as SQLiteError where error.isCorruptOrForeign {
-            throw StoreError(path: path, problem: "not a SQLite database, or damaged (\(error.message)); left untouched")
+            throw StoreError(
+                path: path, problem: "not a SQLite database, or damaged (\(error.message)); left untouched")
         }
     }
 
@@ -212,7 +213,8 @@ final class ReadingLog {
     /// Remembers what a maintenance task did, in the database itself.
     func recordMaintenance(_ name: String, _ value: String, at time: Timestamp) throws {
         let upsert = try database.statement(
-            "INSERT INTO maintenance (name, value, at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value, at = excluded.at")
+            "INSERT INTO maintenance (name, value, at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value, at = excluded.at"
+        )
         defer { upsert.reset() }
         try upsert.bind(name, at: 1)
         try upsert.bind(value, at: 2)

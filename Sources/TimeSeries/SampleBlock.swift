@@ -76,7 +76,9 @@ struct SampleBlock {
         case ..<(1 << 7): writer.write(0b10 << 7 | code, bits: 9)
         case ..<(1 << 12): writer.write(0b110 << 12 | code, bits: 15)
         case ..<(1 << 20): writer.write(0b1110 << 20 | code, bits: 24)
-        default: writer.write(0b1111, bits: 4); writer.write(code, bits: 64)
+        default:
+            writer.write(0b1111, bits: 4)
+            writer.write(code, bits: 64)
         }
     }
 
@@ -96,7 +98,9 @@ struct SampleBlock {
         case ..<(1 << 7): writer.write(0b110 << 7 | code, bits: 10)
         case ..<(1 << 12): writer.write(0b1110 << 12 | code, bits: 16)
         case ..<(1 << 24): writer.write(0b11110 << 24 | code, bits: 29)
-        default: writer.write(0b11111, bits: 5); writer.write(code, bits: 64)
+        default:
+            writer.write(0b11111, bits: 5)
+            writer.write(code, bits: 64)
         }
     }
 

@@ -48,9 +48,11 @@ public struct RollupSpec: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String {
         let step =
-            stepSeconds % 86_400 == 0 ? "\(stepSeconds / 86_400)d"
-            : stepSeconds % 3_600 == 0 ? "\(stepSeconds / 3_600)h"
-            : stepSeconds % 60 == 0 ? "\(stepSeconds / 60)m" : "\(stepSeconds)s"
+            stepSeconds % 86_400 == 0
+            ? "\(stepSeconds / 86_400)d"
+            : stepSeconds % 3_600 == 0
+                ? "\(stepSeconds / 3_600)h"
+                : stepSeconds % 60 == 0 ? "\(stepSeconds / 60)m" : "\(stepSeconds)s"
         return "\(step):\(capacity)"
     }
 }
@@ -107,17 +109,24 @@ public struct SeriesLayout: Sendable, Hashable {
     public static let defaults = SeriesLayout(
         classes: [
             "parking": SeriesClass(
-                rawCapacity: 2_880, rollups: [RollupSpec(stepSeconds: 900, capacity: 2_976), RollupSpec(stepSeconds: 3_600, capacity: 2_232)],
+                rawCapacity: 2_880,
+                rollups: [
+                    RollupSpec(stepSeconds: 900, capacity: 2_976), RollupSpec(stepSeconds: 3_600, capacity: 2_232),
+                ],
                 heartbeatSeconds: 1_800),
             "water": SeriesClass(
-                rawCapacity: 2_880, rollups: [RollupSpec(stepSeconds: 3_600, capacity: 2_232)], heartbeatSeconds: 3 * 3_600),
+                rawCapacity: 2_880, rollups: [RollupSpec(stepSeconds: 3_600, capacity: 2_232)],
+                heartbeatSeconds: 3 * 3_600),
             "sewer": SeriesClass(
-                rawCapacity: 4_096, rollups: [RollupSpec(stepSeconds: 3_600, capacity: 2_232)], heartbeatSeconds: 24 * 3_600),
+                rawCapacity: 4_096, rollups: [RollupSpec(stepSeconds: 3_600, capacity: 2_232)],
+                heartbeatSeconds: 24 * 3_600),
             "rain": SeriesClass(
-                rawCapacity: 2_880, rollups: [RollupSpec(stepSeconds: 3_600, capacity: 2_232)], heartbeatSeconds: 2 * 3_600),
+                rawCapacity: 2_880, rollups: [RollupSpec(stepSeconds: 3_600, capacity: 2_232)],
+                heartbeatSeconds: 2 * 3_600),
         ],
         valueScale: [
-            .occupied: 1, .free: 1, .entries: 1, .exits: 1, .spaceOccupied: 1, .overflowState: 1, .occupancySet: 1, .entriesTotal: 1, .exitsTotal: 1,
+            .occupied: 1, .free: 1, .entries: 1, .exits: 1, .spaceOccupied: 1, .overflowState: 1, .occupancySet: 1,
+            .entriesTotal: 1, .exitsTotal: 1,
             .ecoli: 10, .enterococci: 10, .turbidity: 100, .salinity: 100, .temperature: 10, .rainMillimetres: 10,
         ])
 

@@ -36,7 +36,9 @@ extension SeriesStore {
     /// The series over `[from, to]` in steps of `stepSeconds`, from the coarsest ring that answers it exactly
     /// (a rollup whose step divides the requested one and that reaches back to `from`), else from the ring that
     /// reaches back furthest. `nil` when the series has no samples.
-    public func query(_ key: SeriesKey, from: Timestamp, to: Timestamp, stepSeconds: Int64) throws(SeriesQueryError)
+    public func query(
+        _ key: SeriesKey, from: Timestamp, to: Timestamp, stepSeconds: Int64
+    ) throws(SeriesQueryError)
         -> SeriesAnswer?
     {
         guard from < to, stepSeconds > 0 else { throw .emptyRange }
@@ -75,12 +77,18 @@ extension SeriesStore {
         var total: Aggregate?
         for sample in samples {
             let time = series.encodeTime(sample.time)
-            if total == nil { total = Aggregate(value: sample.value, time: time) } else { total!.add(sample.value, time: time) }
+            if total == nil {
+                total = Aggregate(value: sample.value, time: time)
+            } else {
+                total!.add(sample.value, time: time)
+            }
         }
         return total
     }
 
-    private static func answer(_ series: borrowing SeriesMemory, from: Timestamp, to: Timestamp, stepSeconds: Int64)
+    private static func answer(
+        _ series: borrowing SeriesMemory, from: Timestamp, to: Timestamp, stepSeconds: Int64
+    )
         -> SeriesAnswer
     {
         let unitsPerSecond = 1_000 / series.timeUnit

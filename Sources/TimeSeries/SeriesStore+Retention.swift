@@ -15,7 +15,9 @@ public struct RetentionPolicy: Sendable, Equatable {
     /// Parking and rain a year and a month; water samples and sewer events four years and a month, since the
     /// EU classification looks back four seasons; 4 GiB in all.
     public static let defaults = RetentionPolicy(
-        maxAgeSeconds: ["parking": 400 * 86_400, "rain": 400 * 86_400, "water": 1_500 * 86_400, "sewer": 1_500 * 86_400],
+        maxAgeSeconds: [
+            "parking": 400 * 86_400, "rain": 400 * 86_400, "water": 1_500 * 86_400, "sewer": 1_500 * 86_400,
+        ],
         maxBytes: 4 << 30)
 }
 
@@ -30,7 +32,9 @@ extension SeriesStore {
     /// Deletes what the policy no longer keeps, in small transactions so that commits (and the MQTT
     /// acknowledgements waiting for them) are never held up for long. Memory is left as it is: it is bounded on
     /// its own and holds only the newest samples.
-    public func enforceRetention(_ policy: RetentionPolicy, now: Timestamp, batch: Int = 5_000) throws -> RetentionReport {
+    public func enforceRetention(
+        _ policy: RetentionPolicy, now: Timestamp, batch: Int = 5_000
+    ) throws -> RetentionReport {
         var report = RetentionReport()
         for key in try withLog({ $0.seriesKeys }) {
             guard let age = policy.maxAgeSeconds[SeriesLayout.className(of: key.metric)] else { continue }
@@ -63,7 +67,8 @@ extension SeriesStore {
         report.usedBytes = used
         try withLog {
             try $0.recordMaintenance(
-                "retention", "deleted \(report.deletedByAge) by age, \(report.deletedForSize) for size; \(used) bytes used",
+                "retention",
+                "deleted \(report.deletedByAge) by age, \(report.deletedForSize) for size; \(used) bytes used",
                 at: now)
         }
         return report

@@ -31,7 +31,9 @@ import Testing
     }
 
     /// Reads transitions until `last`, checking each follows the one before.
-    func readContiguously(_ iterator: inout AlertFeed.AsyncIterator, after first: Int64, through last: Int64) async throws {
+    func readContiguously(
+        _ iterator: inout AlertFeed.AsyncIterator, after first: Int64, through last: Int64
+    ) async throws {
         var expected = first + 1
         while expected <= last {
             guard let event = try await iterator.next() else {
@@ -72,7 +74,10 @@ import Testing
         let after = try logLines()
         #expect(after.count == 6)
         #expect(after.compactMap { $0["sequence"] as? Int } == [1, 2, 3, 4, 5, 6])
-        #expect(after.suffix(2).allSatisfy { $0["kind"] as? String == "resolved" && $0["at"] as? String == t.at(50).iso8601 })
+        #expect(
+            after.suffix(2).allSatisfy {
+                $0["kind"] as? String == "resolved" && $0["at"] as? String == t.at(50).iso8601
+            })
         let resolved = try center.alerts(AlertFilter(states: .resolved))
         #expect(resolved.count == 2)
         #expect(try center.alerts(AlertFilter(states: .active)).isEmpty)
@@ -117,7 +122,10 @@ import Testing
         try center.ingest([t.outfall("o1", .discharging, 0), t.outfall("o1", .stopped, 2)])  // sequences 1–4
         let feed = center.subscribe(after: 2)
         var iterator = feed.makeAsyncIterator()
-        guard case .transition(let first)? = try await iterator.next() else { Issue.record("no transition"); return }
+        guard case .transition(let first)? = try await iterator.next() else {
+            Issue.record("no transition")
+            return
+        }
         try center.ingest([t.outfall("o2", .discharging, 3)])  // 5: b merges o2
         var seen: [Int64] = [first.sequence]
         while seen.count < 3, let event = try await iterator.next() {
@@ -137,7 +145,8 @@ import Testing
         let acknowledged = try center.acknowledge(id: alert.id, note: OperatorNote(by: "duty officer", at: t.at(1)))
         #expect(acknowledged.acknowledged?.by == "duty officer")
         #expect(acknowledged.state == .firing)
-        let marked = try center.markNotGenuine(id: alert.id, note: OperatorNote(by: "ops", at: t.at(2), reason: "sensor test"))
+        let marked = try center.markNotGenuine(
+            id: alert.id, note: OperatorNote(by: "ops", at: t.at(2), reason: "sensor test"))
         #expect(marked.state == .resolved)
         #expect(marked.notGenuine?.reason == "sensor test")
         #expect(throws: AlertActionError.noSuchAlert(999)) {
@@ -153,15 +162,18 @@ import Testing
         // A spill three days ago, learnt only now (a backlog): history.
         let old = now.adding(seconds: -3 * 86_400)
         try center.ingest([
-            Reading(sensor: "o2", metric: .overflowState, time: old, value: OverflowState.discharging.value, received: now),
             Reading(
-                sensor: "o2", metric: .overflowState, time: old.adding(seconds: 3_600), value: OverflowState.stopped.value,
+                sensor: "o2", metric: .overflowState, time: old, value: OverflowState.discharging.value, received: now),
+            Reading(
+                sensor: "o2", metric: .overflowState, time: old.adding(seconds: 3_600),
+                value: OverflowState.stopped.value,
                 received: now),
         ])
         // A spill now, on an outfall that reaches b too: b's old hold (ended 23 h ago) resolves first, as
         // history; then the live alerts fire.
         try center.ingest([
-            Reading(sensor: "o1", metric: .overflowState, time: now, value: OverflowState.discharging.value, received: now)
+            Reading(
+                sensor: "o1", metric: .overflowState, time: now, value: OverflowState.discharging.value, received: now)
         ])
         let lines = try logLines()
         #expect(lines.map { $0["late"] as? Bool } == [true, true, true, false, false])

@@ -18,7 +18,8 @@ struct Timeline {
     }
 
     func rain(_ gauge: String, _ millimetres: Double, _ hours: Double) -> Reading {
-        Reading(sensor: SensorID(gauge), metric: .rainMillimetres, time: at(hours), value: millimetres, received: at(hours))
+        Reading(
+            sensor: SensorID(gauge), metric: .rainMillimetres, time: at(hours), value: millimetres, received: at(hours))
     }
 
     /// Two beaches on outfall `o1`; `b` also on `o2`; a rain gauge over both; probes `p-a` and `p-b`.
@@ -54,7 +55,8 @@ struct Timeline {
         let stop = engine.apply([t.outfall("o1", .stopped, 3)])
         #expect(stop.map(\.kind) == [.updated, .updated])
         #expect(stop.allSatisfy { $0.alert.endsAt == t.at(51) && $0.alert.stoppedAt == t.at(3) })
-        #expect(engine.condition(ofOutfall: "o1", forBeach: "a") == .recentDischarge(stoppedAt: t.at(3), until: t.at(51)))
+        #expect(
+            engine.condition(ofOutfall: "o1", forBeach: "a") == .recentDischarge(stoppedAt: t.at(3), until: t.at(51)))
         #expect(engine.advance(to: t.at(50.99)).isEmpty)
         // Noticed late (the daemon was busy or down): still resolved at the hold's end.
         let resolved = engine.advance(to: t.at(60))
@@ -208,7 +210,8 @@ struct Timeline {
         var engine = AlertEngine(policy: t.policy(notGenuine: policy))
         _ = engine.apply([t.outfall("o1", .discharging, 0)])
         let alert = engine.openAlert(AlertFingerprint(.sewageDischarge, "a"))!
-        let marked = engine.markNotGenuine(alert, note: OperatorNote(by: "ops", at: t.at(1), reason: "level sensor fouled"))
+        let marked = engine.markNotGenuine(
+            alert, note: OperatorNote(by: "ops", at: t.at(1), reason: "level sensor fouled"))
         #expect(marked.first?.kind == .notGenuine)
         #expect(marked.last?.alert.notGenuine?.reason == "level sensor fouled")
         switch policy {
@@ -245,7 +248,9 @@ struct Timeline {
 
     @Test func aBeachNewlyLinkedToARunningDischargeIsWarnedAtOnce() {
         var engine = AlertEngine(policy: t.policy())
-        _ = engine.apply([t.outfall("o2", .discharging, 0), t.outfall("o1", .discharging, 1), t.outfall("o1", .stopped, 2)])
+        _ = engine.apply([
+            t.outfall("o2", .discharging, 0), t.outfall("o1", .discharging, 1), t.outfall("o1", .stopped, 2),
+        ])
         _ = engine.advance(to: t.at(3))
         let current = t.policy()
         let wider = AlertPolicy(

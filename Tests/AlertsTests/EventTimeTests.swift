@@ -50,7 +50,12 @@ import Testing
     static let cases: [Case] = [
         Case(
             name: "backlog after an outage: two one-hour spills 73 h apart are two alerts",
-            bursts: [(200, true, [("o2", .discharging, 0), ("o2", .stopped, 1), ("o2", .discharging, 74), ("o2", .stopped, 75)])],
+            bursts: [
+                (
+                    200, true,
+                    [("o2", .discharging, 0), ("o2", .stopped, 1), ("o2", .discharging, 74), ("o2", .stopped, 75)]
+                )
+            ],
             expected: [Window(beach: "b", start: 0, end: 49), Window(beach: "b", start: 74, end: 123)]),
         Case(
             name: "a spill inside the hold, delivered in a later backlog, merges",
@@ -70,7 +75,12 @@ import Testing
             ]),
         Case(
             name: "outfalls interleaved out of order in one burst apply in observation order",
-            bursts: [(300, true, [("o2", .discharging, 60), ("o1", .discharging, 0), ("o2", .stopped, 61), ("o1", .stopped, 1)])],
+            bursts: [
+                (
+                    300, true,
+                    [("o2", .discharging, 60), ("o1", .discharging, 0), ("o2", .stopped, 61), ("o1", .stopped, 1)]
+                )
+            ],
             expected: [
                 Window(beach: "a", start: 0, end: 49), Window(beach: "b", start: 0, end: 49),
                 Window(beach: "b", start: 60, end: 109),
@@ -81,7 +91,9 @@ import Testing
             expected: [Window(beach: "b", start: 0, end: 49)]),
         Case(
             name: "a report older than the outfall's latest is late and changes nothing",
-            bursts: [(2, false, [("o2", .discharging, 0), ("o2", .stopped, 2)]), (3, false, [("o2", .discharging, 1)])],
+            bursts: [
+                (2, false, [("o2", .discharging, 0), ("o2", .stopped, 2)]), (3, false, [("o2", .discharging, 1)]),
+            ],
             expected: [Window(beach: "b", start: 0, end: 50)]),
     ]
 

@@ -1,9 +1,9 @@
+import Alerts
 import FeedCore
 import Foundation
 import Ingest
 import Logging
 import Parking
-import Alerts
 import ServiceLifecycle
 import TestSupport
 import Testing
@@ -19,7 +19,8 @@ import TimeSeries
 /// only the data up to it), free = capacity − occupied for every garage, and the dead and stuck counters are
 /// withheld and flagged rather than shown as plausible numbers.
 @Suite(.serialized) struct AarhusReplayIntegrationTests {
-    static let csv = repositoryRoot.deletingLastPathComponent().appending(path: "shared/data/parking/aarhus_parking.csv")
+    static let csv = repositoryRoot.deletingLastPathComponent().appending(
+        path: "shared/data/parking/aarhus_parking.csv")
 
     struct Row {
         var garage: String
@@ -72,7 +73,8 @@ import TimeSeries
         }
         let configuration = try DaemonConfiguration.parse(
             toml, file: "aarhus.toml",
-            overrides: .init(broker: broker.address.description, httpListen: "127.0.0.1:0", dataDirectory: dataDirectory.path))
+            overrides: .init(
+                broker: broker.address.description, httpListen: "127.0.0.1:0", dataDirectory: dataDirectory.path))
 
         // The archive in the replay's native CSV: one reading per row.
         var archive = "sensor,metric,time,value\n"
@@ -86,12 +88,17 @@ import TimeSeries
         let summary = try ArchiveReplay(configuration: configuration, logger: Logger(label: "replay")).run(
             [("aarhus.csv", contents)],
             checkpoint: { time, store, alerts in
-            let moment = time.adding(seconds: -1)
-            let status = CityStatus(configuration: configuration, store: store, alerts: alerts)
-            for carPark in configuration.carParks {
-                live.append((moment, carPark.id, try HTTPAPI.encoder.encode(CarParkDetailDocument(status.carParkDetail(carPark, now: moment)))))
-            }
-        })
+                let moment = time.adding(seconds: -1)
+                let status = CityStatus(configuration: configuration, store: store, alerts: alerts)
+                for carPark in configuration.carParks {
+                    live.append(
+                        (
+                            moment, carPark.id,
+                            try HTTPAPI.encoder.encode(
+                                CarParkDetailDocument(status.carParkDetail(carPark, now: moment)))
+                        ))
+                }
+            })
         // Counts above 1.1 × capacity are impossible: rejected with a reason, never stored.
         let impossible = rows.filter { Double($0.occupied) > 1.1 * Double(capacities[$0.garage]!) }
         #expect(summary.rejectedByReason[.aboveMaximum] == impossible.count)
@@ -125,24 +132,31 @@ import TimeSeries
             for daysBack in stride(from: 1.0, through: 120, by: 17) {
                 let now = end.adding(seconds: -daysBack * 86_400 + 60)
                 for garage in byGarage.keys.sorted() {
-                    let item = try await client.get("/v1/parking/\(garage)?at=\(now.iso8601)").json()["car_park"] as! [String: Any]
+                    let item =
+                        try await client.get("/v1/parking/\(garage)?at=\(now.iso8601)").json()["car_park"]
+                        as! [String: Any]
                     let history = byGarage[garage]!.filter { $0.time <= now }
                     guard let last = history.last, now.seconds(since: last.time) <= 1_800 else { continue }
                     let lastSecond = last.time.milliseconds / 1_000
                     let first = history.first { $0.time.milliseconds / 1_000 == lastSecond }!
                     let day = history.filter { now.seconds(since: $0.time) <= 86_400 }
-                    let constant = day.count >= 12 && day.last!.time.seconds(since: day.first!.time) >= 20 * 3_600
+                    let constant =
+                        day.count >= 12 && day.last!.time.seconds(since: day.first!.time) >= 20 * 3_600
                         && Set(day.map(\.occupied)).count == 1
                     if constant {
                         flagged += 1
-                        #expect(item["data_quality"] as? String == (first.occupied == 0 ? "dead" : "stuck"), "\(garage) \(now)")
+                        #expect(
+                            item["data_quality"] as? String == (first.occupied == 0 ? "dead" : "stuck"),
+                            "\(garage) \(now)")
                         #expect(item["realtime_free_capacity"] is NSNull, "\(garage) \(now)")
                     } else {
                         checked += 1
                         let capacity = item["capacity"] as! Int
                         let occupied = min(max(first.occupied, 0), capacity)
                         #expect(item["realtime_free_capacity"] as? Int == capacity - occupied, "\(garage) \(now)")
-                        #expect((item["realtime_free_capacity"] as? Int ?? 0) + (item["realtime_occupied"] as? Int ?? 0) == capacity)
+                        #expect(
+                            (item["realtime_free_capacity"] as? Int ?? 0) + (item["realtime_occupied"] as? Int ?? 0)
+                                == capacity)
                     }
                 }
             }

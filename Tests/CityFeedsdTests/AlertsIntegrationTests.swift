@@ -21,7 +21,9 @@ import Testing
     final class Collector: MessageBurstHandler {
         let messages = Mutex<[String: String]>([:])
         func handle(burst: [InboundMessage]) throws {
-            messages.withLock { for message in burst { $0[message.topic] = String(decoding: message.payload, as: UTF8.self) } }
+            messages.withLock {
+                for message in burst { $0[message.topic] = String(decoding: message.payload, as: UTF8.self) }
+            }
         }
     }
 
@@ -29,10 +31,13 @@ import Testing
         let broker = try TestBroker()
         defer { broker.stop() }
         let logPath = Mutex("")
-        try await runningDaemon(brokerURL: broker.address.description, adjust: { configuration in
-            configuration.operatorToken = token
-            logPath.withLock { $0 = configuration.alerts.logPath }
-        }) { client in
+        try await runningDaemon(
+            brokerURL: broker.address.description,
+            adjust: { configuration in
+                configuration.operatorToken = token
+                logPath.withLock { $0 = configuration.alerts.logPath }
+            }
+        ) { client in
             _ = try await client.waitFor("/healthz") { ($0["ready"] as? Bool) == true }
             let publisher = try MQTTPublisher(broker: broker.address)
             defer { publisher.close() }
@@ -42,11 +47,13 @@ import Testing
             try await Task.sleep(for: .milliseconds(200))
             let now = Timestamp.now
             try publisher.publish(
-                topic: "cityfeeds/sewer/outfall-port-vieux/state", text: #"{"ts":"\#(now.iso8601)","state":"discharging"}"#)
+                topic: "cityfeeds/sewer/outfall-port-vieux/state",
+                text: #"{"ts":"\#(now.iso8601)","state":"discharging"}"#)
             let events = try await live
             #expect(events.map(\.event) == ["firing", "firing"])
             #expect(events.map(\.id) == ["1", "2"])
-            let first = try #require(try JSONSerialization.jsonObject(with: Data(events[0].data.utf8)) as? [String: Any])
+            let first = try #require(
+                try JSONSerialization.jsonObject(with: Data(events[0].data.utf8)) as? [String: Any])
             let alert = try #require(first["alert"] as? [String: Any])
             #expect(alert["rule"] as? String == "sewage_discharge")
             #expect(alert["started_at"] as? String == now.iso8601)
@@ -73,7 +80,8 @@ import Testing
             #expect(acknowledged.status == 200)
             #expect(try acknowledged.json()["state"] as? String == "firing")
             #expect((try acknowledged.json()["acknowledged"] as? [String: Any])?["by"] as? String == "duty officer")
-            let noReason = try await client.post("/v1/alerts/\(id)/not-genuine", json: #"{"by":"ops"}"#, headers: bearer)
+            let noReason = try await client.post(
+                "/v1/alerts/\(id)/not-genuine", json: #"{"by":"ops"}"#, headers: bearer)
             #expect(noReason.status == 400)
             let unknown = try await client.post("/v1/alerts/9999/acknowledge", json: #"{"by":"ops"}"#, headers: bearer)
             #expect(unknown.status == 404)
@@ -95,11 +103,13 @@ import Testing
             #expect(line.contains("RESOLVED") && line.contains("sewage_discharge:port-vieux"))
             #expect(line.contains("acknowledged by duty officer"))
             #expect(line.contains("NOT GENUINE (ops: level sensor fouled by seaweed)"))
-            let event = try #require(try JSONSerialization.jsonObject(with: Data(resumed[2].data.utf8)) as? [String: Any])
+            let event = try #require(
+                try JSONSerialization.jsonObject(with: Data(resumed[2].data.utf8)) as? [String: Any])
             #expect(AlertText.transition(event).contains("#5  RESOLVED"))
             let detail = try await client.get("/v1/alerts/\(id)").json()
-            #expect((detail["transitions"] as? [[String: Any]])?.compactMap { $0["kind"] as? String }
-                == ["firing", "acknowledged", "not_genuine", "resolved"])
+            #expect(
+                (detail["transitions"] as? [[String: Any]])?.compactMap { $0["kind"] as? String }
+                    == ["firing", "acknowledged", "not_genuine", "resolved"])
             #expect(try await client.get("/v1/alerts?state=active").json()["items"] as? [Any] != nil)
             #expect(try await client.get("/v1/alerts?state=sideways").status == 400)
 
@@ -144,9 +154,12 @@ import Testing
     @Test func aBeachShowsItsClassificationPlumeSignsAndHeavyRain() async throws {
         let broker = try TestBroker()
         defer { broker.stop() }
-        try await runningDaemon(brokerURL: broker.address.description, adjust: { configuration in
-            configuration.policy.maxAgeSeconds = 10 * 365 * 86_400
-        }) { client in
+        try await runningDaemon(
+            brokerURL: broker.address.description,
+            adjust: { configuration in
+                configuration.policy.maxAgeSeconds = 10 * 365 * 86_400
+            }
+        ) { client in
             _ = try await client.waitFor("/healthz") { ($0["ready"] as? Bool) == true }
             let publisher = try MQTTPublisher(broker: broker.address)
             defer { publisher.close() }
@@ -173,7 +186,9 @@ import Testing
             }
             try publisher.publish(
                 topic: "cityfeeds/beach/probe-grande-plage/sample",
-                text: #"{"ts":"\#(now.adding(seconds: -60).iso8601)","ecoli":40,"enterococci":20,"turbidity":12,"salinity":34.5}"#)
+                text:
+                    #"{"ts":"\#(now.adding(seconds: -60).iso8601)","ecoli":40,"enterococci":20,"turbidity":12,"salinity":34.5}"#
+            )
             #expect(publisher.waitForAcknowledgements())
 
             // The store shows a burst's readings a moment before the alert engine has seen them: wait for both.
@@ -187,7 +202,9 @@ import Testing
             let probe = try #require(beach["probe"] as? [String: Any])
             #expect(probe["state"] as? String == "online")
             #expect((probe["signs"] as? [[String: Any]])?.first?["kind"] as? String == "turbidity_jump")
-            #expect(beach["status"] as? String == "average", "a good sample with a plume sign is not good: \(beach["reasons"] ?? "")")
+            #expect(
+                beach["status"] as? String == "average",
+                "a good sample with a plume sign is not good: \(beach["reasons"] ?? "")")
 
             // 25 mm of rain: a preventive alert on every beach the gauge covers.
             try publisher.publish(

@@ -51,7 +51,9 @@ import Testing
 
         let alerts = try configuration.openAlerts(logger: Logger(label: "test"))
         defer { alerts.close() }
-        let history = try alerts.alerts(AlertFilter(states: .all)).reversed().map { ($0.startedAt.iso8601, $0.resolvedAt?.iso8601) }
+        let history = try alerts.alerts(AlertFilter(states: .all)).reversed().map {
+            ($0.startedAt.iso8601, $0.resolvedAt?.iso8601)
+        }
         #expect(history.map(\.0) == ["2021-07-01T10:00:00.000Z", "2021-07-04T12:00:00.000Z"])
         #expect(history.first?.1 == "2021-07-03T11:00:00.000Z")
         // The second alert's hold (until 7 July 12:30) ran out long ago, but no data say so: the daemon's wall

@@ -53,7 +53,8 @@ final class RecordingLogHandler: LogHandler, Sendable {
         defer { alerts.close() }
         let handler = RecordingLogHandler()
         let service = CalibrationLogService(
-            source: Reloadable(CityStatus(configuration: configuration, store: store, alerts: alerts)), interval: .milliseconds(20),
+            source: Reloadable(CityStatus(configuration: configuration, store: store, alerts: alerts)),
+            interval: .milliseconds(20),
             logger: Logger(label: "test", factory: { _ in handler }))
         let running = Task { try await service.run() }
         try await Task.sleep(for: .milliseconds(300))

@@ -4,9 +4,9 @@ import FeedCore
 import Foundation
 import Ingest
 import Parking
-import TimeSeries
 import TestSupport
 import Testing
+import TimeSeries
 
 @testable import CityAPI
 @testable import CityCore
@@ -87,7 +87,8 @@ import Testing
             let locations = Set(error.problems.map(\.location))
             #expect(
                 locations == [
-                    "mqtt.broker", "http.listen", "http.max_connections", "ingest.routes[0]", "car_parks[0].id", "car_parks[0].latitude",
+                    "mqtt.broker", "http.listen", "http.max_connections", "ingest.routes[0]", "car_parks[0].id",
+                    "car_parks[0].latitude",
                     "car_parks[0].capacity", "outfalls[0].beaches[1]",
                 ], "\(error)")
         }
@@ -105,7 +106,10 @@ import Testing
             """, file: "t.toml", overrides: .init())
         let parking = try #require(good.seriesLayout.classes["parking"])
         #expect(parking.rawCapacity == 100)
-        #expect(parking.rollups == [RollupSpec(stepSeconds: 300, capacity: 12), RollupSpec(stepSeconds: 3_600, capacity: 24)])
+        #expect(
+            parking.rollups == [
+                RollupSpec(stepSeconds: 300, capacity: 12), RollupSpec(stepSeconds: 3_600, capacity: 24),
+            ])
         #expect(parking.heartbeatSeconds == 600)
         #expect(good.seriesLayout.classes["water"] == SeriesLayout.defaults.classes["water"])
 
@@ -122,7 +126,9 @@ import Testing
                 """, file: "t.toml", overrides: .init())
         } throws: { error in
             let locations = Set((error as? ConfigurationError)?.problems.map(\.location) ?? [])
-            return locations == ["storage.classes.parking.raw", "storage.classes.parking.rollups[0]", "storage.classes.boats"]
+            return locations == [
+                "storage.classes.parking.raw", "storage.classes.parking.rollups[0]", "storage.classes.boats",
+            ]
         }
     }
 

@@ -37,7 +37,9 @@ import Testing
     }
 
     /// Still open one second before `seconds` from now, closed at `seconds`.
-    func expectClosed(after seconds: Int64, _ channel: EmbeddedChannel, sourceLocation: SourceLocation = #_sourceLocation) {
+    func expectClosed(
+        after seconds: Int64, _ channel: EmbeddedChannel, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         channel.embeddedEventLoop.advanceTime(by: .seconds(seconds - 1))
         #expect(channel.isActive, sourceLocation: sourceLocation)
         channel.embeddedEventLoop.advanceTime(by: .seconds(1))
@@ -126,7 +128,8 @@ import Testing
         try request(channel)
         var headers = HTTPHeaders()
         headers.add(name: "Connection", value: "Close")
-        try channel.writeOutbound(HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: .badRequest, headers: headers)))
+        try channel.writeOutbound(
+            HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: .badRequest, headers: headers)))
         #expect(channel.isActive)
         try channel.writeOutbound(HTTPServerResponsePart.end(nil))
         #expect(!channel.isActive)
@@ -157,7 +160,9 @@ import Testing
         var headers = headers
         headers.add(name: "Content-Length", value: "\(bytes)")
         // Not `writeOutbound`, which waits for the writes the client holds.
-        channel.write(HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers)), promise: nil)
+        channel.write(
+            HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers)),
+            promise: nil)
         channel.write(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(repeating: 0x61, count: bytes))), promise: nil)
         channel.writeAndFlush(HTTPServerResponsePart.end(nil), promise: nil)
     }

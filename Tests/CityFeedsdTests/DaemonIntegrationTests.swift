@@ -1,13 +1,13 @@
 import FeedCore
 import Foundation
-import Parking
-import TimeSeries
 import Ingest
 import Logging
+import Parking
 import ServiceLifecycle
 import Synchronization
 import TestSupport
 import Testing
+import TimeSeries
 
 @testable import CityAPI
 @testable import CityCore
@@ -126,7 +126,9 @@ func runningDaemon(
         defer { broker.stop() }
         try await withDaemon(broker: broker) { client, publisher in
             let ts = Timestamp.now.iso8601
-            for (carPark, occupied) in [("halle-iraty", 120), ("aguilera", 400), ("casino", 10), ("sainte-eugenie", 250)] {
+            for (carPark, occupied) in [
+                ("halle-iraty", 120), ("aguilera", 400), ("casino", 10), ("sainte-eugenie", 250),
+            ] {
                 try publisher.publish(
                     topic: "cityfeeds/parking/\(carPark)/occupancy", text: #"{"ts":"\#(ts)","occupied":\#(occupied)}"#)
             }
@@ -134,7 +136,9 @@ func runningDaemon(
             _ = try await client.waitFor("/v1/parking?min_free=1") { ($0["items"] as? [Any])?.count == 4 }
 
             // From the Halle d'Iraty: Aguilera (free, open air) is within 1 km, the town-centre ones are not.
-            let van = try await client.get("/v1/parking?lat=43.4689&lon=-1.5437&radius=1000&vehicle_height=2.10&free_of_charge=true").json()
+            let van = try await client.get(
+                "/v1/parking?lat=43.4689&lon=-1.5437&radius=1000&vehicle_height=2.10&free_of_charge=true"
+            ).json()
             let items = van["items"] as? [[String: Any]] ?? []
             #expect(items.map { $0["id"] as? String } == ["halle-iraty", "aguilera"])
             #expect(items.first?["distance"] as? Double == 0)
@@ -142,7 +146,8 @@ func runningDaemon(
             #expect(items.last?["realtime_free_capacity"] as? Int == 50)
 
             // Within 1 km of the Casino, only car parks a 2.10 m van fits under: not the 1.90 m ones.
-            let centre = try await client.get("/v1/parking?lat=43.4839&lon=-1.5578&radius=1000&vehicle_height=210").json()
+            let centre = try await client.get("/v1/parking?lat=43.4839&lon=-1.5578&radius=1000&vehicle_height=210")
+                .json()
             #expect((centre["items"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == [])
             let low = try await client.get("/v1/parking?lat=43.4839&lon=-1.5578&radius=1000&max_height=1.85").json()
             #expect((low["items"] as? [Any])?.count == 4)
@@ -155,9 +160,14 @@ func runningDaemon(
             #expect(features.count == 2)
             let geometry = features.first?["geometry"] as? [String: Any]
             #expect((geometry?["coordinates"] as? [Double])?.first == -1.5437)
-            #expect(try await client.get("/v1/parking?free_of_charge=true", headers: ["Accept": "application/geo+json"]).headers["content-type"] == "application/geo+json")
+            #expect(
+                try await client.get("/v1/parking?free_of_charge=true", headers: ["Accept": "application/geo+json"])
+                    .headers["content-type"] == "application/geo+json")
 
-            for bad in ["lat=43", "lat=abc&lon=1", "lat=43&lon=-1&radius=0", "bbox=1,2,3", "free_of_charge=maybe", "min_free=-1", "type=BOAT", "vehicle_height=9000"] {
+            for bad in [
+                "lat=43", "lat=abc&lon=1", "lat=43&lon=-1&radius=0", "bbox=1,2,3", "free_of_charge=maybe",
+                "min_free=-1", "type=BOAT", "vehicle_height=9000",
+            ] {
                 let reply = try await client.get("/v1/parking?\(bad)")
                 #expect(reply.status == 400, "\(bad)")
                 #expect(reply.headers["content-type"] == "application/problem+json")
@@ -174,7 +184,8 @@ func runningDaemon(
             _ = try await client.waitFor("/healthz") { ($0["ready"] as? Bool) == true }
             let publisher = try MQTTPublisher(broker: broker.address)
             let ts = Timestamp.now.iso8601
-            try publisher.publish(topic: "cityfeeds/parking/clemenceau/occupancy", text: #"{"ts":"\#(ts)","entries":340,"exits":3}"#)
+            try publisher.publish(
+                topic: "cityfeeds/parking/clemenceau/occupancy", text: #"{"ts":"\#(ts)","entries":340,"exits":3}"#)
             #expect(publisher.waitForAcknowledgements())
             // 25 overnight + 340 - 3 overflows the 350 spaces: snapped to 350 (drift 12) and recorded.
             let counted = try await client.waitFor("/v1/parking/clemenceau") {
@@ -187,16 +198,20 @@ func runningDaemon(
             let unauthorised = try await client.post("/v1/parking/clemenceau/occupancy", json: #"{"occupied":120}"#)
             #expect(unauthorised.status == 401)
             let wrong = try await client.post(
-                "/v1/parking/clemenceau/occupancy", json: #"{"occupied":120}"#, headers: ["Authorization": "Bearer nope"])
+                "/v1/parking/clemenceau/occupancy", json: #"{"occupied":120}"#,
+                headers: ["Authorization": "Bearer nope"])
             #expect(wrong.status == 401)
             let absolute = try await client.post(
-                "/v1/parking/casino/occupancy", json: #"{"occupied":120}"#, headers: ["Authorization": "Bearer \(token)"])
+                "/v1/parking/casino/occupancy", json: #"{"occupied":120}"#,
+                headers: ["Authorization": "Bearer \(token)"])
             #expect(absolute.status == 409)
             let tooMany = try await client.post(
-                "/v1/parking/clemenceau/occupancy", json: #"{"occupied":351}"#, headers: ["Authorization": "Bearer \(token)"])
+                "/v1/parking/clemenceau/occupancy", json: #"{"occupied":351}"#,
+                headers: ["Authorization": "Bearer \(token)"])
             #expect(tooMany.status == 400)
             let set = try await client.post(
-                "/v1/parking/clemenceau/occupancy", json: #"{"occupied":120}"#, headers: ["Authorization": "Bearer \(token)"])
+                "/v1/parking/clemenceau/occupancy", json: #"{"occupied":120}"#,
+                headers: ["Authorization": "Bearer \(token)"])
             #expect(set.status == 200)
             #expect(try set.json()["realtime_occupied"] as? Int == 120)
 
@@ -235,13 +250,16 @@ func runningDaemon(
             try publisher.publish(topic: "cityfeeds/parking/pv-1/occupancy", text: #"{"ts":"\#(ts)","occupied":false}"#)
             try publisher.publish(
                 topic: "v3/biarritz@ttn/devices/eui-pv-2/up",
-                text: #"{"received_at":"\#(ts)","uplink_message":{"f_cnt":7,"decoded_payload":{"occupancy":"occupied"}}}"#)
+                text:
+                    #"{"received_at":"\#(ts)","uplink_message":{"f_cnt":7,"decoded_payload":{"occupancy":"occupied"}}}"#
+            )
             try publisher.publish(topic: "cityfeeds/parking/pv-3/occupancy", text: #"{"ts":"\#(ts)","status":"free"}"#)
             // pv-4 never reports: unknown, so counted as taken.
             #expect(publisher.waitForAcknowledgements())
-            let lot = try await client.waitFor("/v1/parking/port-vieux-surface") {
-                ($0["car_park"] as? [String: Any])?["realtime_free_capacity"] as? Int == 2
-            }["car_park"] as? [String: Any]
+            let lot =
+                try await client.waitFor("/v1/parking/port-vieux-surface") {
+                    ($0["car_park"] as? [String: Any])?["realtime_free_capacity"] as? Int == 2
+                }["car_park"] as? [String: Any]
             #expect(lot?["realtime_occupied"] as? Int == 2)
             #expect(lot?["unknown_spaces"] as? Int == 1)
             let zones = lot?["zones"] as? [[String: Any]]
@@ -259,7 +277,8 @@ func runningDaemon(
             let end = Timestamp(milliseconds: Timestamp.now.milliseconds / 60_000 * 60_000)
             let times = (0..<18).map { end.adding(seconds: -Double(17 - $0) * 600) }
             let batch = times.enumerated().map { #"{"ts":"\#($1.iso8601)","occupied":\#(100 + $0 * 10)}"# }
-            try publisher.publish(topic: "cityfeeds/parking/casino/occupancy", text: "[\(batch.joined(separator: ","))]")
+            try publisher.publish(
+                topic: "cityfeeds/parking/casino/occupancy", text: "[\(batch.joined(separator: ","))]")
             #expect(publisher.waitForAcknowledgements())
             let from = times[0].iso8601
             let raw = try await client.waitFor("/v1/series/casino/occupied?from=\(from)") {
@@ -269,7 +288,8 @@ func runningDaemon(
             #expect(points?.first?["value"] as? Double == 100)
             #expect(points?.last?["value"] as? Double == 270)
 
-            let hourly = try await client.get("/v1/series/casino/occupied?from=\(from)&to=\(end.iso8601)&step=1h").json()
+            let hourly = try await client.get("/v1/series/casino/occupied?from=\(from)&to=\(end.iso8601)&step=1h")
+                .json()
             let steps = hourly["points"] as? [[String: Any]] ?? []
             #expect(hourly["step"] as? Int == 3_600)
             #expect(steps.reduce(0) { $0 + ($1["count"] as? Int ?? 0) } == 18)
@@ -377,7 +397,9 @@ func runningDaemon(
                 topic: "cityfeeds/beach/probe-grande-plage/sample",
                 text: #"{"ts":"\#(now.adding(seconds: -60).iso8601)","ecoli":40,"enterococci":20}"#)
             #expect(publisher.waitForAcknowledgements())
-            _ = try await client.waitFor("/v1/beaches/grande-plage") { $0["sample"] is [String: Any] && ($0["sample"] as? [String: Any])?["quality"] as? String == "good" }
+            _ = try await client.waitFor("/v1/beaches/grande-plage") {
+                $0["sample"] is [String: Any] && ($0["sample"] as? [String: Any])?["quality"] as? String == "good"
+            }
             #expect(try await client.get("/v1/beaches/grande-plage").json()["status"] as? String == "unknown")
 
             try publisher.publish(
@@ -392,7 +414,8 @@ func runningDaemon(
             _ = try await client.waitFor("/v1/beaches/grande-plage") { $0["status"] as? String == "good" }
 
             try publisher.publish(
-                topic: "cityfeeds/sewer/outfall-port-vieux/state", text: #"{"ts":"\#(now.iso8601)","state":"discharging"}"#)
+                topic: "cityfeeds/sewer/outfall-port-vieux/state",
+                text: #"{"ts":"\#(now.iso8601)","state":"discharging"}"#)
             #expect(publisher.waitForAcknowledgements())
 
             let grandePlage = try await client.waitFor("/v1/beaches/grande-plage") { $0["status"] as? String == "poor" }
@@ -407,7 +430,8 @@ func runningDaemon(
             let alerts = try await client.get("/v1/alerts").json()
             let items = alerts["items"] as? [[String: Any]] ?? []
             #expect(items.count == 2)
-            #expect(items.allSatisfy { $0["rule"] as? String == "sewage_discharge" && $0["state"] as? String == "firing" })
+            #expect(
+                items.allSatisfy { $0["rule"] as? String == "sewage_discharge" && $0["state"] as? String == "firing" })
             #expect(Set(items.compactMap { $0["subject"] as? String }) == ["port-vieux", "grande-plage"])
             #expect(items.allSatisfy { $0["causes"] as? [String] == ["outfall-port-vieux"] })
             #expect(Set(items.compactMap { $0["fired_at"] as? String }).count == 1)

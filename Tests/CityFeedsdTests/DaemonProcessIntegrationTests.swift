@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Alerts
 import FeedCore
 import Foundation
@@ -13,6 +10,10 @@ import TimeSeries
 @testable import CityAPI
 @testable import CityCore
 @testable import CityFeedsd
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The `cityfeedsd` binary as its own process: stopped by SIGTERM or killed by SIGKILL in the middle of a
 /// stream, restarted, and checked to have stored every published reading exactly once.
@@ -169,7 +170,8 @@ import TimeSeries
         let publisher = try MQTTPublisher(broker: broker.address)
         defer { publisher.close() }
         try publisher.publish(
-            topic: "cityfeeds/sewer/outfall-port-vieux/state", text: #"{"ts":"\#(Timestamp.now.iso8601)","state":"discharging"}"#)
+            topic: "cityfeeds/sewer/outfall-port-vieux/state",
+            text: #"{"ts":"\#(Timestamp.now.iso8601)","state":"discharging"}"#)
         #expect(publisher.waitForAcknowledgements())
         _ = try await client.waitFor("/v1/alerts") { ($0["items"] as? [Any])?.count == 2 }
 
@@ -184,8 +186,10 @@ import TimeSeries
         #expect((try await client.get("/v1/beaches").json()["items"] as? [Any])?.count == 6)
 
         // Valid: a seventh beach, linked to an existing outfall.
-        let added = original.replacingOccurrences(
-            of: "beaches = [\"port-vieux\", \"grande-plage\"]", with: "beaches = [\"port-vieux\", \"grande-plage\", \"lac-marion\"]")
+        let added =
+            original.replacingOccurrences(
+                of: "beaches = [\"port-vieux\", \"grande-plage\"]",
+                with: "beaches = [\"port-vieux\", \"grande-plage\", \"lac-marion\"]")
             + "\n[[beaches]]\nid = \"lac-marion\"\nname = \"Lac Marion\"\nwater = \"inland\"\nlatitude = 43.468\nlongitude = -1.551\n"
             + "probe = \"probe-lac-marion\"\n"
         try added.write(toFile: configPath, atomically: true, encoding: .utf8)
@@ -332,7 +336,8 @@ import TimeSeries
         defer { publisher.close() }
         func publish(_ index: Int) throws {
             let ts = start.adding(seconds: Double(index)).milliseconds
-            try publisher.publish(topic: "cityfeeds/parking/casino/occupancy", text: #"{"ts":\#(ts),"occupied":\#(index)}"#)
+            try publisher.publish(
+                topic: "cityfeeds/parking/casino/occupancy", text: #"{"ts":\#(ts),"occupied":\#(index)}"#)
         }
         for index in 0..<50 { try publish(index) }
         try publisher.publish(
@@ -347,7 +352,8 @@ import TimeSeries
         while quarantined.isEmpty, ContinuousClock.now < deadline {
             if daemon.wait(timeout: 0.2) != nil {
                 starts += 1
-                daemon = try startDaemon(broker: broker, dataDirectory: directory, httpPort: port, environment: environment)
+                daemon = try startDaemon(
+                    broker: broker, dataDirectory: directory, httpPort: port, environment: environment)
                 continue
             }
             if let document = try? await client.get("/v1/ingest/quarantine").json() {

@@ -44,7 +44,8 @@ import TimeSeries
         while time <= end {
             let hour = Double(time.milliseconds / 1_000 % 86_400) / 3_600
             let occupied = 200 + 150 * sin((hour - 8) / 24 * 2 * .pi) + Double.random(in: -20...20, using: &generator)
-            readings.append(Reading(sensor: "halles", metric: .occupied, time: time, value: occupied.rounded(), received: time))
+            readings.append(
+                Reading(sensor: "halles", metric: .occupied, time: time, value: occupied.rounded(), received: time))
             time = time.adding(seconds: 120)
         }
         _ = try store.append(readings)

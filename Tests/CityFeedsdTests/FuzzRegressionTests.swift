@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
 import TestSupport
 import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The fuzz targets' own replay mode (a normal build) over the committed seeds and over every input a fuzzing
 /// run found failing (`Fuzz/regressions/`): each must go through without a trap. `scripts/fuzz.sh` is the
@@ -11,7 +12,9 @@ import Testing
 @Suite struct FuzzRegressionTests {
     static func binary(_ name: String) -> String {
         let folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        let candidates = [folder.appending(path: name).path, folder.deletingLastPathComponent().appending(path: name).path]
+        let candidates = [
+            folder.appending(path: name).path, folder.deletingLastPathComponent().appending(path: name).path,
+        ]
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
     }
 

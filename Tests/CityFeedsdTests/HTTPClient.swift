@@ -1,5 +1,6 @@
 import EventStream
 import Foundation
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -71,7 +72,9 @@ struct HTTPClient {
     }
 
     /// One request over a plain socket, bytes exactly as sent (no client-side cache, no decompression).
-    func raw(_ path: String, method: String = "GET", headers: [String: String] = [:]) async throws
+    func raw(
+        _ path: String, method: String = "GET", headers: [String: String] = [:]
+    ) async throws
         -> (status: Int, headers: [String: String], body: Data)
     {
         try await withCheckedThrowingContinuation { continuation in
@@ -79,7 +82,8 @@ struct HTTPClient {
                 do {
                     let client = try EventStreamClient(
                         host: "127.0.0.1", port: port, path: path, method: method, headers: headers)
-                    let body = method == "HEAD" || client.status == 304 || client.status == 204 ? Data() : try client.body()
+                    let body =
+                        method == "HEAD" || client.status == 304 || client.status == 204 ? Data() : try client.body()
                     continuation.resume(returning: (client.status, client.responseHeaders, body))
                 } catch {
                     continuation.resume(throwing: error)

@@ -60,7 +60,8 @@ import Testing
         let directory = try makeTemporaryDirectory(prefix: "cityfeeds-hostile")
         var configuration = try DaemonConfiguration.load(
             path: repositoryRoot.appending(path: "config/biarritz.toml").path,
-            overrides: .init(broker: broker.address.description, httpListen: "127.0.0.1:0", dataDirectory: directory.path))
+            overrides: .init(
+                broker: broker.address.description, httpListen: "127.0.0.1:0", dataDirectory: directory.path))
         configuration.httpIdleTimeoutSeconds = 2
         configuration.streamQueue = 64
         let stopped = Mutex<ContinuousClock.Instant?>(nil)
@@ -151,7 +152,8 @@ import Testing
                 let answer = try connection.response()
                 #expect(answer.status == 200, "\(target) \(version)")
                 #expect(answer.body.count > 3_000_000, "\(target) \(version)")
-                #expect(answer.headers["content-length"].flatMap { Int($0) } == answer.body.count, "\(target) \(version)")
+                #expect(
+                    answer.headers["content-length"].flatMap { Int($0) } == answer.body.count, "\(target) \(version)")
                 #expect(try connection.isClosedByServer())
             }
         }
@@ -167,7 +169,8 @@ import Testing
         try FileManager.default.createSymbolicLink(atPath: logPath, withDestinationPath: "/dev/full")
         var configuration = try DaemonConfiguration.load(
             path: repositoryRoot.appending(path: "config/biarritz.toml").path,
-            overrides: .init(broker: broker.address.description, httpListen: "127.0.0.1:0", dataDirectory: directory.path))
+            overrides: .init(
+                broker: broker.address.description, httpListen: "127.0.0.1:0", dataDirectory: directory.path))
         configuration.alerts.logPath = logPath
         try await runningDaemon(configuration) { client, daemon in
             _ = try await client.waitFor("/readyz") { ($0["ready"] as? Bool) == true }
@@ -185,7 +188,9 @@ import Testing
 
             try FileManager.default.removeItem(atPath: logPath)
             _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-            let recovered = try await client.waitFor("/readyz", timeout: .seconds(10)) { ($0["ready"] as? Bool) == true }
+            let recovered = try await client.waitFor("/readyz", timeout: .seconds(10)) {
+                ($0["ready"] as? Bool) == true
+            }
             #expect((recovered["alert_log"] as? [String: Any])?["logged_through"] as? Int == Int(journalled))
             let lines = try String(contentsOfFile: logPath, encoding: .utf8).split(separator: "\n")
             #expect(lines.count == Int(journalled))

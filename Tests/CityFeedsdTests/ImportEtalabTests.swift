@@ -19,7 +19,9 @@ import Testing
         #expect(atalaye.address == "1 rue de l'Atalaye, 64200 Biarritz")
         #expect(atalaye.maxHeightCentimetres == 210)
         #expect(!atalaye.freeOfCharge)
-        #expect(atalaye.tariffs == Tariffs(oneHour: 2.5, twoHours: 4.8, threeHours: 6.9, fourHours: 8.8, twentyFourHours: 20))
+        #expect(
+            atalaye.tariffs
+                == Tariffs(oneHour: 2.5, twoHours: 4.8, threeHours: 6.9, fourHours: 8.8, twentyFourHours: 20))
         #expect(atalaye.type == .underground)
         #expect((atalaye.disabledSpaces, atalaye.evChargingSpaces) == (4, 2))
         #expect(carParks[1].freeOfCharge)
@@ -39,7 +41,9 @@ import Testing
     @Test func namesWithQuotesBackslashesAndAccentsSurviveTheRoundTrip() throws {
         let header = "id;nom;gratuit;nb_places;Xlong;Ylat;adresse\n"
         let name = #"Parking "Le Phare" \ Côte des Basques"#
-        let csv = header + "P-9;\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\";true;12;-1.56;43.48;\"Plage d'été\"\n"
+        let csv =
+            header + "P-9;\"" + name.replacingOccurrences(of: "\"", with: "\"\"")
+            + "\";true;12;-1.56;43.48;\"Plage d'été\"\n"
         let carParks = try EtalabImport.parse(csv)
         #expect(carParks.first?.name == name)
         let toml = "[city]\nname = \"Biarritz\"\n" + (try EtalabTOML.render(carParks))

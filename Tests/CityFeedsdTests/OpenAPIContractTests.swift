@@ -19,7 +19,9 @@ import Testing
         let document: JSONValue
 
         func resolve(_ schema: JSONValue) -> JSONValue {
-            guard case .object(let fields) = schema, case .string(let reference)? = fields["$ref"] else { return schema }
+            guard case .object(let fields) = schema, case .string(let reference)? = fields["$ref"] else {
+                return schema
+            }
             var node = document
             for part in reference.dropFirst(2).split(separator: "/") {
                 guard case .object(let children) = node, let next = children[String(part)] else { return .null }
@@ -48,7 +50,9 @@ import Testing
             }
             var types: [String] = []
             if case .string(let type)? = rules["type"] { types = [type] }
-            if case .array(let list)? = rules["type"] { types = list.compactMap { if case .string(let t) = $0 { t } else { nil } } }
+            if case .array(let list)? = rules["type"] {
+                types = list.compactMap { if case .string(let t) = $0 { t } else { nil } }
+            }
             let actual = typeName(value)
             if !types.isEmpty, !types.contains(actual), !(actual == "integer" && types.contains("number")) {
                 problems.append("\(path): \(actual), expected \(types.joined(separator: " or "))")
@@ -58,8 +62,12 @@ import Testing
                 problems.append("\(path): \(value) is not one of the documented values")
             }
             if case .number(let number) = value {
-                if case .number(let minimum)? = rules["minimum"], number < minimum { problems.append("\(path): below minimum") }
-                if case .number(let maximum)? = rules["maximum"], number > maximum { problems.append("\(path): above maximum") }
+                if case .number(let minimum)? = rules["minimum"], number < minimum {
+                    problems.append("\(path): below minimum")
+                }
+                if case .number(let maximum)? = rules["maximum"], number > maximum {
+                    problems.append("\(path): above maximum")
+                }
             }
             if case .array(let items) = value, let itemSchema = rules["items"] {
                 for (index, item) in items.enumerated() { problems += check(item, itemSchema, at: "\(path)[\(index)]") }
@@ -115,13 +123,17 @@ import Testing
             let now = Timestamp.now
             let ts = now.adding(seconds: -30).iso8601
             try publisher.publish(topic: "cityfeeds/parking/casino/occupancy", text: #"{"ts":"\#(ts)","occupied":120}"#)
-            try publisher.publish(topic: "cityfeeds/parking/clemenceau/occupancy", text: #"{"ts":"\#(ts)","entries":30,"exits":2}"#)
-            try publisher.publish(topic: "cityfeeds/sewer/outfall-port-vieux/state", text: #"{"ts":"\#(ts)","state":"discharging"}"#)
-            try publisher.publish(topic: "cityfeeds/sewer/outfall-marbella/state", text: #"{"ts":"\#(ts)","state":"offline"}"#)
+            try publisher.publish(
+                topic: "cityfeeds/parking/clemenceau/occupancy", text: #"{"ts":"\#(ts)","entries":30,"exits":2}"#)
+            try publisher.publish(
+                topic: "cityfeeds/sewer/outfall-port-vieux/state", text: #"{"ts":"\#(ts)","state":"discharging"}"#)
+            try publisher.publish(
+                topic: "cityfeeds/sewer/outfall-marbella/state", text: #"{"ts":"\#(ts)","state":"offline"}"#)
             try publisher.publish(
                 topic: "cityfeeds/beach/probe-grande-plage/sample",
                 text: #"{"ts":"\#(ts)","ecoli":1500,"enterococci":20,"turbidity":2,"salinity":35,"temperature":19}"#)
-            try publisher.publish(topic: "cityfeeds/rain/rain-biarritz-parme/rain", text: #"{"ts":"\#(ts)","rain_mm":30}"#)
+            try publisher.publish(
+                topic: "cityfeeds/rain/rain-biarritz-parme/rain", text: #"{"ts":"\#(ts)","rain_mm":30}"#)
             try publisher.publish(topic: "cityfeeds/parking/casino/occupancy", text: #"{"occupied":"lots"}"#)
             #expect(publisher.waitForAcknowledgements())
             _ = try await client.waitFor("/v1/alerts") { ($0["items"] as? [Any])?.count ?? 0 >= 9 }
@@ -172,12 +184,14 @@ import Testing
             let acknowledged = try await client.post(
                 "/v1/alerts/\(firstAlert)/silence", json: #"{"by":"ops","minutes":30}"#,
                 headers: ["Authorization": "Bearer \(token)"])
-            let schema = try #require(checker.responseSchema(path: "/v1/alerts/{id}/silence", method: "post", status: 200))
+            let schema = try #require(
+                checker.responseSchema(path: "/v1/alerts/{id}/silence", method: "post", status: 200))
             #expect(checker.check(try JSONParser.parse(Array(acknowledged.body)), schema, at: "silence").isEmpty)
             // Every operation of the contract has a route: none answers 405 or the router's "nothing here".
             for operation in OpenAPI.operations {
                 let path = operation.path.replacingOccurrences(of: "{id}", with: "casino")
-                    .replacingOccurrences(of: "{sensor}", with: "casino").replacingOccurrences(of: "{metric}", with: "occupied")
+                    .replacingOccurrences(of: "{sensor}", with: "casino").replacingOccurrences(
+                        of: "{metric}", with: "occupied")
                 let method = operation.method == "GET" ? "HEAD" : operation.method
                 let reply = try await client.raw(path, method: method)
                 #expect(reply.status != 405, "\(operation.method) \(operation.path) has no route")

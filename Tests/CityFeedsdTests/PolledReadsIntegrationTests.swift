@@ -68,7 +68,8 @@ import Testing
             for _ in 0..<10 where !revalidated {
                 try connection.send(Connection.request("GET", "/v1/status"))
                 let tag = try #require(try connection.response().headers["etag"])
-                try connection.send(Connection.request("GET", "/v1/status", headers: ["If-None-Match: \"other\", W/\(tag)"]))
+                try connection.send(
+                    Connection.request("GET", "/v1/status", headers: ["If-None-Match: \"other\", W/\(tag)"]))
                 revalidated = try connection.response().status == 304
             }
             #expect(revalidated)
@@ -80,7 +81,10 @@ import Testing
         defer { broker.stop() }
         try await runningDaemon(brokerURL: broker.address.description) { client in
             let connection = try Connection(port: client.port)
-            let targets = ["/v1/ingest", "/v1/status", "/healthz", "/v1/beaches", "/v1/parking?lat=43.48&lon=-1.56", "/v1/parking", "/openapi.json"]
+            let targets = [
+                "/v1/ingest", "/v1/status", "/healthz", "/v1/beaches", "/v1/parking?lat=43.48&lon=-1.56", "/v1/parking",
+                "/openapi.json",
+            ]
             try connection.send(targets.map { Connection.request("GET", $0) }.joined())
             var kinds: [String] = []
             for _ in targets {
@@ -89,9 +93,17 @@ import Testing
                 let json = try #require(try JSONSerialization.jsonObject(with: response.body) as? [String: Any])
                 let first = (json["items"] as? [[String: Any]])?.first ?? [:]
                 kinds.append(
-                    json["openapi"] != nil ? "openapi" : json["city"] != nil ? "status" : json["ready"] != nil ? "health"
-                        : json["messages_accepted"] != nil ? "ingest" : first["capacity"] != nil ? "parking"
-                        : first["water_type"] != nil ? "beaches" : "?")
+                    json["openapi"] != nil
+                        ? "openapi"
+                        : json["city"] != nil
+                            ? "status"
+                            : json["ready"] != nil
+                                ? "health"
+                                : json["messages_accepted"] != nil
+                                    ? "ingest"
+                                    : first["capacity"] != nil
+                                        ? "parking"
+                                        : first["water_type"] != nil ? "beaches" : "?")
             }
             #expect(kinds == ["ingest", "status", "health", "beaches", "parking", "parking", "openapi"])
             // Once the router's answers are out, the next poll on the connection is answered too.
@@ -147,9 +159,11 @@ import Testing
             #expect(answer.statusLine.hasPrefix("HTTP/1.0 "))
             #expect(try old.isClosedByServer())
             let kept = try Connection(port: client.port)
-            try kept.send(Connection.request("GET", "/v1/status", version: "HTTP/1.0", headers: ["Connection: keep-alive"]))
+            try kept.send(
+                Connection.request("GET", "/v1/status", version: "HTTP/1.0", headers: ["Connection: keep-alive"]))
             #expect(try kept.response().status == 200)
-            try kept.send(Connection.request("GET", "/v1/parking", version: "HTTP/1.0", headers: ["Connection: keep-alive"]))
+            try kept.send(
+                Connection.request("GET", "/v1/parking", version: "HTTP/1.0", headers: ["Connection: keep-alive"]))
             #expect(try kept.response().status == 200)
         }
     }
@@ -225,7 +239,9 @@ import Testing
             try other.send(Connection.request("GET", "/metrics"))
             let metrics = try other.response()
             #expect(metrics.status == 200)
-            #expect(String(decoding: metrics.body, as: UTF8.self).contains("cityfeeds_http_connections_refused_total{limit=\"per_address\"} 1\n"))
+            #expect(
+                String(decoding: metrics.body, as: UTF8.self).contains(
+                    "cityfeeds_http_connections_refused_total{limit=\"per_address\"} 1\n"))
             // Its connections closed, the address gets its share back.
             hoarded.removeAll()
             var admitted = false
@@ -246,10 +262,13 @@ import Testing
             func counts() async throws -> (ok: Int, notModified: Int, requests: Int) {
                 let text = String(decoding: try await client.raw("/metrics").body, as: UTF8.self)
                 func value(_ name: String) -> Int {
-                    text.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Int($0.split(separator: " ")[1]) } ?? -1
+                    text.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap {
+                        Int($0.split(separator: " ")[1])
+                    } ?? -1
                 }
                 return (
-                    value(#"cityfeeds_http_responses_total{class="2xx"}"#), value(#"cityfeeds_http_responses_total{class="3xx"}"#),
+                    value(#"cityfeeds_http_responses_total{class="2xx"}"#),
+                    value(#"cityfeeds_http_responses_total{class="3xx"}"#),
                     value("cityfeeds_http_request_duration_seconds_count")
                 )
             }

@@ -37,7 +37,9 @@ final class RawHTTPConnection {
             local.sin_family = sa_family_t(AF_INET)
             local.sin_addr.s_addr = inet_addr(source)
             let bound = withUnsafePointer(to: &local) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
             }
             guard bound == 0 else {
                 close(descriptor)
@@ -65,7 +67,9 @@ final class RawHTTPConnection {
     deinit { close(descriptor) }
 
     /// A request's bytes: `method target` with the given version and header lines, no body.
-    static func request(_ method: String, _ target: String, version: String = "HTTP/1.1", headers: [String] = [])
+    static func request(
+        _ method: String, _ target: String, version: String = "HTTP/1.1", headers: [String] = []
+    )
         -> String
     {
         ([method + " " + target + " " + version, "Host: 127.0.0.1"] + headers).joined(separator: "\r\n") + "\r\n\r\n"
@@ -82,13 +86,16 @@ final class RawHTTPConnection {
     func response(bodyless: Bool = false) throws -> Response {
         let statusLine = try line()
         let parts = statusLine.split(separator: " ")
-        guard parts.count >= 2, let status = Int(parts[1]) else { throw Failure(description: "not a status line: \(statusLine)") }
+        guard parts.count >= 2, let status = Int(parts[1]) else {
+            throw Failure(description: "not a status line: \(statusLine)")
+        }
         var headers: [String: String] = [:]
         while true {
             let field = try line()
             if field.isEmpty { break }
             guard let colon = field.firstIndex(of: ":") else { continue }
-            headers[field[..<colon].lowercased()] = field[field.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            headers[field[..<colon].lowercased()] = field[field.index(after: colon)...].trimmingCharacters(
+                in: .whitespaces)
         }
         let length = bodyless || status == 304 || status == 204 ? 0 : Int(headers["content-length"] ?? "0") ?? 0
         var body = Data()
@@ -117,7 +124,9 @@ final class RawHTTPConnection {
     private func line() throws -> String {
         var bytes: [UInt8] = []
         while true {
-            if buffer.isEmpty, try !fill() { throw Failure(description: "connection closed; read so far: \(bytes.count) bytes") }
+            if buffer.isEmpty, try !fill() {
+                throw Failure(description: "connection closed; read so far: \(bytes.count) bytes")
+            }
             let byte = buffer.removeFirst()
             if byte == UInt8(ascii: "\n") { return String(decoding: bytes, as: UTF8.self) }
             if byte != UInt8(ascii: "\r") { bytes.append(byte) }

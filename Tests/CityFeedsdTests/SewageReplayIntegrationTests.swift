@@ -123,7 +123,8 @@ import TimeSeries
         }
         let configuration = try DaemonConfiguration.parse(
             toml, file: "southern-water.toml",
-            overrides: .init(broker: broker.address.description, httpListen: "127.0.0.1:0", dataDirectory: dataDirectory.path))
+            overrides: .init(
+                broker: broker.address.description, httpListen: "127.0.0.1:0", dataDirectory: dataDirectory.path))
         try await runningDaemon(configuration) { client in
             _ = try await client.waitFor("/healthz") { ($0["ready"] as? Bool) == true }
 
@@ -158,10 +159,14 @@ import TimeSeries
 
             var total = 0
             for (site, windows) in expected.sorted(by: { $0.key < $1.key }) {
-                let reply = try await client.get("/v1/alerts?state=all&rule=sewage_discharge&beach=\(site)&limit=1000").json()
+                let reply = try await client.get("/v1/alerts?state=all&rule=sewage_discharge&beach=\(site)&limit=1000")
+                    .json()
                 let items = (reply["items"] as? [[String: Any]] ?? []).reversed()
                 let served = items.map {
-                    (Timestamp(rfc3339: $0["started_at"] as? String ?? ""), Timestamp(rfc3339: $0["resolved_at"] as? String ?? ""))
+                    (
+                        Timestamp(rfc3339: $0["started_at"] as? String ?? ""),
+                        Timestamp(rfc3339: $0["resolved_at"] as? String ?? "")
+                    )
                 }
                 #expect(served.count == windows.count, "\(site)")
                 for (window, alert) in zip(windows, served) {
@@ -182,9 +187,12 @@ import TimeSeries
                 let site = sites.randomElement(using: &generator)!
                 guard let window = expected[site]!.randomElement(using: &generator) else { continue }
                 let inside = Timestamp(milliseconds: (window.start.milliseconds + window.end.milliseconds) / 2)
-                let open = try await client.get("/v1/alerts?at=\(inside.iso8601)&beach=\(site)&rule=sewage_discharge").json()
+                let open = try await client.get("/v1/alerts?at=\(inside.iso8601)&beach=\(site)&rule=sewage_discharge")
+                    .json()
                 let items = open["items"] as? [[String: Any]] ?? []
-                #expect(items.count == 1 && items.first?["started_at"] as? String == window.start.iso8601, "\(site) \(inside)")
+                #expect(
+                    items.count == 1 && items.first?["started_at"] as? String == window.start.iso8601,
+                    "\(site) \(inside)")
                 let after = window.end.adding(seconds: 1)
                 let beach = try await client.get("/v1/beaches/\(site)?at=\(after.iso8601)").json()
                 let stillOpen = expected[site]!.contains { $0.start <= after && after < $0.end }

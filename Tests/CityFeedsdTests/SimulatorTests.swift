@@ -29,10 +29,12 @@ import Testing
                 metrics.formUnion(outcome.accepted.map(\.metric))
             }
         }
-        #expect(metrics == [
-            .occupied, .entries, .exits, .ecoli, .enterococci, .turbidity, .salinity, .temperature, .rainMillimetres,
-            .overflowState,
-        ])
+        #expect(
+            metrics == [
+                .occupied, .entries, .exits, .ecoli, .enterococci, .turbidity, .salinity, .temperature,
+                .rainMillimetres,
+                .overflowState,
+            ])
     }
 
     @Test func carParksFillByDayAndEmptyAtNight() {

@@ -6,7 +6,9 @@ import Testing
     let counter = BalancingCounter(capacity: 100, overnightOccupancy: 20, resetMinute: 240)
     let reset = Timestamp(milliseconds: 1_784_000_000_000)
 
-    func at(_ minutes: Double, _ value: Double) -> Sample { Sample(time: reset.adding(seconds: minutes * 60), value: value) }
+    func at(_ minutes: Double, _ value: Double) -> Sample {
+        Sample(time: reset.adding(seconds: minutes * 60), value: value)
+    }
 
     @Test func countsFromTheOvernightOccupancy() {
         let state = counter.state(
@@ -27,10 +29,11 @@ import Testing
         // 20 + 90 = 110 → 100 (drift 10); 100 - 130 = -30 → 0 (drift 30); 0 + 5 = 5.
         #expect(state.occupied == 5)
         #expect(state.drift == 40)
-        #expect(state.calibrations == [
-            CalibrationEvent(time: at(10, 0).time, raw: 110, snappedTo: 100),
-            CalibrationEvent(time: at(20, 0).time, raw: -30, snappedTo: 0),
-        ])
+        #expect(
+            state.calibrations == [
+                CalibrationEvent(time: at(10, 0).time, raw: 110, snappedTo: 100),
+                CalibrationEvent(time: at(20, 0).time, raw: -30, snappedTo: 0),
+            ])
     }
 
     @Test func cumulativeTotalsBecomeIncrementsThroughResets() {
@@ -51,7 +54,8 @@ import Testing
         #expect(state.occupied == 64)
         #expect(state.baselineTime == at(40, 0).time)
         let stale = counter.state(
-            entries: [at(10, 30)], exits: [], operatorSet: at(-60, 99), lastReset: reset, now: reset.adding(seconds: 3_600))
+            entries: [at(10, 30)], exits: [], operatorSet: at(-60, 99), lastReset: reset,
+            now: reset.adding(seconds: 3_600))
         #expect(stale.occupied == 50)  // yesterday's count gave way to the nightly reset
     }
 }

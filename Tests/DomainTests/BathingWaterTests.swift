@@ -37,7 +37,8 @@ import Testing
 
     @Test func aFreshGoodSampleWithClearOutfallsIsGood() {
         let result = assessor.assess(
-            BeachEvidence(ecoli: sample(30, hoursAgo: 2), enterococci: sample(20, hoursAgo: 2), outfalls: [("o", .clear)]),
+            BeachEvidence(
+                ecoli: sample(30, hoursAgo: 2), enterococci: sample(20, hoursAgo: 2), outfalls: [("o", .clear)]),
             now: now)
         #expect(result.status == .good)
         #expect(result.sampleTime == now.adding(seconds: -7_200))

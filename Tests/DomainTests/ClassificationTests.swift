@@ -53,10 +53,15 @@ import Testing
 
     @Test func fewerThanSixteenSamplesIsInsufficientData() {
         let classifier = Classifier(water: .coastal)
-        #expect(classifier.classify(seasons: [samples(ecoli: Array(repeating: 10, count: 15))]).waterClass == .insufficientData)
-        #expect(classifier.classify(seasons: [samples(ecoli: Array(repeating: 10, count: 16))]).waterClass == .excellent)
+        #expect(
+            classifier.classify(seasons: [samples(ecoli: Array(repeating: 10, count: 15))]).waterClass
+                == .insufficientData)
+        #expect(
+            classifier.classify(seasons: [samples(ecoli: Array(repeating: 10, count: 16))]).waterClass == .excellent)
         #expect(classifier.classify(seasons: [[]]).waterClass == .insufficientData)
-        #expect(classifier.classify(seasons: [samples(ecoli: [10_000])]).waterClass == .insufficientData, "one sample is never a class")
+        #expect(
+            classifier.classify(seasons: [samples(ecoli: [10_000])]).waterClass == .insufficientData,
+            "one sample is never a class")
         // Short seasons (eight weeks or less) need eight.
         #expect(Classifier.minimumSamples(seasonDays: 56) == 8)
         #expect(Classifier.minimumSamples(seasonDays: 93) == 16)
@@ -81,13 +86,15 @@ import Testing
     /// Chicago Park District culture E. coli results (../shared/data/beach), season 2015, Lake Michigan:
     /// inland waters. Expected figures computed independently from the CSV (log10, n − 1, zero → 10).
     @Test(
-        .enabled(if: FileManager.default.fileExists(atPath: chicagoLabResults.path), "needs ../shared/data beside the repository"),
+        .enabled(
+            if: FileManager.default.fileExists(atPath: chicagoLabResults.path),
+            "needs ../shared/data beside the repository"),
         arguments: [
-        ("63rd Street", 83, 1.7633909017758966, 819.4976199385942, 453.9707568789678, WaterClass.good),
-        ("Montrose", 91, 2.1686982988862717, 1547.216219553642, 915.9461048181237, .poor),
-        ("Calumet", 90, 1.988185451624016, 1606.918085755861, 859.7765334948016, .sufficient),
-        ("Ohio Street", 87, 1.5433302209795114, 409.1893717779635, 236.37169724240198, .excellent),
-    ])
+            ("63rd Street", 83, 1.7633909017758966, 819.4976199385942, 453.9707568789678, WaterClass.good),
+            ("Montrose", 91, 2.1686982988862717, 1547.216219553642, 915.9461048181237, .poor),
+            ("Calumet", 90, 1.988185451624016, 1606.918085755861, 859.7765334948016, .sufficient),
+            ("Ohio Street", 87, 1.5433302209795114, 409.1893717779635, 236.37169724240198, .excellent),
+        ])
     func aChicagoSeasonClassifiedWithTheInlandTable(
         beach: String, count: Int, mean: Double, p95: Double, p90: Double, expected: WaterClass
     ) throws {
@@ -103,7 +110,8 @@ import Testing
         #expect(Classifier(water: .coastal).classify(seasons: [season]).waterClass >= expected)
     }
 
-    static let chicagoLabResults = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    static let chicagoLabResults = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
         .appending(path: "shared/data/beach/chicago_beach_lab_results.csv")
 

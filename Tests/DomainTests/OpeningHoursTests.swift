@@ -20,14 +20,17 @@ import Testing
         #expect(try OpeningHours(parsing: hours).isOpen(weekday: weekday, minute: minute) == open)
     }
 
-    @Test(arguments: ["Mo", "Xx 08:00-10:00", "Mo 8-10", "Mo 25:00-26:00", "Mo-Fr 08:00", "PH off", "Jan Mo 08:00-10:00"])
+    @Test(arguments: [
+        "Mo", "Xx 08:00-10:00", "Mo 8-10", "Mo 25:00-26:00", "Mo-Fr 08:00", "PH off", "Jan Mo 08:00-10:00",
+    ])
     func refusesWhatItDoesNotUnderstand(hours: String) {
         #expect(throws: OpeningHoursError.self) { try OpeningHours(parsing: hours) }
     }
 
     @Test func aClosedCarParkIsClosedWhateverItsCounterSays() throws {
         var carPark = CarPark(
-            id: "gare", name: "Gare", type: .underground, latitude: 43.48, longitude: -1.56, capacity: 200, hasFee: true,
+            id: "gare", name: "Gare", type: .underground, latitude: 43.48, longitude: -1.56, capacity: 200,
+            hasFee: true,
             sensor: "gare")
         carPark.openingHours = try OpeningHours(parsing: "Mo-Su 06:30-23:30")
         let calculator = AvailabilityCalculator(timeZone: TimeZone(identifier: "Europe/Paris")!)
@@ -36,7 +39,8 @@ import Testing
         let day = Timestamp(rfc3339: "2026-07-14T12:00:00+02:00")!
         let sample = { (time: Timestamp) in Sample(time: time.adding(seconds: -60), value: 50) }
         #expect(calculator.availability(of: carPark, occupied: sample(night), free: nil, now: night).status == .closed)
-        #expect(calculator.availability(of: carPark, occupied: sample(day), free: nil, now: day).status == .spacesAvailable)
+        #expect(
+            calculator.availability(of: carPark, occupied: sample(day), free: nil, now: day).status == .spacesAvailable)
         #expect(calculator.availability(of: carPark, occupied: nil, free: nil, now: night).status == .closed)
         #expect(calculator.availability(of: carPark, occupied: nil, free: nil, now: day).status == .unknown)
     }

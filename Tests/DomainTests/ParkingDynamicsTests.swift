@@ -21,7 +21,9 @@ import Testing
     }
 
     func samples(_ values: [Double], everyMinutes: Double = 10) -> [Sample] {
-        values.enumerated().map { Sample(time: Timestamp(milliseconds: 0).adding(seconds: Double($0) * everyMinutes * 60), value: $1) }
+        values.enumerated().map {
+            Sample(time: Timestamp(milliseconds: 0).adding(seconds: Double($0) * everyMinutes * 60), value: $1)
+        }
     }
 
     @Test(arguments: [
@@ -63,9 +65,17 @@ import Testing
             now: 100, minutes: 30, capacity: 400, occupiedPerHour: 500,
             sameTimeOnPreviousDays: [(then: 120, later: 80), (then: 100, later: 80)])
         #expect(fromDays == 70)  // previous days lost 30 spaces on average; the trend is ignored
-        #expect(dynamics.forecastFree(now: 100, minutes: 60, capacity: 400, occupiedPerHour: 60, sameTimeOnPreviousDays: []) == 40)
-        #expect(dynamics.forecastFree(now: 10, minutes: 60, capacity: 400, occupiedPerHour: 600, sameTimeOnPreviousDays: []) == 0)
-        #expect(dynamics.forecastFree(now: 390, minutes: 60, capacity: 400, occupiedPerHour: -600, sameTimeOnPreviousDays: []) == 400)
-        #expect(dynamics.forecastFree(now: 100, minutes: 30, capacity: 400, occupiedPerHour: nil, sameTimeOnPreviousDays: []) == nil)
+        #expect(
+            dynamics.forecastFree(now: 100, minutes: 60, capacity: 400, occupiedPerHour: 60, sameTimeOnPreviousDays: [])
+                == 40)
+        #expect(
+            dynamics.forecastFree(now: 10, minutes: 60, capacity: 400, occupiedPerHour: 600, sameTimeOnPreviousDays: [])
+                == 0)
+        #expect(
+            dynamics.forecastFree(
+                now: 390, minutes: 60, capacity: 400, occupiedPerHour: -600, sameTimeOnPreviousDays: []) == 400)
+        #expect(
+            dynamics.forecastFree(
+                now: 100, minutes: 30, capacity: 400, occupiedPerHour: nil, sameTimeOnPreviousDays: []) == nil)
     }
 }

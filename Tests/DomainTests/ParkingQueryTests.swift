@@ -25,15 +25,25 @@ import Testing
     let carParks: [(carPark: CarPark, availability: Availability)] = [
         (carPark("centre-low", latitude: 43.4839, longitude: -1.5578, height: 190), live(50)),
         (carPark("centre-high", latitude: 43.4829, longitude: -1.5594, height: 220), live(3)),
-        (carPark("free-open-air", latitude: 43.4760, longitude: -1.5560, hasFee: false, type: .offStreetParkingGround), live(80)),
-        (carPark("far-free", latitude: 43.4690, longitude: -1.5437, hasFee: false, type: .offStreetParkingGround), live(200)),
+        (
+            carPark(
+                "free-open-air", latitude: 43.4760, longitude: -1.5560, hasFee: false, type: .offStreetParkingGround),
+            live(80)
+        ),
+        (
+            carPark("far-free", latitude: 43.4690, longitude: -1.5437, hasFee: false, type: .offStreetParkingGround),
+            live(200)
+        ),
         (carPark("no-data", latitude: 43.4833, longitude: -1.5587, height: 250), unknown),
     ]
 
     @Test func greatCircleDistanceMatchesKnownValues() {
         // One degree of latitude is about 111.2 km; Paris–London about 343.5 km.
         #expect(abs(greatCircleDistance(latitude: 0, longitude: 0, toLatitude: 1, longitude: 0) - 111_195) < 10)
-        #expect(abs(greatCircleDistance(latitude: 48.8566, longitude: 2.3522, toLatitude: 51.5074, longitude: -0.1278) - 343_500) < 1_500)
+        #expect(
+            abs(
+                greatCircleDistance(latitude: 48.8566, longitude: 2.3522, toLatitude: 51.5074, longitude: -0.1278)
+                    - 343_500) < 1_500)
         #expect(greatCircleDistance(latitude: 43.48, longitude: -1.55, toLatitude: 43.48, longitude: -1.55) == 0)
     }
 
@@ -56,7 +66,10 @@ import Testing
     @Test func boxAndType() {
         let box = ParkingQuery.Box(minLongitude: -1.56, minLatitude: 43.47, maxLongitude: -1.55, maxLatitude: 43.48)
         #expect(ParkingQuery(box: box).apply(to: carParks).map(\.carPark.id) == ["free-open-air"])
-        #expect(ParkingQuery(type: .offStreetParkingGround).apply(to: carParks).map(\.carPark.id) == ["free-open-air", "far-free"])
+        #expect(
+            ParkingQuery(type: .offStreetParkingGround).apply(to: carParks).map(\.carPark.id) == [
+                "free-open-air", "far-free",
+            ])
         #expect(ParkingQuery(freeOfCharge: false).apply(to: carParks).count == 3)
     }
 }

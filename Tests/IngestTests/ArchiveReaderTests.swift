@@ -52,10 +52,11 @@ import Testing
         #expect(ArchiveFormat.detect(path: "spills.csv", firstLine: text.split(separator: "\n")[0]) == .spills)
         let contents = ArchiveReader.read(text, format: .spills)
         let states = contents.records.map { "\($0.sensor) \(OverflowState(value: $0.value)!.name) \($0.time.iso8601)" }
-        #expect(states == [
-            "A discharging 2021-01-01T10:00:00.000Z", "A stopped 2021-01-01T12:30:00.000Z",
-            "B discharging 2021-01-04T08:00:00.000Z", "B stopped 2021-01-04T09:00:00.000Z",
-        ])
+        #expect(
+            states == [
+                "A discharging 2021-01-01T10:00:00.000Z", "A stopped 2021-01-01T12:30:00.000Z",
+                "B discharging 2021-01-04T08:00:00.000Z", "B stopped 2021-01-04T09:00:00.000Z",
+            ])
         #expect(contents.notGenuine == 1)
         #expect(contents.rejected.map(\.line) == [6])
         #expect(contents.rejected.first?.rejection.reason == .badTimestamp)

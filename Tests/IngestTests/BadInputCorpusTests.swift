@@ -18,8 +18,12 @@ import Testing
             try! TopicRoute(pattern: "application/+/device/{sensor}/event/up", format: .chirpstack),
         ],
         sensors: [
-            SensorSpec(id: "lot", metrics: [.occupied, .free, .entries, .exits, .spaceOccupied], maximum: [.occupied: 110, .free: 110]),
-            SensorSpec(id: "probe", metrics: [.ecoli, .enterococci, .turbidity, .salinity, .temperature], maximum: [.salinity: 50]),
+            SensorSpec(
+                id: "lot", metrics: [.occupied, .free, .entries, .exits, .spaceOccupied],
+                maximum: [.occupied: 110, .free: 110]),
+            SensorSpec(
+                id: "probe", metrics: [.ecoli, .enterococci, .turbidity, .salinity, .temperature],
+                maximum: [.salinity: 50]),
             SensorSpec(id: "outfall", metrics: [.overflowState]),
         ],
         policy: {
@@ -105,7 +109,8 @@ import Testing
         ttn(#"{"end_device_ids":{}}"#, .wrongType), ttn(#"{"uplink_message":{"frm_payload":"AQ=="}}"#, .noReadings),
         ttn(#"{"uplink_message":{"f_cnt":1.5,"decoded_payload":{"free":1}}}"#, .wrongType),
         ttn(#"{"uplink_message":{"decoded_payload":{"free":-1}}}"#, .negativeCount),
-        chirpstack(#"{"object":{"free":1}}"#, .wrongType), chirpstack(#"{"deduplicationId":"d","data":"AQ=="}"#, .noReadings),
+        chirpstack(#"{"object":{"free":1}}"#, .wrongType),
+        chirpstack(#"{"deduplicationId":"d","data":"AQ=="}"#, .noReadings),
         chirpstack(#"{"deduplicationId":"d","time":"later","object":{"free":1}}"#, .badTimestamp),
         // Numbers that trapped a conversion (a time, or a value summed from base and relative fields), and
         // a field given twice
@@ -138,8 +143,14 @@ import Testing
         ("c/parking/lot/json", #"[{"ts":"2026-07-14T12:03:00Z","free":7},{"entries":2,"exits":1}]"#),
         ("c/parking/lot/number", "42"),
         ("c/any/probe/senml", #"[{"bn":"p:","bt":1784030500,"n":"ecoli","v":120},{"n":"turbidity","t":10,"v":2.5}]"#),
-        ("v3/app@ttn/devices/lot/up", #"{"received_at":"2026-07-14T12:03:00Z","uplink_message":{"f_cnt":5,"decoded_payload":{"occupancy":"vacant"}}}"#),
-        ("application/1/device/lot/event/up", #"{"deduplicationId":"a","time":"2026-07-14T12:03:00Z","fCnt":9,"object":{"free":3}}"#),
+        (
+            "v3/app@ttn/devices/lot/up",
+            #"{"received_at":"2026-07-14T12:03:00Z","uplink_message":{"f_cnt":5,"decoded_payload":{"occupancy":"vacant"}}}"#
+        ),
+        (
+            "application/1/device/lot/event/up",
+            #"{"deduplicationId":"a","time":"2026-07-14T12:03:00Z","fCnt":9,"object":{"free":3}}"#
+        ),
         ("c/parking/outfall/json", #"{"state":"discharging"}"#),
     ]
 
@@ -154,7 +165,8 @@ import Testing
             var payload = Array(seedPayload.utf8)
             switch index % 4 {
             case 0:  // random bytes from a JSON-ish alphabet
-                payload = (0..<Int(random.next() % 64)).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))] }
+                payload = (0..<Int(random.next() % 64)).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))]
+                }
             case 1:  // flip, insert or delete a few bytes
                 for _ in 0..<(1 + random.next() % 4) where !payload.isEmpty {
                     let position = Int(random.next() % UInt64(payload.count))
@@ -186,11 +198,13 @@ import Testing
     /// configuration (one `unconfigured` bucket and a short sample), and `/v1/ingest` stays small.
     @Test func senderChosenSensorIDsCannotGrowTheStatistics() {
         let statistics = IngestStatistics(
-            logger: Logger(label: "flood", factory: { _ in SwiftLogNoOpLogHandler() }), sensors: ["lot", "probe", "outfall"])
+            logger: Logger(label: "flood", factory: { _ in SwiftLogNoOpLogHandler() }),
+            sensors: ["lot", "probe", "outfall"])
         for index in 0..<20_000 {
             let id = "\(index)-" + String(repeating: "x", count: 8_192)
             let outcome = Self.pipeline.process(
-                InboundMessage(topic: "c/parking/\(id)/json", payload: Array(#"{"occupied": 1}"#.utf8), received: Self.now))
+                InboundMessage(
+                    topic: "c/parking/\(id)/json", payload: Array(#"{"occupied": 1}"#.utf8), received: Self.now))
             statistics.record(outcome, payload: Array(#"{"occupied": 1}"#.utf8), at: Self.now)
         }
         let lot = Self.pipeline.process(

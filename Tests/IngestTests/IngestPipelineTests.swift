@@ -68,7 +68,8 @@ import Testing
     @Test func aBadReadingInABatchDoesNotCostTheGoodOnes() {
         let outcome = process(
             "cityfeeds/parking/casino/occupancy",
-            #"[{"ts": 1784030580, "occupied": 5}, {"ts": 1784030590, "occupied": -1}, {"ts": 1784030595, "occupied": 6}]"#)
+            #"[{"ts": 1784030580, "occupied": 5}, {"ts": 1784030590, "occupied": -1}, {"ts": 1784030595, "occupied": 6}]"#
+        )
         #expect(outcome.accepted.map(\.value) == [5, 6])
         #expect(outcome.rejected.map(\.reason) == [.negativeCount])
         #expect(outcome.rejected.first?.sensor == "casino")
@@ -89,7 +90,9 @@ import Testing
         let outcome = lorawan.process(message)
         #expect(outcome.rejected.isEmpty)
         #expect(outcome.accepted.map(\.sensor) == ["casino"])
-        #expect(outcome.uplink == UplinkKey(sensor: "casino", identity: UplinkIdentity(frameCounter: 1342, deduplicationID: nil)))
+        #expect(
+            outcome.uplink
+                == UplinkKey(sensor: "casino", identity: UplinkIdentity(frameCounter: 1342, deduplicationID: nil)))
 
         let unknownDevice = lorawan.process(
             InboundMessage(topic: "v3/app@ttn/devices/stranger/up", payload: message.payload, received: Self.now))

@@ -15,7 +15,10 @@ import Testing
         ("null", .null), (#""a\"b\\c\/d\n""#, .string("a\"b\\c/d\n")), (#""\u00e9\u20AC""#, .string("é€")),
         (#""\ud83c\udf0a""#, .string("🌊")), ("\"Côte des Basques\"", .string("Côte des Basques")),
         (" [1, [2], {}] ", .array([.number(1), .array([.number(2)]), .object([:])])),
-        (#"{"a": {"b": [true, null]}, "c": "d"}"#, .object(["a": .object(["b": .array([.bool(true), .null])]), "c": .string("d")])),
+        (
+            #"{"a": {"b": [true, null]}, "c": "d"}"#,
+            .object(["a": .object(["b": .array([.bool(true), .null])]), "c": .string("d")])
+        ),
     ])
     func parsesValidJSON(text: String, expected: JSONValue) throws {
         #expect(try parse(text) == expected)
@@ -37,7 +40,8 @@ import Testing
     @Test func limitsNesting() throws {
         let deep = String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
         #expect(throws: JSONParser.Failure.self) { try parse(deep) }
-        let fine = String(repeating: "[", count: JSONParser.maxDepth) + String(repeating: "]", count: JSONParser.maxDepth)
+        let fine =
+            String(repeating: "[", count: JSONParser.maxDepth) + String(repeating: "]", count: JSONParser.maxDepth)
         _ = try parse(fine)
     }
 

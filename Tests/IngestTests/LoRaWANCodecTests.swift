@@ -49,7 +49,8 @@ import Testing
     @Test func decodesAThingsStackUplink() throws {
         let decoded = try TheThingsStackCodec.decode(Array(Self.theThingsStackUplink.utf8))
         let time = Timestamp(milliseconds: 1_784_030_580_987)
-        #expect(decoded.readings == [DecodedReading(metric: .spaceOccupied, time: time, value: SpaceState.occupied.value)])
+        #expect(
+            decoded.readings == [DecodedReading(metric: .spaceOccupied, time: time, value: SpaceState.occupied.value)])
         #expect(decoded.uplink == UplinkIdentity(frameCounter: 1342, deduplicationID: nil))
     }
 
@@ -64,7 +65,8 @@ import Testing
         let decoded = try ChirpStackCodec.decode(Array(Self.chirpStackUplink.utf8))
         #expect(decoded.readings.map(\.metric) == [.ecoli, .enterococci, .turbidity])
         #expect(decoded.readings.allSatisfy { $0.time == Timestamp(milliseconds: 1_784_030_580_812) })
-        #expect(decoded.uplink == UplinkIdentity(frameCounter: 77, deduplicationID: "3ac7e3c4-4401-4b8d-9386-a5c902f9202d"))
+        #expect(
+            decoded.uplink == UplinkIdentity(frameCounter: 77, deduplicationID: "3ac7e3c4-4401-4b8d-9386-a5c902f9202d"))
     }
 
     @Test(arguments: [

@@ -24,7 +24,9 @@ import Testing
         return try MQTTConsumer(configuration: configuration, handler: handler, logger: logger)
     }
 
-    func waitForState(_ consumer: MQTTConsumer, timeout: Duration = .seconds(10), _ condition: (ConnectionStatus) -> Bool)
+    func waitForState(
+        _ consumer: MQTTConsumer, timeout: Duration = .seconds(10), _ condition: (ConnectionStatus) -> Bool
+    )
         async throws
     {
         let deadline = ContinuousClock.now + timeout
@@ -89,7 +91,8 @@ import Testing
         let broker = try TestBroker(extraConfiguration: "allow_anonymous false\npassword_file \(passwords)\n")
         defer { broker.stop() }
 
-        let wrong = try consumer(broker, tls: nil, username: "cityfeedsd", password: "battery staple", handler: RecordingHandler())
+        let wrong = try consumer(
+            broker, tls: nil, username: "cityfeedsd", password: "battery staple", handler: RecordingHandler())
         let running = Task { await wrong.run() }
         try await waitForState(wrong) { $0.lastError?.contains("not authori") == true }
         try await Task.sleep(for: .milliseconds(1_500))
@@ -115,7 +118,8 @@ import Testing
         let broker = try TestBroker()
         defer { broker.stop() }
 
-        let refused = try consumer(broker, tls: nil, subscriptions: ["s/#", "bad/#/filter"], handler: RecordingHandler())
+        let refused = try consumer(
+            broker, tls: nil, subscriptions: ["s/#", "bad/#/filter"], handler: RecordingHandler())
         let running = Task { await refused.run() }
         try await waitForState(refused) { $0.state == .connected }
         try await Task.sleep(for: .milliseconds(300))  // time for the SUBACK of s/#: it must not make us ready

@@ -118,7 +118,10 @@ import Testing
             try quarantine.add(message("m\(index)"), reason: "test", at: .now)
         }
         #expect(try quarantine.count() == 5)
-        #expect(try quarantine.messages().map { String(decoding: $0.payload, as: UTF8.self) } == ["m11", "m10", "m9", "m8", "m7"])
+        #expect(
+            try quarantine.messages().map { String(decoding: $0.payload, as: UTF8.self) } == [
+                "m11", "m10", "m9", "m8", "m7",
+            ])
     }
 
     /// A failure of the machine (here, the store's disk) on some messages only is still not theirs: nothing

@@ -13,8 +13,12 @@ import Testing
 
     @Test func rfc8428SingleDataPoint() throws {
         let records = try resolve(#"[{"n":"urn:dev:ow:10e2073a01080063","u":"Cel","v":23.1}]"#)
-        #expect(records == [SenMLRecord(name: "urn:dev:ow:10e2073a01080063", unit: "Cel", time: Self.now, value: .number(23.1))])
-        let decoded = try SenMLCodec.decode(Array(#"[{"n":"urn:dev:ow:10e2073a01080063","u":"Cel","v":23.1}]"#.utf8), now: Self.now)
+        #expect(
+            records == [
+                SenMLRecord(name: "urn:dev:ow:10e2073a01080063", unit: "Cel", time: Self.now, value: .number(23.1))
+            ])
+        let decoded = try SenMLCodec.decode(
+            Array(#"[{"n":"urn:dev:ow:10e2073a01080063","u":"Cel","v":23.1}]"#.utf8), now: Self.now)
         #expect(decoded.readings == [DecodedReading(metric: .temperature, time: Self.now, value: 23.1)])
     }
 
@@ -44,9 +48,21 @@ import Testing
              {"n":"current","v":1.7}]
             """#)
         #expect(records.count == 7)
-        #expect(records[0] == SenMLRecord(name: "urn:dev:ow:10e2073a0108006:voltage", unit: "V", time: Timestamp(milliseconds: 1_276_020_076_001), value: .number(120.1)))
-        #expect(records[1] == SenMLRecord(name: "urn:dev:ow:10e2073a0108006:current", unit: "A", time: Timestamp(milliseconds: 1_276_020_071_001), value: .number(1.2)))
-        #expect(records.map(\.time.milliseconds) == [1_276_020_076_001, 1_276_020_071_001, 1_276_020_072_001, 1_276_020_073_001, 1_276_020_074_001, 1_276_020_075_001, 1_276_020_076_001])
+        #expect(
+            records[0]
+                == SenMLRecord(
+                    name: "urn:dev:ow:10e2073a0108006:voltage", unit: "V",
+                    time: Timestamp(milliseconds: 1_276_020_076_001), value: .number(120.1)))
+        #expect(
+            records[1]
+                == SenMLRecord(
+                    name: "urn:dev:ow:10e2073a0108006:current", unit: "A",
+                    time: Timestamp(milliseconds: 1_276_020_071_001), value: .number(1.2)))
+        #expect(
+            records.map(\.time.milliseconds) == [
+                1_276_020_076_001, 1_276_020_071_001, 1_276_020_072_001, 1_276_020_073_001, 1_276_020_074_001,
+                1_276_020_075_001, 1_276_020_076_001,
+            ])
     }
 
     @Test func rfc8428MultipleDataTypes() throws {
@@ -64,13 +80,17 @@ import Testing
     }
 
     @Test func baseValueAndRelativeTimes() throws {
-        let records = try resolve(#"[{"bn":"casino/","bv":300,"bt":-60,"n":"occupied","v":41},{"n":"occupied","t":30,"v":-2}]"#)
+        let records = try resolve(
+            #"[{"bn":"casino/","bv":300,"bt":-60,"n":"occupied","v":41},{"n":"occupied","t":30,"v":-2}]"#)
         #expect(records.map(\.value) == [.number(341), .number(298)])
         #expect(records.map(\.time) == [Self.now.adding(seconds: -60), Self.now.adding(seconds: -30)])
     }
 
     @Test(arguments: [
-        (#"[{"bn":"probe/","n":"ecoli","v":120},{"n":"enterococci","v":45}]"#, [Metric.ecoli, .enterococci], [120.0, 45]),
+        (
+            #"[{"bn":"probe/","n":"ecoli","v":120},{"n":"enterococci","v":45}]"#, [Metric.ecoli, .enterococci],
+            [120.0, 45]
+        ),
         (#"[{"n":"space-12:occupied","vb":true}]"#, [.spaceOccupied], [1]),
         (#"[{"n":"outfall-7/state","vs":"discharging"}]"#, [.overflowState], [1]),
         (#"[{"n":"gauge:rain_mm","v":4.2,"t":-300}]"#, [.rainMillimetres], [4.2]),

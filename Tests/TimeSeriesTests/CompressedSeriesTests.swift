@@ -60,9 +60,11 @@ import Testing
             for _ in 0..<2_000 {
                 let roll = Int.random(in: 0..<10, using: &random)
                 let time: Int64 =
-                    roll < 7 ? newest + Int64.random(in: 1...90, using: &random)  // in order
-                    : roll < 9 ? max(0, newest - Int64.random(in: 0...400, using: &random))  // late or repeated
-                    : Int64.random(in: 0...max(newest, 1), using: &random)  // anywhere
+                    roll < 7
+                    ? newest + Int64.random(in: 1...90, using: &random)  // in order
+                    : roll < 9
+                        ? max(0, newest - Int64.random(in: 0...400, using: &random))  // late or repeated
+                        : Int64.random(in: 0...max(newest, 1), using: &random)  // anywhere
                 newest = max(newest, time)
                 let sample = EncodedSample(time: time, value: Int64.random(in: -50...50, using: &random))
                 let oldest = series.first?.time

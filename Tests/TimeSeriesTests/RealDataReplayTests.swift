@@ -46,15 +46,17 @@ import Testing
         let digits = text.utf8.compactMap { ("0"..."9").contains(Character(UnicodeScalar($0))) ? Int64($0 - 48) : nil }
         guard digits.count >= 14 else { return nil }
         func number(_ range: Range<Int>) -> Int64 { range.reduce(0) { $0 * 10 + digits[$1] } }
-        var milliseconds = civilSeconds(
-            year: number(0..<4), month: number(4..<6), day: number(6..<8), hour: number(8..<10),
-            minute: number(10..<12), second: number(12..<14)) * 1_000
+        var milliseconds =
+            civilSeconds(
+                year: number(0..<4), month: number(4..<6), day: number(6..<8), hour: number(8..<10),
+                minute: number(10..<12), second: number(12..<14)) * 1_000
         if digits.count >= 17 { milliseconds += number(14..<17) }
         return Timestamp(milliseconds: milliseconds)
     }
 
     /// Seconds since 1970 of a UTC civil time (Howard Hinnant's days-from-civil).
-    static func civilSeconds(year: Int64, month: Int64, day: Int64, hour: Int64, minute: Int64, second: Int64) -> Int64 {
+    static func civilSeconds(year: Int64, month: Int64, day: Int64, hour: Int64, minute: Int64, second: Int64) -> Int64
+    {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yearOfEra = y - era * 400
@@ -64,7 +66,9 @@ import Testing
         return ((days * 24 + hour) * 60 + minute) * 60 + second
     }
 
-    @Test(.enabled(if: FileManager.default.fileExists(atPath: dataFolder.appending(path: "parking/aarhus_parking.csv").path)))
+    @Test(
+        .enabled(
+            if: FileManager.default.fileExists(atPath: dataFolder.appending(path: "parking/aarhus_parking.csv").path)))
     func aarhusParking() throws {
         let store = try makeStore("aarhus")
         defer { store.close() }
@@ -101,7 +105,10 @@ import Testing
         #expect(cost <= 2)
     }
 
-    @Test(.enabled(if: FileManager.default.fileExists(atPath: dataFolder.appending(path: "beach/chicago_beach_sensors_2013_2016.csv").path)))
+    @Test(
+        .enabled(
+            if: FileManager.default.fileExists(
+                atPath: dataFolder.appending(path: "beach/chicago_beach_sensors_2013_2016.csv").path)))
     func chicagoBeachProbes() throws {
         let store = try makeStore("chicago")
         defer { store.close() }

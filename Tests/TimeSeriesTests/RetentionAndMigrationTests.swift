@@ -73,7 +73,8 @@ import Testing
         // Counted now, the row count is then kept up to date by the deletions below, not counted again.
         #expect(try store.storedCount() == 200)
         let policy = RetentionPolicy(maxAgeSeconds: ["parking": 30 * 86_400, "water": 60 * 86_400], maxBytes: 1 << 40)
-        let report = try store.enforceRetention(policy, now: Timestamp(milliseconds: 0).adding(seconds: 99.5 * 86_400), batch: 7)
+        let report = try store.enforceRetention(
+            policy, now: Timestamp(milliseconds: 0).adding(seconds: 99.5 * 86_400), batch: 7)
         // Parking keeps days 70…99 (30 rows), water days 40…99 (60 rows).
         #expect(report.deletedByAge == 70 + 40)
         #expect(try store.storedCount() == 90)

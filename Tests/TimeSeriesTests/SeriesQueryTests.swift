@@ -41,7 +41,9 @@ import Testing
         _ = try store.append(batch)
         for step: Int64 in [900, 3_600, 7_200] {
             let answer = try #require(
-                try store.query(key, from: Timestamp(milliseconds: 0), to: Timestamp(milliseconds: 3 * 86_400_000), stepSeconds: step))
+                try store.query(
+                    key, from: Timestamp(milliseconds: 0), to: Timestamp(milliseconds: 3 * 86_400_000),
+                    stepSeconds: step))
             // The coarsest ring that answers exactly: a rollup whose step divides the query's.
             #expect(answer.sourceStepSeconds > 0 && step % answer.sourceStepSeconds == 0)
             for point in answer.points {
@@ -67,7 +69,8 @@ import Testing
         // Parking's heartbeat is 30 minutes: readings at 0 and 3 h, queried in 15-minute steps.
         _ = try store.append([reading(0, 10), reading(3 * 3_600, 20)])
         let answer = try #require(
-            try store.query(key, from: Timestamp(milliseconds: 0), to: Timestamp(milliseconds: 3 * 3_600_000), stepSeconds: 900))
+            try store.query(
+                key, from: Timestamp(milliseconds: 0), to: Timestamp(milliseconds: 3 * 3_600_000), stepSeconds: 900))
         #expect(answer.points.count == 13)
         #expect(answer.points[0].aggregate?.last == 10)
         #expect(answer.points[1].heldValue == 10)  // 15 min after
@@ -85,8 +88,12 @@ import Testing
             try store.query(key, from: Timestamp(milliseconds: 10), to: Timestamp(milliseconds: 0), stepSeconds: 60)
         }
         #expect(throws: SeriesQueryError.self) {
-            try store.query(key, from: Timestamp(milliseconds: 0), to: Timestamp(milliseconds: 86_400_000 * 365), stepSeconds: 60)
+            try store.query(
+                key, from: Timestamp(milliseconds: 0), to: Timestamp(milliseconds: 86_400_000 * 365), stepSeconds: 60)
         }
-        #expect(try store.query(SeriesKey(sensor: "other", metric: .free), from: Timestamp(milliseconds: 0), to: Timestamp(milliseconds: 10), stepSeconds: 60) == nil)
+        #expect(
+            try store.query(
+                SeriesKey(sensor: "other", metric: .free), from: Timestamp(milliseconds: 0),
+                to: Timestamp(milliseconds: 10), stepSeconds: 60) == nil)
     }
 }

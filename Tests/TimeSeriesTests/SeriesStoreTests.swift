@@ -106,16 +106,20 @@ import Testing
 
     /// A reading too old for the raw series in memory is never lost: it is durable, in the rollups, and counted.
     @Test func aLateReadingIsKeptDurableAndInTheRollups() throws {
-        let store = try SeriesStore(configuration: .init(path: path, durability: .normal, ringCapacity: 16), now: .init(milliseconds: 0))
+        let store = try SeriesStore(
+            configuration: .init(path: path, durability: .normal, ringCapacity: 16), now: .init(milliseconds: 0))
         defer { store.close() }
         let base = Timestamp(milliseconds: 1_784_000_000_000)
         let key = SeriesKey(sensor: "lot", metric: .occupied)
-        _ = try store.append((0..<2_000).map { index in
-            let time = base.adding(seconds: Double(index) * 60)
-            return Reading(sensor: "lot", metric: .occupied, time: time, value: 1, received: time)
-        })
+        _ = try store.append(
+            (0..<2_000).map { index in
+                let time = base.adding(seconds: Double(index) * 60)
+                return Reading(sensor: "lot", metric: .occupied, time: time, value: 1, received: time)
+            })
         let lateTime = base.adding(seconds: 30)
-        let result = try store.append([Reading(sensor: "lot", metric: .occupied, time: lateTime, value: 99, received: lateTime)])
+        let result = try store.append([
+            Reading(sensor: "lot", metric: .occupied, time: lateTime, value: 99, received: lateTime)
+        ])
         #expect(result.new.count == 1)
         #expect(store.memoryReport.late == 1)
         #expect(try store.storedCount() == 2_001)
