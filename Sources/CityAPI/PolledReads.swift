@@ -1,3 +1,4 @@
+import CityCore
 import HTTPTypes
 import HummingbirdCore
 import Logging
@@ -8,7 +9,6 @@ import NIOHTTPTypesHTTP1
 import RequestParsing
 
 #if canImport(Glibc)
-import CityCore
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
@@ -42,8 +42,6 @@ package final class PolledReadHandler: ChannelInboundHandler, RemovableChannelHa
     private let statistics: HTTPStatistics
     private let serverName: String
     private let lifecycle: HTTPConnectionLifecycle
-    /// The polled read being received; a body, if it has one, is read and dropped.
-    private var current: (document: PolledDocument, head: HTTPRequestHead, started: ContinuousClock.Instant)?
     /// Encoded response heads of this second (their `Date` is the second's).
     private var heads: [HeadKey: ByteBuffer] = [:]
     private var headsSecond = -1
@@ -56,42 +54,26 @@ package final class PolledReadHandler: ChannelInboundHandler, RemovableChannelHa
     }
 
     package func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if stream != nil {
-            // The stream is the connection's last answer: whatever the client sends now is not read.
-            return
-        }
+        let action: PolledReadStateMachine.Action
         switch unwrapInboundIn(data) {
-        case .head(let head)
-        where lifecycle.requestsInProgress == 1 && head.method == .GET && Self.isAlertStream(head.uri):
-            streamRequest = (head, .now)
-        case .body where streamRequest != nil:
-            break
-        case .end where streamRequest != nil:
-            let (head, started) = streamRequest!
-            streamRequest = nil
-            startStream(head, started: started, context: context)
         case .head(let head):
-            // Requests answered here are answered as they end, so any other request in progress was passed
-            // on and is still unanswered.
-            if lifecycle.requestsInProgress == 1, let document = Self.polledDocument(head) {
-                current = (document, head, .now)
-            } else {
-                context.fireChannelRead(data)
-            }
-        case .body:
-            if current == nil { context.fireChannelRead(data) }
-        case .end:
-            guard let (document, head, started) = current else {
-                context.fireChannelRead(data)
-                return
-            }
-            current = nil
-            answer(document, to: head, started: started, context: context)
+            action = requests.head(head, requestsInProgress: lifecycle.requestsInProgress)
+            if action == .wait { started = .now }
+        case .body: action = requests.body()
+        case .end: action = requests.end()
+        }
+        switch action {
+        case .passOn: context.fireChannelRead(data)
+        case .wait: break
+        case .answer(let document, let head): answer(document, to: head, started: started, context: context)
+        case .startStream(let head): startStream(head, started: started, context: context)
         }
     }
 
-    /// The alert stream being asked for, and the stream being answered (see `AlertStreamSession`).
-    private var streamRequest: (head: HTTPRequestHead, started: ContinuousClock.Instant)?
+    /// Which requests are answered here (see `PolledReadStateMachine`), and when the one being received began.
+    private var requests = PolledReadStateMachine()
+    private var started = ContinuousClock.now
+    /// The stream being answered (see `AlertStreamSession`).
     private var stream: AlertStreamSession?
 
     /// The path of the alert stream (the contract's `streamAlerts`), answered here on the event loop.
