@@ -1,14 +1,6 @@
 import Beaches
 import FeedCore
 
-/// How a beach's discharge alert ends once every linked outfall has stopped.
-public enum DischargeClearance: String, Sendable, Codable, CaseIterable {
-    /// After the hold time (48 h by default), whatever the samples say.
-    case hold
-    /// At the first clean sample (good on every parameter measured) taken after the stop.
-    case cleanSample = "clean_sample"
-}
-
 /// What marking an alert "not genuine" does.
 public enum NotGenuinePolicy: String, Sendable, Codable, CaseIterable {
     /// The alert resolves at once (swimmers are no longer warned); it stays in the history, marked.

@@ -112,7 +112,7 @@ package extension HTTPAPI {
 
     /// `nil` when the request carries the operator token; otherwise the refusal to send.
     func authorise(_ request: Request) -> Response? {
-        guard let expected = status.configuration.operatorToken else {
+        guard let expected = status.configuration.http.operatorToken else {
             return problem(.forbidden, "Operator endpoints are disabled: set http.operator_token_file.")
         }
         let header = request.headers[.authorization] ?? ""

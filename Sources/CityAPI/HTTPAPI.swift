@@ -1,4 +1,5 @@
 import Alerts
+import Beaches
 import CityCore
 import FeedCore
 import Foundation

@@ -146,8 +146,9 @@ package struct BeachStatusPublisher: Service {
             Thread.detachNewThread {
                 continuation.resume(
                     returning: try? MQTTPublisher(
-                        broker: configuration.broker, clientID: configuration.clientID + "-status",
-                        username: configuration.username, password: configuration.password, tls: configuration.tls))
+                        broker: configuration.mqtt.broker, clientID: configuration.mqtt.clientID + "-status",
+                        username: configuration.mqtt.username, password: configuration.mqtt.password,
+                        tls: configuration.mqtt.tls))
             }
         }
     }

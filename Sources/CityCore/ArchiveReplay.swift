@@ -59,8 +59,9 @@ package struct ArchiveReplay {
         let alerts = try configuration.openAlerts(logger: logger)
         defer { alerts.close() }
         let pipeline = IngestPipeline(
-            routes: configuration.routes, sensors: configuration.sensorSpecs, aliases: configuration.aliases,
-            policy: configuration.policy)
+            routes: configuration.ingest.routes, sensors: configuration.sensorSpecs,
+            aliases: configuration.ingest.aliases,
+            policy: configuration.ingest.policy)
         let sequenceBefore = alerts.lastSequence
 
         var summary = Summary()

@@ -21,7 +21,7 @@ package struct CityStatus: Sendable {
         self.store = store
         self.alerts = alerts
         self.calculator = AvailabilityCalculator(
-            staleAfterSeconds: configuration.staleAfterSeconds, timeZone: configuration.timeZone)
+            staleAfterSeconds: configuration.parking.staleAfterSeconds, timeZone: configuration.timeZone)
     }
 
     // MARK: Parking
@@ -303,8 +303,8 @@ package struct CityStatus: Sendable {
         }
         let probe = self.probe(of: beach, now: now)
         let assessor = BeachAssessor(
-            thresholds: configuration.thresholds[beach.water] ?? .defaults(for: beach.water),
-            maxSampleAgeSeconds: configuration.maxSampleAgeSeconds)
+            thresholds: configuration.bathingWater.thresholds[beach.water] ?? .defaults(for: beach.water),
+            maxSampleAgeSeconds: configuration.bathingWater.maxSampleAgeSeconds)
         let assessment = assessor.assess(
             BeachEvidence(
                 ecoli: ecoli, enterococci: enterococci, outfalls: conditions,
@@ -330,11 +330,12 @@ package struct CityStatus: Sendable {
                 store.latest(SeriesKey(sensor: probe, metric: metric), atOrBefore: now).map { (metric, $0) }
             })
         let lastSeen = latest.values.map(\.time).max()
-        let online = lastSeen.map { now.seconds(since: $0) <= configuration.bathing.probeOfflineSeconds } ?? false
+        let online =
+            lastSeen.map { now.seconds(since: $0) <= configuration.bathingWater.bathing.probeOfflineSeconds } ?? false
         let dayAgo = now.adding(seconds: -86_400)
         let signs =
             online
-            ? configuration.bathing.plume.signs(
+            ? configuration.bathingWater.bathing.plume.signs(
                 turbidity: store.samples(SeriesKey(sensor: probe, metric: .turbidity), from: dayAgo, to: now),
                 salinity: store.samples(SeriesKey(sensor: probe, metric: .salinity), from: dayAgo, to: now))
             : []
@@ -386,8 +387,8 @@ package struct CityStatus: Sendable {
             }
         }
         let classifier = Classifier(
-            water: beach.water, detectionLimit: configuration.bathing.detectionLimit,
-            minimumSamples: Classifier.minimumSamples(seasonDays: configuration.bathing.season.days))
+            water: beach.water, detectionLimit: configuration.bathingWater.bathing.detectionLimit,
+            minimumSamples: Classifier.minimumSamples(seasonDays: configuration.bathingWater.bathing.season.days))
         return SeasonalClassification(
             classification: classifier.classify(seasons: grouped), from: seasons.first!.start, to: seasons.last!.end)
     }
@@ -396,7 +397,7 @@ package struct CityStatus: Sendable {
     func lastSeasons(_ count: Int, before time: Timestamp) -> [(start: Timestamp, end: Timestamp)] {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = configuration.timeZone
-        let season = configuration.bathing.season
+        let season = configuration.bathingWater.bathing.season
         var year = calendar.component(.year, from: time.date)
         var result: [(start: Timestamp, end: Timestamp)] = []
         while result.count < count {

@@ -48,38 +48,43 @@ package struct ReloadRecord: Sendable, Encodable {
 package extension DaemonConfiguration {
     /// `next` as it can be applied to a running daemon: what only a restart can change (the broker and its
     /// session, the HTTP listener, storage, the alert log and the status topic) is kept from `self`, and
-    /// named in the second result.
+    /// named in the second result. Sections are compared whole, as the values their modules checked.
     func reloaded(with next: DaemonConfiguration) -> (applied: DaemonConfiguration, needsRestart: [String]) {
         var applied = next
         var needsRestart: [String] = []
-        func keep<T>(_ key: String, _ path: WritableKeyPath<DaemonConfiguration, T>) {
-            if String(describing: self[keyPath: path]) != String(describing: next[keyPath: path]) {
-                needsRestart.append(key)
-            }
-            applied[keyPath: path] = self[keyPath: path]
+        // Whole sections that belong to the process (the broker session, where it listens, the store) are
+        // compared as values; a change in one is kept for the next restart and named.
+        if next.mqtt != mqtt {
+            needsRestart.append("[mqtt]")
+            applied.mqtt = mqtt
         }
-        keep("mqtt.broker", \.broker)
-        keep("mqtt.client_id", \.clientID)
-        keep("mqtt.username", \.username)
-        keep("mqtt.password", \.password)
-        keep("mqtt.tls", \.tls)
-        keep("mqtt.max_burst", \.maxBurst)
-        keep("http.listen", \.httpHost)
-        keep("http.listen", \.httpPort)
-        keep("http.max_connections", \.httpMaxConnections)
-        keep("storage.data_dir", \.dataDirectory)
-        keep("storage.durability", \.durability)
-        keep("storage.classes", \.seriesLayout)
-        keep("storage retention", \.retention)
-        keep("alerts.log_file", \.alerts.logPath)
-        keep("alerts.status_topic", \.alerts.statusTopic)
+        var listener = next.http
+        listener.operatorToken = http.operatorToken
+        if listener != http {
+            needsRestart.append("[http] (all but operator_token)")
+        }
+        // The operator token is read per request: it changes at once.
+        applied.http = http
+        applied.http.operatorToken = next.http.operatorToken
+        if next.storage != storage {
+            needsRestart.append("[storage]")
+            applied.storage = storage
+        }
+        if next.alerts.logPath != alerts.logPath {
+            needsRestart.append("alerts.log_file")
+            applied.alerts.logPath = alerts.logPath
+        }
+        if next.alerts.statusTopic != alerts.statusTopic {
+            needsRestart.append("alerts.status_topic")
+            applied.alerts.statusTopic = alerts.statusTopic
+        }
         let subscribed = Set(
-            IngestPipeline(routes: routes, sensors: [], aliases: [:], policy: policy).subscriptionFilters)
+            IngestPipeline(routes: ingest.routes, sensors: [], aliases: [:], policy: ingest.policy).subscriptionFilters)
         let wanted = Set(
-            IngestPipeline(routes: next.routes, sensors: [], aliases: [:], policy: next.policy).subscriptionFilters)
+            IngestPipeline(routes: next.ingest.routes, sensors: [], aliases: [:], policy: next.ingest.policy)
+                .subscriptionFilters)
         if subscribed != wanted { needsRestart.append("topic subscriptions (routes)") }
-        var seen = Set<String>()
-        return (applied, needsRestart.filter { seen.insert($0).inserted })
+        return (applied, needsRestart)
     }
 }
 
@@ -142,7 +147,8 @@ package struct ConfigurationReloader: Sendable {
         }
         pipeline.replace(
             IngestPipeline(
-                routes: applied.routes, sensors: applied.sensorSpecs, aliases: applied.aliases, policy: applied.policy))
+                routes: applied.ingest.routes, sensors: applied.sensorSpecs, aliases: applied.ingest.aliases,
+                policy: applied.ingest.policy))
         statistics.labelSensors(Set(applied.sensorSpecs.map(\.id)))
         status.replace(CityStatus(configuration: applied, store: current.store, alerts: current.alerts))
         var record = self.record.value

@@ -1,3 +1,4 @@
+import Beaches
 import FeedCore
 import Foundation
 import Ingest
@@ -150,7 +151,7 @@ package struct TrafficSimulator {
     package mutating func run(broker: BrokerAddress, duration: Duration?, logger: Logger) async throws {
         let publisher = try MQTTPublisher(
             broker: broker, clientID: "cityfeeds-simulator-\(ProcessInfo.processInfo.processIdentifier)",
-            username: configuration.username, password: configuration.password, tls: configuration.tls)
+            username: configuration.mqtt.username, password: configuration.mqtt.password, tls: configuration.mqtt.tls)
         let clock = ContinuousClock()
         let start = clock.now
         logger.info("simulating \(configuration.cityName)", metadata: ["mqtt.broker": "\(broker)"])

@@ -74,8 +74,8 @@ struct AlertsCommand: ParsableCommand {
         }
         guard let config else { throw ValidationError("give --config or --url") }
         let configuration = try DaemonConfiguration.load(path: config, overrides: .environment())
-        let host = ["0.0.0.0", "::", ""].contains(configuration.httpHost) ? "127.0.0.1" : configuration.httpHost
-        return (host, configuration.httpPort)
+        let host = ["0.0.0.0", "::", ""].contains(configuration.http.host) ? "127.0.0.1" : configuration.http.host
+        return (host, configuration.http.port)
     }
 }
 

@@ -69,7 +69,7 @@ struct Run: AsyncParsableCommand {
                 onListening: { port in
                     logger.info(
                         "HTTP API listening",
-                        metadata: ["http.url": "http://\(configuration.httpHost):\(port)/v1/status"])
+                        metadata: ["http.url": "http://\(configuration.http.host):\(port)/v1/status"])
                 })
         } catch  where isDataDirectoryProblem(error) {
             printToStandardError("\(error)")
@@ -81,7 +81,7 @@ struct Run: AsyncParsableCommand {
         logger.info(
             "cityfeedsd starting",
             metadata: [
-                "city": "\(configuration.cityName)", "mqtt.broker": "\(configuration.broker)",
+                "city": "\(configuration.cityName)", "mqtt.broker": "\(configuration.mqtt.broker)",
                 "store.path": "\(configuration.databasePath)",
             ])
         try await daemon.run()
@@ -100,12 +100,12 @@ struct CheckConfig: ParsableCommand {
         do {
             let configuration = try DaemonConfiguration.load(path: file, overrides: .environment())
             let series = configuration.sensorSpecs.flatMap { spec in spec.metrics.map { ($0, spec.id) } }
-            let bound = series.reduce(0) { $0 + configuration.seriesLayout.worstCaseBytes(of: $1.0) }
+            let bound = series.reduce(0) { $0 + configuration.storage.seriesLayout.worstCaseBytes(of: $1.0) }
             for warning in configuration.warnings { print("warning: \(warning)") }
             print(
                 "\(file): OK — \(configuration.carParks.count) car parks, \(configuration.beaches.count) beaches, "
                     + "\(configuration.outfalls.count) outfalls, \(configuration.rainGauges.count) rain gauges, "
-                    + "\(configuration.routes.count) topic routes")
+                    + "\(configuration.ingest.routes.count) topic routes")
             print(
                 "series memory: at most \(bound / 1_048_576) MiB for \(series.count) possible series "
                     + "(sensor × metric), rollups included; real data takes less")
@@ -145,7 +145,7 @@ struct Simulate: AsyncParsableCommand {
         simulator.interval = .milliseconds(Int(interval * 1000))
         simulator.dayLength = .seconds(dayLength)
         try await simulator.run(
-            broker: configuration.broker, duration: duration.map { .milliseconds(Int($0 * 1000)) }, logger: logger)
+            broker: configuration.mqtt.broker, duration: duration.map { .milliseconds(Int($0 * 1000)) }, logger: logger)
     }
 }
 

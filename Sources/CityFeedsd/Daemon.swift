@@ -51,14 +51,15 @@ struct Daemon: Sendable {
             logger: logger, metrics: metricsFactory, sensors: Set(configuration.sensorSpecs.map(\.id)))
         let pipeline = Reloadable(
             IngestPipeline(
-                routes: configuration.routes, sensors: configuration.sensorSpecs, aliases: configuration.aliases,
-                policy: configuration.policy))
+                routes: configuration.ingest.routes, sensors: configuration.sensorSpecs,
+                aliases: configuration.ingest.aliases,
+                policy: configuration.ingest.policy))
         var mqtt = MQTTConsumerConfiguration(
-            broker: configuration.broker, clientID: configuration.clientID,
-            subscriptions: pipeline.value.subscriptionFilters, username: configuration.username,
-            password: configuration.password)
-        mqtt.maxBurstCount = configuration.maxBurst
-        mqtt.tls = configuration.tls
+            broker: configuration.mqtt.broker, clientID: configuration.mqtt.clientID,
+            subscriptions: pipeline.value.subscriptionFilters, username: configuration.mqtt.username,
+            password: configuration.mqtt.password)
+        mqtt.maxBurstCount = configuration.mqtt.maxBurst
+        mqtt.tls = configuration.mqtt.tls
         quarantine = try Quarantine(path: configuration.quarantinePath)
         let recorder = ReadingRecorder(
             pipeline: pipeline, store: store, statistics: statistics, uplinks: UplinkDeduplicator(), alerts: alerts,
@@ -72,8 +73,8 @@ struct Daemon: Sendable {
 
         let router = Router()
         let httpStatistics = HTTPStatistics(
-            maxConnections: configuration.httpMaxConnections,
-            maxConnectionsPerAddress: configuration.httpMaxConnectionsPerAddress)
+            maxConnections: configuration.http.maxConnections,
+            maxConnectionsPerAddress: configuration.http.maxConnectionsPerAddress)
         router.add(
             middleware: HTTPPolicyMiddleware(
                 routes: RouteTable(operations: OpenAPI.operations), statistics: httpStatistics))
@@ -102,19 +103,19 @@ struct Daemon: Sendable {
             // The polled documents are answered on the event loop, ahead of the router (PolledReadHandler).
             server: .http1(
                 configuration: .init(
-                    idleTimeout: .seconds(Int64(configuration.httpIdleTimeoutSeconds)),
+                    idleTimeout: .seconds(Int64(configuration.http.idleTimeoutSeconds)),
                     httpDecoderConfiguration: .init(
                         maxHeaderFieldSize: 16_384, maxHeaderListSize: 32_768, maxHeaderFieldCount: 64)),
-                statistics: httpStatistics, sendBufferBytes: configuration.httpSendBufferBytes,
+                statistics: httpStatistics, sendBufferBytes: configuration.http.sendBufferBytes,
                 polledReads: {
                     PolledReadHandler(api: api, statistics: httpStatistics, serverName: serverName, lifecycle: $0)
                 }),
             configuration: .init(
-                address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: serverName),
+                address: .hostname(configuration.http.host, port: configuration.http.port), serverName: serverName),
             services: [
                 IngestService(consumer: consumer),
                 MaintenanceService(
-                    store: store, policy: configuration.retention, interval: .seconds(3_600), logger: logger),
+                    store: store, policy: configuration.storage.retention, interval: .seconds(3_600), logger: logger),
                 StoreCheckService(store: store, health: storeHealth, interval: .seconds(86_400), logger: logger),
                 CalibrationLogService(source: cityStatus, interval: .seconds(60), logger: logger),
                 AlertClockService(

@@ -1,3 +1,4 @@
+import Alerts
 import EventStream
 import FeedCore
 import Foundation
@@ -34,7 +35,7 @@ import Testing
         try await runningDaemon(
             brokerURL: broker.address.description,
             adjust: { configuration in
-                configuration.operatorToken = token
+                configuration.http.operatorToken = token
                 logPath.withLock { $0 = configuration.alerts.logPath }
             }
         ) { client in
@@ -157,7 +158,7 @@ import Testing
         try await runningDaemon(
             brokerURL: broker.address.description,
             adjust: { configuration in
-                configuration.policy.maxAgeSeconds = 10 * 365 * 86_400
+                configuration.ingest.policy.maxAgeSeconds = 10 * 365 * 86_400
             }
         ) { client in
             _ = try await client.waitFor("/healthz") { ($0["ready"] as? Bool) == true }

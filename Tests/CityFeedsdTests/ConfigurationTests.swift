@@ -29,7 +29,7 @@ import TimeSeries
         #expect(configuration.beaches.count == 6)
         #expect(configuration.beaches.contains { $0.id == "cote-des-basques" && $0.water == .coastal })
         #expect(configuration.outfalls.allSatisfy { !$0.beaches.isEmpty })
-        #expect(configuration.dischargeHoldSeconds == 48 * 3_600)
+        #expect(configuration.bathingWater.dischargeHoldSeconds == 48 * 3_600)
         // Relative paths are relative to the file, not to the working directory.
         #expect(configuration.dataDirectory.hasPrefix(repositoryRoot.appending(path: "config").path))
     }
@@ -41,8 +41,8 @@ import TimeSeries
         ])
         let flags = ConfigurationOverrides(broker: "mqtt://127.0.0.1:3000", httpListen: nil, dataDirectory: nil)
         let configuration = try DaemonConfiguration.load(path: samplePath, overrides: flags.over(environment))
-        #expect(configuration.broker.port == 3000)
-        #expect(configuration.httpPort == 9000)
+        #expect(configuration.mqtt.broker.port == 3000)
+        #expect(configuration.http.port == 9000)
         #expect(configuration.dataDirectory == "/tmp/from-env")
     }
 
@@ -104,14 +104,14 @@ import TimeSeries
             rollups = ["1h:24", "5m:12"]
             heartbeat_minutes = 10
             """, file: "t.toml", overrides: .init())
-        let parking = try #require(good.seriesLayout.classes["parking"])
+        let parking = try #require(good.storage.seriesLayout.classes["parking"])
         #expect(parking.rawCapacity == 100)
         #expect(
             parking.rollups == [
                 RollupSpec(stepSeconds: 300, capacity: 12), RollupSpec(stepSeconds: 3_600, capacity: 24),
             ])
         #expect(parking.heartbeatSeconds == 600)
-        #expect(good.seriesLayout.classes["water"] == SeriesLayout.defaults.classes["water"])
+        #expect(good.storage.seriesLayout.classes["water"] == SeriesLayout.defaults.classes["water"])
 
         #expect {
             try DaemonConfiguration.parse(
@@ -156,8 +156,8 @@ import TimeSeries
             beaches = ["b"]
             alert_mm_24h = 25
             """, file: "t.toml", overrides: .init(dataDirectory: "/tmp/t"))
-        #expect(good.bathing.season.days == 46)
-        #expect(Classifier.minimumSamples(seasonDays: good.bathing.season.days) == 8)
+        #expect(good.bathingWater.bathing.season.days == 46)
+        #expect(Classifier.minimumSamples(seasonDays: good.bathingWater.bathing.season.days) == 8)
         #expect(good.alerts.notGenuine == .flag)
         #expect(good.alerts.statusTopic == nil)
         #expect(good.alerts.logPath == "/tmp/t/alerts.jsonl")

@@ -180,7 +180,8 @@ func runningDaemon(
         let broker = try TestBroker()
         defer { broker.stop() }
         let token = "operator-token-for-tests-0123456789"
-        try await runningDaemon(brokerURL: broker.address.description, adjust: { $0.operatorToken = token }) { client in
+        try await runningDaemon(brokerURL: broker.address.description, adjust: { $0.http.operatorToken = token }) {
+            client in
             _ = try await client.waitFor("/healthz") { ($0["ready"] as? Bool) == true }
             let publisher = try MQTTPublisher(broker: broker.address)
             let ts = Timestamp.now.iso8601
@@ -240,8 +241,8 @@ func runningDaemon(
                 lot.spaceSensors = SpaceSensors(
                     spaces: ["pv-1", "pv-2", "pv-3", "pv-4"], heartbeatSeconds: 3_600,
                     zones: [("seafront", ["pv-1", "pv-2"]), ("back", ["pv-3", "pv-4"])])
-                configuration.carParks.append(lot)
-                configuration.aliases["eui-pv-2"] = "pv-2"
+                configuration.parking.carParks.append(lot)
+                configuration.ingest.aliases["eui-pv-2"] = "pv-2"
             }
         ) { client in
             _ = try await client.waitFor("/healthz") { ($0["ready"] as? Bool) == true }

@@ -62,8 +62,8 @@ import Testing
             path: repositoryRoot.appending(path: "config/biarritz.toml").path,
             overrides: .init(
                 broker: broker.address.description, httpListen: "127.0.0.1:0", dataDirectory: directory.path))
-        configuration.httpIdleTimeoutSeconds = 2
-        configuration.streamQueue = 64
+        configuration.http.idleTimeoutSeconds = 2
+        configuration.http.streamQueue = 64
         let stopped = Mutex<ContinuousClock.Instant?>(nil)
         let lastReader = Mutex<Task<[ServerSentEvent], any Error>?>(nil)
         try await runningDaemon(configuration) { client, daemon in
@@ -134,7 +134,7 @@ import Testing
             brokerURL: broker.address.description,
             adjust: { configuration in
                 let template = configuration.carParks[0]
-                configuration.carParks += (0..<8_000).map { index in
+                configuration.parking.carParks += (0..<8_000).map { index in
                     var copy = template
                     copy.id = "copy-\(index)"
                     copy.sensor = SensorID("copy-\(index)")

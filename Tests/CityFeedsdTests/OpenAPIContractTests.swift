@@ -115,7 +115,8 @@ import Testing
         let checker = SchemaChecker(document: OpenAPI.document)
         let broker = try TestBroker()
         defer { broker.stop() }
-        try await runningDaemon(brokerURL: broker.address.description, adjust: { $0.operatorToken = token }) { client in
+        try await runningDaemon(brokerURL: broker.address.description, adjust: { $0.http.operatorToken = token }) {
+            client in
             _ = try await client.waitFor("/healthz") { ($0["ready"] as? Bool) == true }
             // Data everywhere, so that optional fields show up.
             let publisher = try MQTTPublisher(broker: broker.address)

@@ -174,8 +174,8 @@ import Testing
         try await runningDaemon(
             brokerURL: broker.address.description,
             adjust: {
-                $0.httpMaxConnections = 2
-                $0.httpMaxConnectionsPerAddress = 2
+                $0.http.maxConnections = 2
+                $0.http.maxConnectionsPerAddress = 2
             }
         ) { client in
             var open: [Connection] = []
@@ -221,8 +221,8 @@ import Testing
         try await runningDaemon(
             brokerURL: broker.address.description,
             adjust: {
-                $0.httpMaxConnections = 6
-                $0.httpMaxConnectionsPerAddress = 3
+                $0.http.maxConnections = 6
+                $0.http.maxConnectionsPerAddress = 3
             }
         ) { client in
             var hoarded: [Connection] = []

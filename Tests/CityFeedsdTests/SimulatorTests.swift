@@ -17,7 +17,8 @@ import Testing
     /// pipeline, so the simulator and the sample configuration cannot drift apart.
     @Test func everySimulatedMessageIsAcceptedByTheSampleConfiguration() {
         let pipeline = IngestPipeline(
-            routes: configuration.routes, sensors: configuration.sensorSpecs, policy: configuration.policy)
+            routes: configuration.ingest.routes, sensors: configuration.sensorSpecs, policy: configuration.ingest.policy
+        )
         var simulator = TrafficSimulator(configuration: configuration)
         let now = Timestamp.now
         var metrics = Set<Metric>()

@@ -1,0 +1,171 @@
+import FeedCore
+import Foundation
+
+/// `[mqtt]` as written in the configuration file.
+public struct MQTTSection: Decodable, Sendable {
+    public struct TLS: Decodable, Sendable {
+        var caFile: String?
+        var caDirectory: String?
+        var certFile: String?
+        var keyFile: String?
+
+        enum CodingKeys: String, CodingKey {
+            case caFile = "ca_file"
+            case caDirectory = "ca_dir"
+            case certFile = "cert_file"
+            case keyFile = "key_file"
+        }
+    }
+
+    var broker: String?
+    var clientID: String?
+    var username: String?
+    /// The password in the file itself; `password_file` keeps it out of a file that is often shared.
+    var password: String?
+    /// A file whose first line is the password: keeps secrets out of the config and the command line.
+    var passwordFile: String?
+    var maxBurst: Int?
+    var tls: TLS?
+
+    enum CodingKeys: String, CodingKey {
+        case broker, username, password, tls
+        case clientID = "client_id"
+        case passwordFile = "password_file"
+        case maxBurst = "max_burst"
+    }
+}
+
+/// The MQTT session's settings, checked. Only a restart applies a change to them (the session is the broker's).
+public struct MQTTSettings: Sendable, Equatable {
+    public var broker: BrokerAddress
+    /// Fixed per daemon instance: the broker keeps this client's session across restarts.
+    public var clientID: String
+    public var username: String?
+    public var password: String?
+    /// `nil` for a plain TCP connection.
+    public var tls: TLSSettings?
+    /// The most messages committed and acknowledged together.
+    public var maxBurst: Int
+
+    /// Checks `section` (absent: every default). `brokerOverride` is `--broker` or `CITYFEEDS_BROKER`.
+    public init(
+        _ section: MQTTSection?, brokerOverride: String?, defaultClientID: String, report: inout ConfigurationReport
+    ) {
+        let brokerText = brokerOverride ?? section?.broker ?? "mqtt://127.0.0.1:1883"
+        broker = BrokerAddress(host: "127.0.0.1", port: 1883)
+        do throws(BrokerAddressError) {
+            broker = try BrokerAddress(parsing: brokerText)
+        } catch {
+            report.error(brokerOverride != nil ? "--broker" : "mqtt.broker", error.description)
+        }
+        clientID = section?.clientID ?? defaultClientID
+        username = section?.username
+        password = section?.password
+        if password != nil && section?.passwordFile != nil {
+            report.error("mqtt.password", "give either password or password_file, not both")
+        }
+        if let file = section?.passwordFile {
+            password = report.readSecret(file, at: "mqtt.password_file")
+        }
+        if let file = section?.tls {
+            let settings = TLSSettings(
+                caFile: file.caFile.map(report.resolve), caDirectory: file.caDirectory.map(report.resolve),
+                certificateFile: file.certFile.map(report.resolve), keyFile: file.keyFile.map(report.resolve))
+            for (key, path) in [
+                ("ca_file", settings.caFile), ("cert_file", settings.certificateFile), ("key_file", settings.keyFile),
+            ] {
+                if let path, !FileManager.default.isReadableFile(atPath: path) {
+                    report.error("mqtt.tls.\(key)", "cannot read '\(path)'")
+                }
+            }
+            if (settings.certificateFile == nil) != (settings.keyFile == nil) {
+                report.error("mqtt.tls", "cert_file and key_file go together")
+            }
+            tls = settings
+        } else if broker.usesTLS {
+            tls = TLSSettings()  // the system's CA certificates
+        }
+        if tls != nil && !broker.usesTLS {
+            report.error("mqtt.broker", "[mqtt.tls] is set but the broker URL is not mqtts://")
+        }
+        maxBurst = section?.maxBurst ?? 1_000
+        if !(1...100_000).contains(maxBurst) { report.error("mqtt.max_burst", "must be between 1 and 100000") }
+    }
+}
+
+/// `[ingest]` as written in the configuration file.
+public struct IngestSection: Decodable, Sendable {
+    public struct Route: Decodable, Sendable {
+        var pattern: String
+        var format: PayloadFormat?
+        var metric: Metric?
+        var sensor: String?
+    }
+
+    var maxPayloadBytes: Int?
+    var maxFutureSkewSeconds: Number?
+    var maxAgeDays: Number?
+    var routes: [Route]?
+    /// Topic names (LoRaWAN device ids, DevEUIs) → configured sensor ids.
+    var aliases: [String: String]?
+
+    enum CodingKeys: String, CodingKey {
+        case routes, aliases
+        case maxPayloadBytes = "max_payload_bytes"
+        case maxFutureSkewSeconds = "max_future_skew_seconds"
+        case maxAgeDays = "max_age_days"
+    }
+}
+
+/// What ingest accepts and where it finds it, checked.
+public struct IngestSettings: Sendable, Equatable {
+    public var policy: IngestPolicy
+    public var routes: [TopicRoute]
+    /// Topic names → configured sensor ids.
+    public var aliases: [String: SensorID]
+
+    /// Routes used when the file names none: the simulator's topics.
+    public static let defaultRoutes = [
+        "cityfeeds/parking/{sensor}/occupancy", "cityfeeds/beach/{sensor}/sample", "cityfeeds/sewer/{sensor}/state",
+        "cityfeeds/rain/{sensor}/rain",
+    ]
+
+    /// Checks `section` (absent: every default). Aliases must name sensors the rest of the file configured
+    /// (`report.sensorOwners`), so this section is checked after those.
+    public init(_ section: IngestSection?, report: inout ConfigurationReport) {
+        policy = IngestPolicy()
+        if let bytes = section?.maxPayloadBytes {
+            if bytes < 16 || bytes > 16_777_216 {
+                report.error("ingest.max_payload_bytes", "must be between 16 and 16777216")
+            }
+            policy.maxPayloadBytes = bytes
+        }
+        if let skew = section?.maxFutureSkewSeconds?.value {
+            if skew < 0 { report.error("ingest.max_future_skew_seconds", "must not be negative") }
+            policy.maxFutureSkewSeconds = skew
+        }
+        if let days = section?.maxAgeDays?.value {
+            if days <= 0 { report.error("ingest.max_age_days", "must be positive") }
+            policy.maxAgeSeconds = days * 86_400
+        }
+        routes = []
+        let given = section?.routes ?? Self.defaultRoutes.map { IngestSection.Route(pattern: $0) }
+        for (index, route) in given.enumerated() {
+            do throws(TopicRouteError) {
+                routes.append(
+                    try TopicRoute(
+                        pattern: route.pattern, format: route.format ?? .json, metric: route.metric,
+                        sensor: route.sensor.map { SensorID($0) }))
+            } catch {
+                report.error("ingest.routes[\(index)]", error.description)
+            }
+        }
+        aliases = [:]
+        for (name, sensor) in (section?.aliases ?? [:]).sorted(by: { $0.key < $1.key }) {
+            if report.sensorOwners[SensorID(sensor)] == nil {
+                report.error("ingest.aliases.\(name)", "no sensor has the id '\(sensor)'")
+            }
+            aliases[name] = SensorID(sensor)
+        }
+    }
+}
