@@ -13,6 +13,7 @@ public enum AlertRule: String, Sendable, Codable, CaseIterable {
     case heavyRain = "heavy_rain"
 }
 
+/// Where an alert stands in its lifecycle: pending, firing, then resolved.
 public enum AlertState: String, Sendable, Codable, CaseIterable {
     /// The condition holds but has not yet held for the rule's raise delay.
     case pending
@@ -77,6 +78,7 @@ public struct Alert: Sendable, Codable, Equatable, Identifiable {
 
     public var isOpen: Bool { state != .resolved }
 
+    /// Whether an operator's silence still holds at `time` (notifications only; the alert stays open).
     public func isSilenced(at time: Timestamp) -> Bool {
         silencedUntil.map { time < $0 } ?? false
     }

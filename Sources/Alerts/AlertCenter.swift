@@ -156,14 +156,17 @@ public final class AlertCenter: Sendable {
         try step { engine in engine.advance(wallClock: now, sessionSince: sessionSince) }
     }
 
+    /// Records that an operator has seen the alert. It never clears it.
     public func acknowledge(id: Int64, note: OperatorNote) throws -> Alert {
         try act(on: id) { engine, alert in engine.acknowledge(alert, note: note) }
     }
 
+    /// Stops notifications of the alert until `until`; the alert itself runs its course.
     public func silence(id: Int64, until: Timestamp, note: OperatorNote) throws -> Alert {
         try act(on: id) { engine, alert in engine.silence(alert, until: until, note: note) }
     }
 
+    /// Marks a discharge alert as not genuine; what follows depends on `NotGenuinePolicy`.
     public func markNotGenuine(id: Int64, note: OperatorNote) throws -> Alert {
         try act(on: id) { engine, alert in engine.markNotGenuine(alert, note: note) }
     }
@@ -200,14 +203,17 @@ public final class AlertCenter: Sendable {
 
     public var openAlerts: [Alert] { inner.withLock { $0.engine.openAlerts } }
 
+    /// The outfall's condition as it bears on `beach` now: discharging, recently stopped within the beach's hold, offline or clear.
     public func condition(ofOutfall id: SensorID, forBeach beach: String) -> OutfallCondition {
         inner.withLock { $0.engine.condition(ofOutfall: id, forBeach: beach) }
     }
 
+    /// The open alert with this fingerprint, if any.
     public func openAlert(_ fingerprint: AlertFingerprint) -> Alert? {
         inner.withLock { $0.engine.openAlert(fingerprint) }
     }
 
+    /// The municipal order last recorded for `beach` (it may have lapsed: see `BeachOverride.isActive(at:)`).
     public func override(of beach: String) -> BeachOverride? {
         inner.withLock { $0.overrides[beach] }
     }
@@ -222,10 +228,12 @@ public final class AlertCenter: Sendable {
     /// Changes whenever alerts, the engine's view of outfalls and samples, or municipal orders change.
     public var revision: Int64 { changes.load(ordering: .acquiring) }
 
+    /// Alerts from the journal that `filter` selects, newest first.
     public func alerts(_ filter: AlertFilter) throws -> [Alert] {
         try inner.withLock { try $0.journal.alerts(filter) }
     }
 
+    /// One alert as it stands, with every transition it went through, oldest first.
     public func alert(id: Int64) throws -> (alert: Alert, transitions: [AlertTransition])? {
         try inner.withLock { inner in
             guard let alert = try inner.journal.alert(id: id) else { return nil }
@@ -243,6 +251,7 @@ public final class AlertCenter: Sendable {
         try inner.withLock { try $0.journal.override(of: beach, at: time) }
     }
 
+    /// Journalled transitions after `sequence`, oldest first, at most `limit`: a page of a resume.
     public func transitions(after sequence: Int64, limit: Int) throws -> [AlertTransition] {
         try inner.withLock { try $0.journal.transitions(after: sequence, limit: limit) }
     }
@@ -318,6 +327,7 @@ public final class AlertCenter: Sendable {
         for subscription in subscriptions { subscription.end(.shutdown) }
     }
 
+    /// Ends every subscription and closes the journal and the log; used once, at shutdown.
     public func close() {
         finishSubscribers()
         inner.withLock { inner in

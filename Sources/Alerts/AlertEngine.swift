@@ -67,6 +67,7 @@ public struct AlertEngine: Sendable {
 
     public var openAlerts: [Alert] { state.open.values.sorted { $0.id < $1.id } }
 
+    /// The open alert with this fingerprint, if any.
     public func openAlert(_ fingerprint: AlertFingerprint) -> Alert? { state.open[fingerprint] }
 
     /// The current condition of an outfall, as `beach`'s sewage evidence. A discharge whose alert on the beach

@@ -12,6 +12,7 @@ public enum AlertStreamEvent: Sendable {
 /// queue it is in, so that a queue of a thousand steps costs a few kilobytes however large the alerts are,
 /// and a reader wakes once per step, not once per transition.
 public enum QueuedEvent: Sendable {
+    /// One step's transitions, shared by reference among every subscriber's queue.
     public final class Shared: Sendable {
         let transitions: [AlertTransition]
         init(_ transitions: [AlertTransition]) { self.transitions = transitions }
@@ -120,6 +121,7 @@ public final class AlertSubscription: Sendable {
 /// asks for it, so a resume 30,000 transitions back costs one page of memory; once a page comes back empty
 /// the feed joins the live subscribers under the center's lock, so nothing falls between the two.
 public struct AlertFeed: AsyncSequence, Sendable {
+    /// Each element is one transition, a keep-alive, or the stream's end.
     public typealias Element = AlertStreamEvent
 
     let center: AlertCenter
@@ -128,6 +130,7 @@ public struct AlertFeed: AsyncSequence, Sendable {
     public let subscription: AlertSubscription
     static let pageSize = 500
 
+    /// Pages through the journal first, then follows the live subscription.
     public struct AsyncIterator: AsyncIteratorProtocol {
         let center: AlertCenter
         let subscription: AlertSubscription
@@ -137,6 +140,7 @@ public struct AlertFeed: AsyncSequence, Sendable {
         var index = 0
         var live: AsyncStream<QueuedEvent>.AsyncIterator
 
+        /// The next event, or `nil` once the stream has ended.
         public mutating func next() async throws -> AlertStreamEvent? {
             while index >= pending.count {
                 guard let batch = try await nextBatch() else { return nil }
@@ -166,6 +170,7 @@ public struct AlertFeed: AsyncSequence, Sendable {
         }
     }
 
+    /// An iterator; a feed is iterated once.
     public func makeAsyncIterator() -> AsyncIterator {
         AsyncIterator(
             center: center, subscription: subscription, catchingUpAfter: after,

@@ -12,6 +12,7 @@ public struct JournalError: EnvironmentalFailure, CustomStringConvertible, Senda
 
 /// Which alerts a listing wants.
 public struct AlertFilter: Sendable, Equatable {
+    /// Which alerts a filter selects by state.
     public enum States: String, Sendable, CaseIterable {
         /// Pending or firing.
         case active

@@ -116,6 +116,7 @@ public struct AlertLogError: Error, CustomStringConvertible, Sendable {
 
 /// How the alert log is doing: `/readyz` and `/metrics` show it.
 public struct AlertLogHealth: Sendable, Equatable {
+    /// Why the log cannot be written, and since when.
     public struct Failure: Sendable, Equatable {
         public var since: Timestamp
         public var problem: String

@@ -32,6 +32,7 @@ public struct CatchUpPolicy: Sendable, Equatable {
 /// The rules the alert engine applies: which sensors concern which beaches, and the limits. Built from the
 /// daemon's configuration; replaced as a whole on reload.
 public struct AlertPolicy: Sendable {
+    /// What the engine needs to know of a beach: its probe, its limits and how its discharge alerts end.
     public struct Beach: Sendable {
         public var id: String
         /// The probe whose E. coli and enterococci samples grade the water.
@@ -47,6 +48,7 @@ public struct AlertPolicy: Sendable {
         }
     }
 
+    /// A rain gauge that raises a preventive alert on its beaches above a 24-hour total.
     public struct RainGauge: Sendable {
         public var beaches: [String]
         /// Rain in the last 24 h, mm, at or above which the beaches get a preventive alert.
@@ -109,6 +111,8 @@ public struct AlertPolicy: Sendable {
     let outfallsByBeach: [String: [SensorID]]
     let gaugesByBeach: [String: [SensorID]]
 
+    /// The beach with this id, if configured.
     public func beach(_ id: String) -> Beach? { beachByID[id] }
+    /// The outfalls configured to reach `beach`.
     public func outfalls(reaching beach: String) -> [SensorID] { outfallsByBeach[beach] ?? [] }
 }

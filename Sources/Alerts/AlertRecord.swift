@@ -4,6 +4,7 @@ import Foundation
 /// An alert as the outside world reads it (HTTP, the Server-Sent Events stream, the JSON Lines log):
 /// snake_case names and RFC 3339 times.
 public struct AlertRecord: Encodable, Sendable, Equatable {
+    /// An operator's note (acknowledgement, silence, not genuine): who, when and why.
     public struct Note: Encodable, Sendable, Equatable {
         public var by: String
         public var at: String

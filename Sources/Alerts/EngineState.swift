@@ -79,6 +79,7 @@ public struct OutfallTrack: Sendable, Codable, Equatable {
     }
 }
 
+/// A probe's latest sample times and grades, as the engine last saw them.
 public struct ProbeSamples: Sendable, Codable, Equatable {
     public var ecoli: Sample?
     public var enterococci: Sample?

@@ -13,6 +13,7 @@ public enum BeachStatus: String, Sendable, Codable, CaseIterable {
 
 /// The mayor's order closing a beach, or reopening it against the automatic evidence.
 public struct BeachOverride: Sendable, Codable, Equatable {
+    /// What a municipal order does: close the beach or reopen it.
     public enum Action: String, Sendable, Codable, CaseIterable {
         case close
         case open
@@ -33,6 +34,7 @@ public struct BeachOverride: Sendable, Codable, Equatable {
         self.until = until
     }
 
+    /// Whether the order is in force at `time` (it may have an end).
     public func isActive(at time: Timestamp) -> Bool {
         at <= time && until.map { time < $0 } ?? true
     }
@@ -88,6 +90,7 @@ public struct BeachAssessor: Sendable {
         self.maxSampleAgeSeconds = maxSampleAgeSeconds
     }
 
+    /// The beach's status and the reasons for it, from the evidence at `now`; unknown is never reported as safe.
     public func assess(_ evidence: BeachEvidence, now: Timestamp) -> BeachAssessment {
         var reasons: [String] = []
         let sampleTime = [evidence.ecoli?.time, evidence.enterococci?.time].compactMap { $0 }.max()

@@ -8,6 +8,7 @@ public enum DischargeClearance: String, Sendable, Codable, CaseIterable {
     case cleanSample = "clean_sample"
 }
 
+/// A configured beach: where it is, its water type, its probe and how its discharge alerts end.
 public struct BeachConfiguration: Sendable {
     public var id: String
     public var name: String
@@ -18,12 +19,14 @@ public struct BeachConfiguration: Sendable {
     public var clearance: DischargeClearance = .hold
 }
 
+/// A sewer overflow outfall and the beaches it reaches.
 public struct OutfallConfiguration: Sendable {
     public var id: SensorID
     public var name: String
     public var beaches: [String]
 }
 
+/// A rain gauge, the beaches its rain bears on, and the 24-hour total that raises an alert.
 public struct RainGaugeConfiguration: Sendable {
     public var id: SensorID
     public var name: String

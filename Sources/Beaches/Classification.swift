@@ -23,6 +23,7 @@ public enum WaterClass: String, Sendable, Codable, CaseIterable, Comparable {
     public static func < (lhs: WaterClass, rhs: WaterClass) -> Bool { lhs.rank < rhs.rank }
 }
 
+/// The directive's two microbiological parameters.
 public enum Parameter: String, Sendable, Codable, CaseIterable {
     case enterococci
     case ecoli
@@ -77,6 +78,7 @@ public struct ParameterAssessment: Sendable, Equatable {
     public var waterClass: WaterClass
 }
 
+/// A bathing water's class over the last seasons, with what each parameter gave and how many samples it rests on.
 public struct Classification: Sendable, Equatable {
     public var waterClass: WaterClass
     public var parameters: [ParameterAssessment]

@@ -40,7 +40,9 @@ public struct PlumeRules: Sendable, Equatable {
     }
 }
 
+/// A sign of a sewage plume seen by a probe: a jump in turbidity or a drop in salinity against its baseline.
 public struct PlumeSign: Sendable, Equatable {
+    /// Which reading showed it.
     public enum Kind: String, Sendable, Codable {
         case turbidityJump = "turbidity_jump"
         case salinityDrop = "salinity_drop"

@@ -32,6 +32,7 @@ public struct SampleThresholds: Sendable, Equatable, Codable {
         self.poorEnterococci = poorEnterococci
     }
 
+    /// The per-sample limits used when the configuration gives none for this water type.
     public static func defaults(for water: WaterType) -> SampleThresholds {
         switch water {
         case .coastal: SampleThresholds(goodEcoli: 100, goodEnterococci: 100, poorEcoli: 1_000, poorEnterococci: 370)

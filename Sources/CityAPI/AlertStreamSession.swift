@@ -14,7 +14,7 @@ import NIOHTTP1
 /// written only while the client takes what it is sent), the live steps follow with no gap, a keep-alive goes
 /// out every `heartbeat`, and a client more than `http.stream_queue` steps behind, or a shutdown, gets a last
 /// `end` event and the end of the answer. Every method runs on the channel's event loop.
-package final class AlertStreamSession {
+final class AlertStreamSession {
     private let context: ChannelHandlerContext
     private let alerts: AlertCenter
     private let events: HTTPAPI.EncodedEvents

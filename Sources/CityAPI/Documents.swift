@@ -9,6 +9,7 @@ import Parking
 // The JSON documents of the HTTP API. Field names follow ParkAPI v3 for car parks (so existing parking apps
 // and aggregators can read them) and snake_case elsewhere. Times are RFC 3339 strings in UTC.
 
+/// A car park in the contract's form (`CarPark` in openapi.yaml): ParkAPI's field names, unknown figures as `null`.
 package struct CarParkDocument: Encodable, Sendable {
     var id: String
     var name: String
@@ -155,7 +156,7 @@ package struct CarParkDocument: Encodable, Sendable {
     }
 }
 
-package struct HistoryPoint: Encodable, Sendable {
+struct HistoryPoint: Encodable, Sendable {
     var time: String
     var free: Int
 
@@ -165,7 +166,7 @@ package struct HistoryPoint: Encodable, Sendable {
     }
 }
 
-package struct CarParkDetailDocument: Encodable, Sendable {
+struct CarParkDetailDocument: Encodable, Sendable {
     var carPark: CarParkDocument
     /// Free spaces over the last hour.
     var history: [HistoryPoint]
@@ -184,7 +185,7 @@ package struct CarParkDetailDocument: Encodable, Sendable {
     }
 }
 
-package struct CounterDocument: Encodable, Sendable {
+struct CounterDocument: Encodable, Sendable {
     struct Calibration: Encodable, Sendable {
         var time: String
         var raw: Int
@@ -214,7 +215,7 @@ package struct CounterDocument: Encodable, Sendable {
     }
 }
 
-package struct SampleDocument: Encodable, Sendable {
+struct SampleDocument: Encodable, Sendable {
     var quality: String?
     var time: String?
     var ageSeconds: Double?
@@ -227,7 +228,7 @@ package struct SampleDocument: Encodable, Sendable {
     }
 }
 
-package struct OutfallDocument: Encodable, Sendable {
+struct OutfallDocument: Encodable, Sendable {
     var id: String
     var name: String
     var state: String
@@ -248,7 +249,7 @@ package struct OutfallDocument: Encodable, Sendable {
     }
 }
 
-package struct PlumeSignDocument: Encodable, Sendable {
+struct PlumeSignDocument: Encodable, Sendable {
     var kind: String
     var time: String
     var value: Double
@@ -263,7 +264,7 @@ package struct PlumeSignDocument: Encodable, Sendable {
 }
 
 /// A beach probe: whether it reports, its latest physical readings and the plume signs they show.
-package struct ProbeDocument: Encodable, Sendable {
+struct ProbeDocument: Encodable, Sendable {
     var id: String
     /// `online`, `offline` (silent for longer than `probe_offline_hours`) or `never_seen`.
     var state: String
@@ -289,7 +290,7 @@ package struct ProbeDocument: Encodable, Sendable {
     }
 }
 
-package struct OverrideDocument: Encodable, Sendable {
+struct OverrideDocument: Encodable, Sendable {
     var action: String
     var reason: String
     var author: String
@@ -305,7 +306,7 @@ package struct OverrideDocument: Encodable, Sendable {
     }
 }
 
-package struct ClassificationDocument: Encodable, Sendable {
+struct ClassificationDocument: Encodable, Sendable {
     struct ParameterDocument: Encodable, Sendable {
         var parameter: String
         var samples: Int
@@ -362,7 +363,7 @@ package struct ClassificationDocument: Encodable, Sendable {
     }
 }
 
-package struct BeachDocument: Encodable, Sendable {
+struct BeachDocument: Encodable, Sendable {
     var id: String
     var name: String
     var waterType: String
@@ -406,7 +407,7 @@ package struct BeachDocument: Encodable, Sendable {
     }
 }
 
-package struct ListDocument<Item: Encodable & Sendable>: Encodable, Sendable {
+struct ListDocument<Item: Encodable & Sendable>: Encodable, Sendable {
     var generatedAt: String
     var items: [Item]
 
@@ -416,7 +417,7 @@ package struct ListDocument<Item: Encodable & Sendable>: Encodable, Sendable {
     }
 }
 
-package struct IngestDocument: Encodable, Sendable {
+struct IngestDocument: Encodable, Sendable {
     var mqtt: ConnectionStatus
     var messagesReceived: Int
     var messagesAccepted: Int
@@ -474,7 +475,7 @@ package struct IngestDocument: Encodable, Sendable {
     }
 }
 
-package struct StatusDocument: Encodable, Sendable {
+struct StatusDocument: Encodable, Sendable {
     struct ParkingSummary: Encodable, Sendable {
         var carParks: Int
         var withRealtimeData: Int
@@ -501,7 +502,7 @@ package struct StatusDocument: Encodable, Sendable {
     }
 }
 
-package struct HealthDocument: Encodable, Sendable {
+struct HealthDocument: Encodable, Sendable {
     var status: String
     var ready: Bool
     var problems: [String]
@@ -517,7 +518,7 @@ package struct HealthDocument: Encodable, Sendable {
     }
 }
 
-package struct AlertLogDocument: Encodable, Sendable {
+struct AlertLogDocument: Encodable, Sendable {
     var path: String
     var loggedThrough: Int64
     var journalled: Int64
@@ -543,7 +544,7 @@ package struct AlertLogDocument: Encodable, Sendable {
 }
 
 /// RFC 9457 problem details.
-package struct ProblemDocument: Encodable, Sendable {
+struct ProblemDocument: Encodable, Sendable {
     var type = "about:blank"
     var title: String
     var status: Int
@@ -551,7 +552,7 @@ package struct ProblemDocument: Encodable, Sendable {
 }
 
 /// One zone of a car park counted space by space; unknown spaces are not free.
-package struct ZoneDocument: Encodable, Sendable {
+struct ZoneDocument: Encodable, Sendable {
     var id: String
     var capacity: Int
     var free: Int
@@ -571,12 +572,12 @@ package struct ZoneDocument: Encodable, Sendable {
 }
 
 /// `GET /v1/ingest/quarantine`: the messages set aside, newest first.
-package struct QuarantineDocument: Encodable, Sendable {
+struct QuarantineDocument: Encodable, Sendable {
     var count: Int
     var items: [QuarantinedDocument]
 }
 
-package struct QuarantinedDocument: Encodable, Sendable {
+struct QuarantinedDocument: Encodable, Sendable {
     var id: Int64
     var at: String
     var topic: String

@@ -2,7 +2,7 @@ import CZlib
 import CityCore
 
 /// gzip (RFC 1952) of `bytes` in one go, for response bodies; `nil` if zlib refuses (never expected).
-package func gzip(_ bytes: [UInt8], level: Int32 = 6) -> [UInt8]? {
+func gzip(_ bytes: [UInt8], level: Int32 = 6) -> [UInt8]? {
     var stream = z_stream()
     guard cityfeeds_deflate_init_gzip(&stream, level) == Z_OK else { return nil }
     defer { deflateEnd(&stream) }

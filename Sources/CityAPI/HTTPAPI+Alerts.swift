@@ -299,11 +299,11 @@ package extension HTTPAPI {
     }
 }
 
-package struct AlertDetailDocument: Encodable, Sendable {
+struct AlertDetailDocument: Encodable, Sendable {
     var alert: AlertRecord
     var transitions: [TransitionRecord]
 }
 
-package extension HTTPField.Name {
+extension HTTPField.Name {
     static let lastEventID = HTTPField.Name("Last-Event-ID")!
 }

@@ -48,12 +48,12 @@ package extension HTTPAPI {
 }
 
 /// GeoJSON (RFC 7946) for maps: one Point feature per car park, its document as properties.
-package struct FeatureCollection: Encodable, Sendable {
+struct FeatureCollection: Encodable, Sendable {
     var type = "FeatureCollection"
     var features: [Feature]
 }
 
-package struct Feature: Encodable, Sendable {
+struct Feature: Encodable, Sendable {
     struct Point: Encodable, Sendable {
         var type = "Point"
         /// Longitude first, as GeoJSON wants.
@@ -128,7 +128,7 @@ package extension HTTPAPI {
 
 /// Compares without stopping at the first difference, so the time taken does not tell how much of a guessed
 /// token was right.
-package func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
     var difference = UInt8(truncatingIfNeeded: a.count ^ b.count)
     for index in 0..<max(a.count, b.count) {
         difference |= (index < a.count ? a[index] : 0) ^ (index < b.count ? b[index] : 0)

@@ -102,18 +102,18 @@ package extension HTTPAPI {
     }
 }
 
-package struct PointDocument: Encodable, Sendable {
+struct PointDocument: Encodable, Sendable {
     var time: String
     var value: Double
 }
 
-package struct SeriesSummaryDocument: Encodable, Sendable {
+struct SeriesSummaryDocument: Encodable, Sendable {
     var sensor: String
     var metric: String
     var latest: PointDocument?
 }
 
-package struct SeriesListDocument: Encodable, Sendable {
+struct SeriesListDocument: Encodable, Sendable {
     struct Memory: Encodable, Sendable {
         var series: Int
         var samples: Int
@@ -132,7 +132,7 @@ package struct SeriesListDocument: Encodable, Sendable {
     }
 }
 
-package struct RawSeriesDocument: Encodable, Sendable {
+struct RawSeriesDocument: Encodable, Sendable {
     var sensor: String
     var metric: String
     var from: String
@@ -140,7 +140,7 @@ package struct RawSeriesDocument: Encodable, Sendable {
     var points: [PointDocument]
 }
 
-package struct StepDocument: Encodable, Sendable {
+struct StepDocument: Encodable, Sendable {
     var time: String
     var count: Int
     var min: Double?
@@ -160,7 +160,7 @@ package struct StepDocument: Encodable, Sendable {
         held = point.heldValue
     }
 
-    package func encode(to encoder: any Encoder) throws {
+    func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(time, forKey: .time)
         try container.encode(count, forKey: .count)
@@ -174,7 +174,7 @@ package struct StepDocument: Encodable, Sendable {
     enum CodingKeys: String, CodingKey { case time, count, min, max, mean, last, held }
 }
 
-package struct SteppedSeriesDocument: Encodable, Sendable {
+struct SteppedSeriesDocument: Encodable, Sendable {
     var sensor: String
     var metric: String
     var from: String

@@ -13,7 +13,7 @@ import RequestParsing
 import TimeSeries
 
 /// The documents apps poll: whole, unfiltered, the same for everyone.
-package enum PolledDocument: String, Sendable, CaseIterable {
+enum PolledDocument: String, Sendable, CaseIterable {
     case status, beaches, parking
     case parkingGeoJSON = "parking.geojson"
 
@@ -44,7 +44,7 @@ package enum PolledDocument: String, Sendable, CaseIterable {
 }
 
 /// What the polled documents depend on: a rendering made for one version is served until another.
-package struct SnapshotVersion: Equatable, Sendable {
+struct SnapshotVersion: Equatable, Sendable {
     var readings: Int64
     var alerts: Int64
     var configuration: Int64
@@ -106,6 +106,7 @@ package struct HTTPAPI: Sendable {
         return encoder
     }()
 
+    /// Registers a handler for every operation of the contract, by its operationId.
     package func addRoutes(to router: Router<BasicRequestContext>) {
         router.on(operation: "getHealth") { _, _ in health() }
         router.on(operation: "getReadiness") { _, _ in

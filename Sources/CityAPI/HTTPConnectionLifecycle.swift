@@ -131,6 +131,7 @@ package final class HTTPConnectionLifecycle: ChannelDuplexHandler, RemovableChan
         return quiescing ? min(idleTimeout, Self.stalledAtShutdown) : idleTimeout
     }
 
+    /// Reads on only while the client takes its answers: a client that pipelines without reading is not buffered for.
     package func read(context: ChannelHandlerContext) {
         if context.channel.isWritable {
             context.read()
@@ -208,8 +209,8 @@ package final class HTTPConnectionLifecycle: ChannelDuplexHandler, RemovableChan
 
 /// Sits above the response encoder and reports the end of each answer given by the router (and whether it
 /// said `Connection: close`) to the handlers below, which only see bytes, once its last byte is written.
-package final class HTTPAnswerEndObserver: ChannelOutboundHandler, RemovableChannelHandler {
-    package typealias OutboundIn = HTTPServerResponsePart
+final class HTTPAnswerEndObserver: ChannelOutboundHandler, RemovableChannelHandler {
+    typealias OutboundIn = HTTPServerResponsePart
 
     private let answerEnded: (_ closing: Bool) -> Void
     private var closing = false
@@ -218,7 +219,7 @@ package final class HTTPAnswerEndObserver: ChannelOutboundHandler, RemovableChan
         self.answerEnded = answerEnded
     }
 
-    package func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let part = unwrapOutboundIn(data)
         if case .head(let head) = part {
             closing = head.headers[canonicalForm: "connection"].contains { $0.lowercased() == "close" }

@@ -133,7 +133,7 @@ package struct HeadAsGetResponder<Wrapped: HTTPResponder>: HTTPResponder {
 }
 
 /// Whether an `Accept-Encoding` header admits gzip (a `q=0` refuses it).
-package func acceptsGzip(_ header: String?) -> Bool {
+func acceptsGzip(_ header: String?) -> Bool {
     guard let header else { return false }
     return header.split(separator: ",").contains { part in
         let pieces = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
@@ -143,7 +143,7 @@ package func acceptsGzip(_ header: String?) -> Bool {
 }
 
 /// An RFC 9457 problem document as a response; never cached.
-package func problemResponse(_ status: HTTPResponse.Status, detail: String) -> Response {
+func problemResponse(_ status: HTTPResponse.Status, detail: String) -> Response {
     let document = ProblemDocument(title: status.reasonPhrase, status: status.code, detail: detail)
     let data = (try? HTTPAPI.encoder.encode(document)) ?? Data()
     return Response(
@@ -179,7 +179,7 @@ package struct RouteTable: Sendable {
 }
 
 /// Gathers a complete response body (used only for bodies of known, bounded length).
-package struct CollectingWriter: ResponseBodyWriter {
+struct CollectingWriter: ResponseBodyWriter {
     final class Storage: @unchecked Sendable {
         // Written by the one task that writes the body, read by that same task afterwards.
         var bytes: [UInt8] = []
@@ -191,11 +191,11 @@ package struct CollectingWriter: ResponseBodyWriter {
     var erased: any ResponseBodyWriter { self }
     var erasedBytes: [UInt8]? { storage.finished ? storage.bytes : nil }
 
-    package mutating func write(_ buffer: ByteBuffer) async throws {
+    mutating func write(_ buffer: ByteBuffer) async throws {
         storage.bytes.append(contentsOf: buffer.readableBytesView)
     }
 
-    package consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
+    consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
         storage.finished = true
     }
 }
@@ -203,7 +203,7 @@ package struct CollectingWriter: ResponseBodyWriter {
 /// A document rendered once and served to every poller: the bytes, their gzip, an ETag, and the header
 /// fields of each answer, built here once rather than per request (the router and the event-loop fast path
 /// both answer from it, with the same headers).
-package struct Representation: Sendable {
+struct Representation: Sendable {
     let bytes: ByteBuffer
     let gzipped: ByteBuffer?
     let etag: String
@@ -287,10 +287,10 @@ package struct Representation: Sendable {
 }
 
 /// Header fields every read response carries: any origin may read, and see the ETag.
-package let readFields: HTTPFields = [.accessControlAllowOrigin: "*", .accessControlExposeHeaders: "ETag"]
+let readFields: HTTPFields = [.accessControlAllowOrigin: "*", .accessControlExposeHeaders: "ETag"]
 
 /// The header fields of a 304: what a cache needs to refresh its copy (RFC 9110 §15.4.5).
-package func notModified(etag: String, cacheControl: String?) -> HTTPFields {
+func notModified(etag: String, cacheControl: String?) -> HTTPFields {
     var fields = readFields
     fields[.eTag] = etag
     fields[.cacheControl] = cacheControl
@@ -300,7 +300,7 @@ package func notModified(etag: String, cacheControl: String?) -> HTTPFields {
 
 /// `If-None-Match` holds `*` or one of its tags is `etag` (weak comparison, RFC 9110 §13.1.2). The common
 /// case, the one tag the client was given, is compared without splitting.
-package func etagMatches(_ header: String, _ etag: String) -> Bool {
+func etagMatches(_ header: String, _ etag: String) -> Bool {
     if header == etag { return true }
     let opaque = { (tag: Substring) -> Substring in
         let trimmed = tag.drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" })

@@ -84,7 +84,7 @@ package enum OpenAPI {
     }
 }
 
-package extension Router {
+extension Router {
     /// Registers the handler of the contract's operation `operationID` at the path and with the method
     /// `openapi.yaml` gives it, so that a route is named in one place, the contract. An id the contract does not
     /// have is a programming error, caught as soon as the routes are built (every test that starts a server).

@@ -6,8 +6,8 @@ import NIOHTTP1
 /// A request is answered here only when no other request of the connection is in progress: a request passed
 /// on to the router and still unanswered keeps every later one going the same way, so that answers leave in
 /// the order their requests came (HTTP/1.1 pipelining).
-package struct PolledReadStateMachine {
-    package enum State: Equatable {
+struct PolledReadStateMachine {
+    enum State: Equatable {
         /// Between requests, or inside one passed on to the router.
         case idle
         /// Receiving a polled read to answer at its end (a body, if any, is read and dropped).
@@ -18,7 +18,7 @@ package struct PolledReadStateMachine {
         case streaming
     }
 
-    package enum Action: Equatable {
+    enum Action: Equatable {
         /// Hand the part to the next handler (the router's side).
         case passOn
         /// Nothing to do yet (the part belongs to a request answered here).
@@ -29,12 +29,12 @@ package struct PolledReadStateMachine {
         case startStream(HTTPRequestHead)
     }
 
-    package private(set) var state = State.idle
+    private(set) var state = State.idle
 
-    package init() {}
+    init() {}
 
     /// A request's head. `requestsInProgress` counts this one: 1 means no other is waiting for its answer.
-    package mutating func head(_ head: HTTPRequestHead, requestsInProgress: Int) -> Action {
+    mutating func head(_ head: HTTPRequestHead, requestsInProgress: Int) -> Action {
         switch state {
         case .streaming:
             return .wait
@@ -58,12 +58,12 @@ package struct PolledReadStateMachine {
     }
 
     /// A part of a request's body.
-    package mutating func body() -> Action {
+    mutating func body() -> Action {
         state == .idle ? .passOn : .wait
     }
 
     /// A request's end.
-    package mutating func end() -> Action {
+    mutating func end() -> Action {
         switch state {
         case .idle:
             return .passOn

@@ -199,22 +199,22 @@ package final class PolledReadHandler: ChannelInboundHandler, RemovableChannelHa
 
 /// Answers a connection over `http.max_connections` with a 503 (so that clients back off rather than retry at
 /// once) and closes it; what it sends is never read.
-package final class RefusedConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
-    package typealias InboundIn = ByteBuffer
-    package typealias OutboundOut = ByteBuffer
+final class RefusedConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     static let answer =
         "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
 
-    package func handlerAdded(context: ChannelHandlerContext) {
+    func handlerAdded(context: ChannelHandlerContext) {
         if context.channel.isActive { refuse(context) }
     }
 
-    package func channelActive(context: ChannelHandlerContext) {
+    func channelActive(context: ChannelHandlerContext) {
         refuse(context)
     }
 
-    package func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
 
     private func refuse(_ context: ChannelHandlerContext) {
         context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: Self.answer)), promise: nil)
@@ -223,7 +223,7 @@ package final class RefusedConnectionHandler: ChannelInboundHandler, RemovableCh
 }
 
 /// The `Date` header's value (RFC 9110 §5.6.7).
-package enum HTTPDate {
+enum HTTPDate {
     static func format(_ seconds: Int) -> String {
         var clock = time_t(seconds)
         var parts = tm()
@@ -239,10 +239,10 @@ package enum HTTPDate {
 
 /// Hummingbird's HTTP/1 child channel, with `HTTPConnectionLifecycle` and `PolledReadHandler` between the
 /// request decoder and the response encoder (see docs/architecture.md for the whole pipeline).
-package struct PolledHTTP1Channel: HTTPChannelHandler {
-    package typealias Value = NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
+struct PolledHTTP1Channel: HTTPChannelHandler {
+    typealias Value = NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
 
-    package let responder: HTTPChannelHandler.Responder
+    let responder: HTTPChannelHandler.Responder
     let configuration: HTTP1Channel.Configuration
     let polledReads: @Sendable (HTTPConnectionLifecycle) -> PolledReadHandler
     let statistics: HTTPStatistics
@@ -251,7 +251,7 @@ package struct PolledHTTP1Channel: HTTPChannelHandler {
     /// that much, not after the megabytes Linux would otherwise grow the buffer to.
     let sendBufferBytes: Int
 
-    package func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         let address = channel.remoteAddress?.ipAddress
         let admission = statistics.admitConnection(from: address)
         let admitted = admission == .admitted
@@ -295,7 +295,7 @@ package struct PolledHTTP1Channel: HTTPChannelHandler {
         }
     }
 
-    package func handle(value asyncChannel: Value, logger: Logger) async {
+    func handle(value asyncChannel: Value, logger: Logger) async {
         await handleHTTP(asyncChannel: asyncChannel, logger: logger)
     }
 }

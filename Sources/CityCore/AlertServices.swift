@@ -155,7 +155,7 @@ package struct BeachStatusPublisher: Service {
 }
 
 /// What a beach's retained MQTT message carries: the status and why, without the ever-changing ages.
-package struct BeachStatusMessage: Encodable {
+struct BeachStatusMessage: Encodable {
     var beach: String
     var name: String
     var status: String

@@ -14,6 +14,7 @@ import TimeSeries
 /// has been applied, so whatever fell due before it is settled, exactly as live data would have settled it.
 /// Transitions recorded this way are history (`late`), never pushed as live warnings.
 package struct ArchiveReplay {
+    /// What a replay read, stored, left out and rejected, and the time span of its data.
     package struct Summary: Sendable, Equatable {
         package var read = 0
         package var stored = 0
@@ -29,6 +30,7 @@ package struct ArchiveReplay {
         package var rejected: Int { rejectedByReason.values.reduce(0, +) }
     }
 
+    /// How far a replay has come, for a progress line.
     package struct Progress: Sendable {
         package var done: Int
         package var total: Int

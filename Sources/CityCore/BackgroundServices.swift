@@ -42,7 +42,7 @@ package struct MaintenanceService: Service {
 
 /// Runs `body` at once and then every `interval` until graceful shutdown, which cancels the sleep in between
 /// (an hour-long sleep must not hold up a SIGTERM).
-package func repeatUntilShutdown(every interval: Duration, _ body: @escaping @Sendable () async -> Void) async {
+func repeatUntilShutdown(every interval: Duration, _ body: @escaping @Sendable () async -> Void) async {
     try? await cancelWhenGracefulShutdown {
         while !Task.isCancelled {
             await body()
@@ -92,6 +92,7 @@ package struct CalibrationLogService: Service {
 
 /// What the last integrity check of the store found; `/readyz` and `/metrics` show it.
 package final class StoreHealth: Sendable {
+    /// One integrity check of the store: when, and what SQLite found.
     package struct Check: Sendable {
         package var at: Timestamp
         /// SQLite's findings; empty when the file is sound.

@@ -26,6 +26,7 @@ package struct CityStatus: Sendable {
 
     // MARK: Parking
 
+    /// One car park at `now`: availability, outlook and, for per-space detection, its zones.
     package func carPark(_ carPark: CarPark, now: Timestamp) -> CarParkState {
         let availability = availability(of: carPark, now: now)
         return CarParkState(
@@ -51,6 +52,7 @@ package struct CityStatus: Sendable {
             counter: balancingState(carPark, now: now))
     }
 
+    /// Every configured car park at `now`, in configuration order.
     package func carParks(now: Timestamp) -> [CarParkState] {
         configuration.carParks.map { carPark($0, now: now) }
     }
@@ -250,6 +252,7 @@ package struct CityStatus: Sendable {
 
     // MARK: Beaches and sewage
 
+    /// One beach now: its assessment and the evidence (samples, probe, outfalls, alerts, order, classification).
     package func beach(_ beach: BeachConfiguration, now: Timestamp) -> BeachState {
         let outfalls = configuration.outfalls.filter { $0.beaches.contains(beach.id) }
         return state(
@@ -317,6 +320,7 @@ package struct CityStatus: Sendable {
             override: override, classification: classification(of: beach, now: now))
     }
 
+    /// Every configured beach now, in configuration order.
     package func beaches(now: Timestamp) -> [BeachState] {
         configuration.beaches.map { beach($0, now: now) }
     }

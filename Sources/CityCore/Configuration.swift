@@ -9,7 +9,7 @@ import TimeSeries
 /// The daemon's configuration file (TOML), as written by the operator: one section per module, each decoded
 /// and checked by the module it configures. Keys are snake_case; every section but `[city]` may be left out
 /// to take its defaults. `docs/configuration.md` describes each key.
-package struct ConfigurationFile: Decodable {
+struct ConfigurationFile: Decodable {
     struct City: Decodable {
         var name: String
         /// IANA time zone of opening hours and local times, e.g. "Europe/Paris".

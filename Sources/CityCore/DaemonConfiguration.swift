@@ -38,7 +38,7 @@ package struct ConfigurationOverrides: Sendable {
 
 /// Every problem found in a configuration, each with where it is.
 package struct ConfigurationError: Error, CustomStringConvertible {
-    package typealias Problem = ConfigurationProblem
+    typealias Problem = ConfigurationProblem
 
     var file: String
     var problems: [Problem]
@@ -50,7 +50,7 @@ package struct ConfigurationError: Error, CustomStringConvertible {
 }
 
 /// Topics the simulator publishes on; `{sensor}` is replaced by the sensor id.
-package struct SimulatorTopics: Sendable, Equatable {
+struct SimulatorTopics: Sendable, Equatable {
     var parking = "cityfeeds/parking/{sensor}/occupancy"
     var beach = "cityfeeds/beach/{sensor}/sample"
     var outfall = "cityfeeds/sewer/{sensor}/state"
@@ -82,16 +82,16 @@ package struct SimulatorTopics: Sendable, Equatable {
 /// The validated configuration the daemon runs on.
 package struct DaemonConfiguration: Sendable {
     package var cityName: String
-    package var timeZone: TimeZone
+    var timeZone: TimeZone
     /// Each section is checked by the module it configures.
     package var mqtt: MQTTSettings
     package var http: HTTPSettings
     package var storage: StorageSettings
     package var ingest: IngestSettings
-    package var parking: ParkingSettings
-    package var bathingWater: BeachesSettings
+    var parking: ParkingSettings
+    var bathingWater: BeachesSettings
     package var alerts: AlertSettings
-    package var simulatorTopics: SimulatorTopics
+    var simulatorTopics: SimulatorTopics
     /// What is allowed but worth an operator's attention (a secret file others can read).
     package var warnings: [ConfigurationProblem] = []
 
@@ -99,7 +99,7 @@ package struct DaemonConfiguration: Sendable {
     package var beaches: [BeachConfiguration] { bathingWater.beaches }
     package var outfalls: [OutfallConfiguration] { bathingWater.outfalls }
     package var rainGauges: [RainGaugeConfiguration] { bathingWater.rainGauges }
-    package var dataDirectory: String { storage.dataDirectory }
+    var dataDirectory: String { storage.dataDirectory }
 
     package var databasePath: String { (dataDirectory as NSString).appendingPathComponent("cityfeeds.sqlite") }
     var alertJournalPath: String { (dataDirectory as NSString).appendingPathComponent("alerts.sqlite") }
@@ -161,10 +161,10 @@ package struct DaemonConfiguration: Sendable {
     }
 }
 
-package extension DaemonConfiguration {
+extension DaemonConfiguration {
     /// Reads, decodes and validates `path`, applying `overrides`. Throws `ConfigurationError` listing every
     /// problem found, not just the first.
-    static func load(
+    package static func load(
         path: String, overrides: ConfigurationOverrides = ConfigurationOverrides()
     ) throws
         -> DaemonConfiguration
@@ -292,17 +292,16 @@ private enum Validator {
     }
 }
 
-package extension DaemonConfiguration {
-    /// Opens (or creates) the data directory's store, as the daemon, a replay and the tests use it.
+extension DaemonConfiguration {
     /// Messages set aside by ingest (the poison-message quarantine).
-    var quarantinePath: String { (dataDirectory as NSString).appendingPathComponent("quarantine.sqlite") }
+    package var quarantinePath: String { (dataDirectory as NSString).appendingPathComponent("quarantine.sqlite") }
     /// The burst ingest has in hand, for the next start to know after a crash.
-    var inFlightMarkerPath: String { (dataDirectory as NSString).appendingPathComponent("ingest.inflight") }
+    package var inFlightMarkerPath: String { (dataDirectory as NSString).appendingPathComponent("ingest.inflight") }
 
     /// Creates the data directory if needed, locks it for this process, and checks that this process can
     /// write every file the daemon keeps there (a file left behind by a run as another user, root say, would
     /// otherwise open read-only and fail at the first write).
-    func lockDataDirectory() throws -> DirectoryLock {
+    package func lockDataDirectory() throws -> DirectoryLock {
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         let lock = try DirectoryLock(directory: dataDirectory)
         for path in [databasePath, alertJournalPath, quarantinePath, inFlightMarkerPath, alerts.logPath]
@@ -319,7 +318,8 @@ package extension DaemonConfiguration {
         return lock
     }
 
-    func openStore() throws -> SeriesStore {
+    /// Opens (or creates) the store in the data directory, as the daemon, a replay and the tests use it.
+    package func openStore() throws -> SeriesStore {
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         return try SeriesStore(
             configuration: SeriesStoreConfiguration(
@@ -327,7 +327,7 @@ package extension DaemonConfiguration {
     }
 
     /// Opens (or creates) the alert journal and log with this configuration's rules.
-    func openAlerts(logger: Logger) throws -> AlertCenter {
+    package func openAlerts(logger: Logger) throws -> AlertCenter {
         try AlertCenter(
             policy: alertPolicy, journalPath: alertJournalPath, logPath: alerts.logPath,
             synchronousFull: storage.durability == .full, subscriberBuffer: http.streamQueue, logger: logger)

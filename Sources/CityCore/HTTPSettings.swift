@@ -2,7 +2,7 @@ import FeedCore
 import Foundation
 
 /// `[http]` as written in the configuration file.
-package struct HTTPSection: Decodable, Sendable {
+struct HTTPSection: Decodable, Sendable {
     var listen: String?
     /// The bearer token of the operator endpoints, or a file whose first line is it.
     var operatorToken: String?
@@ -38,14 +38,14 @@ package struct HTTPSettings: Sendable, Equatable {
     /// How long a connection may sit idle, or a client take no byte of its answer, before it is closed.
     package var idleTimeoutSeconds: Int
     /// Alert steps a stream client may fall behind before it is disconnected (it resumes from the journal).
-    package var streamQueue: Int
+    var streamQueue: Int
     /// The kernel send buffer of each connection.
     package var sendBufferBytes: Int
     /// Bearer token of the operator endpoints; `nil` disables them.
     package var operatorToken: String?
 
     /// Checks `section` (absent: every default). `listenOverride` is `--http` or `CITYFEEDS_HTTP_LISTEN`.
-    package init(_ section: HTTPSection?, listenOverride: String?, report: inout ConfigurationReport) {
+    init(_ section: HTTPSection?, listenOverride: String?, report: inout ConfigurationReport) {
         let listen = listenOverride ?? section?.listen ?? "127.0.0.1:8080"
         host = "127.0.0.1"
         port = 8080

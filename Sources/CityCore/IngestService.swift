@@ -76,7 +76,7 @@ package struct IngestService: Service {
     }
 }
 
-package extension CoreMetrics.Timer {
+extension CoreMetrics.Timer {
     func recordInterval(since start: ContinuousClock.Instant) {
         let (seconds, attoseconds) = (ContinuousClock.now - start).components
         recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
@@ -86,7 +86,7 @@ package extension CoreMetrics.Timer {
 #if DEBUG
 /// Faults a test can ask a debug build for, through the environment (release builds have none): how the
 /// poison-message quarantine is tested against a real crash.
-package enum Failpoints {
+enum Failpoints {
     /// `CITYFEEDSD_FAILPOINT_CRASH_ON=TEXT`: the process dies on any message whose payload contains `TEXT`.
     static let crashOn: [UInt8]? = ProcessInfo.processInfo.environment["CITYFEEDSD_FAILPOINT_CRASH_ON"].map {
         Array($0.utf8)

@@ -45,7 +45,7 @@ package struct ReloadRecord: Sendable, Encodable {
     }
 }
 
-package extension DaemonConfiguration {
+extension DaemonConfiguration {
     /// `next` as it can be applied to a running daemon: what only a restart can change (the broker and its
     /// session, the HTTP listener, storage, the alert log and the status topic) is kept from `self`, and
     /// named in the second result. Sections are compared whole, as the values their modules checked.

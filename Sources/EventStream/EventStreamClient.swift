@@ -11,6 +11,7 @@ public struct ServerSentEvent: Sendable, Equatable {
     public var data: String
 }
 
+/// A connection or protocol failure, in words.
 public struct EventStreamError: Error, CustomStringConvertible, Sendable {
     public var description: String
 }

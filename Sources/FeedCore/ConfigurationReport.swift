@@ -36,10 +36,12 @@ public struct ConfigurationReport: Sendable {
         self.baseDirectory = baseDirectory
     }
 
+    /// Records a problem that makes the file unusable.
     public mutating func error(_ location: String, _ message: String) {
         errors.append(ConfigurationProblem(location: location, message: message))
     }
 
+    /// Records something allowed but worth an operator's attention.
     public mutating func warn(_ location: String, _ message: String) {
         warnings.append(ConfigurationProblem(location: location, message: message))
     }
@@ -68,6 +70,7 @@ public struct ConfigurationReport: Sendable {
         if !unique.insert(id).inserted { error(location, "'\(id)' is used twice") }
     }
 
+    /// A position in WGS84 degrees.
     public mutating func checkPosition(latitude: Double, longitude: Double, at location: String) {
         if !(-90...90).contains(latitude) { error("\(location).latitude", "must be between -90 and 90") }
         if !(-180...180).contains(longitude) { error("\(location).longitude", "must be between -180 and 180") }

@@ -32,6 +32,7 @@ public enum JSONValue: Equatable, Sendable {
 /// NaN, leading zeros, unescaped control characters, invalid UTF-8) and numbers that overflow a `Double`, and
 /// limits nesting so that a hostile payload cannot exhaust the stack.
 public struct JSONParser {
+    /// Where the payload stops being JSON, and why.
     public struct Failure: Error {
         public var offset: Int
         public var problem: String
@@ -50,6 +51,7 @@ public struct JSONParser {
         self.bytes = bytes
     }
 
+    /// Parses a whole payload; anything after the value, but whitespace, is an error.
     public static func parse(_ payload: [UInt8]) throws(Failure) -> JSONValue {
         let result: Result<JSONValue, Failure> = payload.withUnsafeBufferPointer { buffer in
             var parser = JSONParser(buffer)

@@ -49,6 +49,7 @@ public enum ArchiveReader {
     /// The longest line read; a longer one is rejected (an archive is outside input too).
     public static let maxLineBytes = 65_536
 
+    /// Reads a whole archive: the records it holds and, by line, the ones it could not read.
     public static func read(_ text: String, format: ArchiveFormat) -> ArchiveContents {
         var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated()
             .map { (number: $0.offset + 1, text: $0.element) }

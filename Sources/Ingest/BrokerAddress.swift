@@ -53,6 +53,7 @@ public struct BrokerAddress: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
+/// Why a broker URL was refused.
 public struct BrokerAddressError: Error, CustomStringConvertible, Sendable {
     public var text: String
     public var problem: String

@@ -2,6 +2,7 @@ import FeedCore
 
 /// What the MQTT session is doing, for logs, `/healthz` and readiness.
 public struct ConnectionStatus: Sendable, Equatable, Encodable {
+    /// The MQTT connection's state.
     public enum State: String, Sendable, Codable {
         case disconnected
         case connecting

@@ -3,6 +3,7 @@ import Foundation
 
 /// `[mqtt]` as written in the configuration file.
 public struct MQTTSection: Decodable, Sendable {
+    /// `[mqtt.tls]`: files for TLS; paths relative to the configuration file.
     public struct TLS: Decodable, Sendable {
         var caFile: String?
         var caDirectory: String?
@@ -95,6 +96,7 @@ public struct MQTTSettings: Sendable, Equatable {
 
 /// `[ingest]` as written in the configuration file.
 public struct IngestSection: Decodable, Sendable {
+    /// One `[[ingest.routes]]` table: a topic pattern and how its payloads read.
     public struct Route: Decodable, Sendable {
         var pattern: String
         var format: PayloadFormat?

@@ -51,6 +51,7 @@ public struct IngestPipeline: Sendable {
         return routes.map(\.subscriptionFilter).filter { seen.insert($0).inserted }
     }
 
+    /// Routes, decodes and checks one message: its accepted readings, or the reason it was rejected.
     public func process(_ message: InboundMessage) -> MessageOutcome {
         var outcome = MessageOutcome(topic: message.topic, sensor: nil, accepted: [], rejected: [])
         do throws(Rejection) {

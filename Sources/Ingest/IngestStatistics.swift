@@ -6,6 +6,7 @@ import Synchronization
 /// Counters of what ingest received, accepted and rejected, the last few rejected messages, and
 /// rate-limited logging of rejections. Shared by the ingest thread (writer) and the HTTP API (reader).
 public final class IngestStatistics: Sendable {
+    /// One of the latest rejected messages, kept short for `/v1/ingest`.
     public struct RecentRejection: Sendable, Encodable {
         public var time: Timestamp
         public var topic: String
@@ -28,6 +29,7 @@ public final class IngestStatistics: Sendable {
         }
     }
 
+    /// The counters at one moment.
     public struct Snapshot: Sendable {
         public var messagesReceived = 0
         public var messagesAccepted = 0

@@ -13,6 +13,7 @@ public struct UplinkIdentity: Sendable, Hashable {
 /// `uplink_message.decoded_payload` (the application's payload formatter), timed by a `ts`/`time` field in it,
 /// else by `uplink_message.received_at`, else by the top-level `received_at`.
 public enum TheThingsStackCodec {
+    /// The readings of one uplink, or why it was rejected.
     public static func decode(_ payload: [UInt8]) throws(Rejection) -> DecodedPayload {
         let document = try JSONValue.parse(payload)
         guard let uplink = document["uplink_message"], uplink.objectFields != nil else {
@@ -44,6 +45,7 @@ public enum TheThingsStackCodec {
 /// device profile's codec), timed by a `ts`/`time` field in it, else by the event's `time`; identified by
 /// `deduplicationId` and `fCnt`.
 public enum ChirpStackCodec {
+    /// The readings of one uplink event, or why it was rejected.
     public static func decode(_ payload: [UInt8]) throws(Rejection) -> DecodedPayload {
         let document = try JSONValue.parse(payload)
         guard document.objectFields != nil, document["deviceInfo"] != nil || document["deduplicationId"] != nil

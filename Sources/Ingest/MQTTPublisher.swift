@@ -99,6 +99,7 @@ public final class MQTTPublisher: @unchecked Sendable {
         wake()
     }
 
+    /// Publishes a UTF-8 text payload.
     public func publish(topic: String, text: String, qos: Int32 = 1, retain: Bool = false) throws {
         try publish(topic: topic, payload: Array(text.utf8), qos: qos, retain: retain)
     }

@@ -35,6 +35,7 @@ public struct DecodedPayload: Sendable {
 /// fields (see `FieldMapper`). A known field of the wrong type rejects its object; other objects in the
 /// array still count.
 public enum NativeJSONCodec {
+    /// The readings of one message, or why it was rejected.
     public static func decode(_ payload: [UInt8]) throws(Rejection) -> DecodedPayload {
         let document = try JSONValue.parse(payload)
         switch document {

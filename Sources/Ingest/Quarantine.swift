@@ -93,6 +93,7 @@ final class InFlightMarker {
     }
 }
 
+/// A failure of the quarantine's file, in words.
 public struct QuarantineError: Error, CustomStringConvertible, Sendable {
     public var path: String
     public var problem: String
@@ -203,6 +204,7 @@ public final class Quarantine: Sendable {
     /// Messages set aside since start.
     public var quarantinedSinceStart: Int { total.load(ordering: .relaxed) }
 
+    /// Closes the file; used once, at shutdown.
     public func close() {
         store.withLock { $0.database.close() }
     }

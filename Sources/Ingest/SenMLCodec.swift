@@ -2,6 +2,7 @@ import FeedCore
 
 /// One SenML record after resolution (RFC 8428 §4.6): base name, time and value applied.
 public struct SenMLRecord: Sendable, Equatable {
+    /// A SenML record's value: a number, or a boolean for a state.
     public enum Value: Sendable, Equatable {
         case number(Double)
         case bool(Bool)
@@ -33,6 +34,7 @@ public enum SenMLCodec {
         "bn", "bt", "bu", "bv", "bs", "bver", "n", "u", "v", "vs", "vb", "vd", "s", "t", "ut",
     ]
 
+    /// The readings of one SenML pack; records without a time are taken at `now`.
     public static func decode(_ payload: [UInt8], now: Timestamp) throws(Rejection) -> DecodedPayload {
         var result = DecodedPayload(readings: [])
         for (index, record) in try resolve(payload, now: now).enumerated() {

@@ -17,6 +17,7 @@ public enum PayloadFormat: String, Sendable, Codable, CaseIterable {
 /// Maps MQTT topics to sensors: a topic pattern whose `{sensor}` segment names the sensor, for example
 /// `cityfeeds/parking/{sensor}/occupancy`. `+` matches any one segment and a final `#` any remainder.
 public struct TopicRoute: Sendable, Hashable {
+    /// One level of a topic pattern: a literal, `{sensor}`, `{metric}` or `+`.
     public enum Segment: Sendable, Hashable {
         case literal(String)
         case sensor
@@ -102,6 +103,7 @@ public struct TopicRoute: Sendable, Hashable {
     }
 }
 
+/// Why a topic pattern was refused.
 public struct TopicRouteError: Error, CustomStringConvertible, Sendable {
     public var pattern: String
     public var problem: String

@@ -31,6 +31,7 @@ public struct BalancingCounter: Sendable {
         self.resetMinute = resetMinute
     }
 
+    /// The counted occupancy, the calibration it started from and the drift since.
     public struct State: Sendable, Equatable {
         public var occupied: Int
         /// When the count last changed (or the calibration, if nothing came since).

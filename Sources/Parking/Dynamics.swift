@@ -80,6 +80,7 @@ public struct ParkingDynamics: Sendable {
         return variance > 0 ? covariance / variance : nil
     }
 
+    /// Filling, emptying or steady, from the change in occupied spaces per hour relative to the capacity.
     public func trend(occupiedPerHour rate: Double, capacity: Int) -> OccupancyTrend {
         let threshold = stableSharePerHour * Double(capacity)
         return rate > threshold ? .increasing : rate < -threshold ? .decreasing : .stable

@@ -18,6 +18,7 @@ public struct EtalabCarPark: Sendable, Equatable {
     public var type: CarParkType
 }
 
+/// Why a file was refused, with its line.
 public struct EtalabImportError: Error, CustomStringConvertible, Sendable {
     public var line: Int
     public var problem: String
@@ -28,6 +29,7 @@ public struct EtalabImportError: Error, CustomStringConvertible, Sendable {
 /// Columns used: `id`, `nom`, `adresse`, `Xlong`, `Ylat`, `nb_places`, `gratuit`, `hauteur_max`, `nb_pmr`,
 /// `nb_voitures_electriques`, `nb_pr`, `tarif_1h` … `tarif_24h`, `type_ouvrage`.
 public enum EtalabImport {
+    /// Every car park of a file in the national schema (comma or semicolon separated, decimal commas).
     public static func parse(_ text: String) throws(EtalabImportError) -> [EtalabCarPark] {
         let rows = csvRows(text)
         guard let header = rows.first else { throw EtalabImportError(line: 1, problem: "empty file") }

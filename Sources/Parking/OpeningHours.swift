@@ -92,6 +92,7 @@ public struct OpeningHours: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
+/// Why an opening-hours expression was refused.
 public struct OpeningHoursError: Error, CustomStringConvertible, Sendable {
     public var text: String
     public var problem: String

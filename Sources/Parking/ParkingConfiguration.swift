@@ -30,6 +30,7 @@ public struct CarParkSection: Decodable, Sendable {
     /// Groups of those spaces counted on their own.
     var zones: [Zone]?
 
+    /// A group of the car park's spaces counted on its own (a level, the disabled bays).
     public struct Zone: Decodable, Sendable {
         var id: String
         var spaces: [String]

@@ -7,6 +7,7 @@ import Glibc
 /// What a driver or an app asks for: car parks near a point or in a box, free of charge, that a vehicle of a
 /// given height fits under, with at least so many free spaces, of a type.
 public struct ParkingQuery: Sendable, Equatable {
+    /// Car parks within `radius` metres of a point.
     public struct Circle: Sendable, Equatable {
         public var latitude: Double
         public var longitude: Double
@@ -19,6 +20,7 @@ public struct ParkingQuery: Sendable, Equatable {
         }
     }
 
+    /// Car parks inside a bounding box.
     public struct Box: Sendable, Equatable {
         public var minLongitude: Double
         public var minLatitude: Double

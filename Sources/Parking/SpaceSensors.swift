@@ -19,6 +19,7 @@ public struct SpaceSensors: Sendable, Equatable {
             && lhs.zones.map(\.id) == rhs.zones.map(\.id) && lhs.zones.map(\.spaces) == rhs.zones.map(\.spaces)
     }
 
+    /// Vacant and unknown spaces (unknown: the detector has not reported within its heartbeat).
     public struct Count: Sendable, Equatable {
         public var vacant: Int
         public var occupied: Int

@@ -36,6 +36,7 @@ public struct Query: Sendable {
             })
     }
 
+    /// The value of the parameter `name`, if given.
     public func get(_ name: String) -> String? { values[name] }
 }
 

@@ -121,18 +121,22 @@ public final class SQLiteStatement {
         sqlite3_finalize(raw)
     }
 
+    /// Binds the parameter at `index` (from 1).
     public func bind(_ value: Int64, at index: Int32) throws {
         try check(sqlite3_bind_int64(raw, index, value), "binding")
     }
 
+    /// Binds the parameter at `index` (from 1).
     public func bind(_ value: Double, at index: Int32) throws {
         try check(sqlite3_bind_double(raw, index, value), "binding")
     }
 
+    /// Binds the parameter at `index` (from 1); the text is copied.
     public func bind(_ value: String, at index: Int32) throws {
         try check(sqlite3_bind_text(raw, index, value, -1, cityfeeds_sqlite_transient()), "binding")
     }
 
+    /// Binds the parameter at `index` (from 1) as a blob; the bytes are copied.
     public func bind(_ bytes: [UInt8], at index: Int32) throws {
         let rc = bytes.withUnsafeBytes { buffer in
             sqlite3_bind_blob(raw, index, buffer.baseAddress, Int32(buffer.count), cityfeeds_sqlite_transient())
@@ -140,6 +144,7 @@ public final class SQLiteStatement {
         try check(rc, "binding")
     }
 
+    /// Binds NULL to the parameter at `index` (from 1).
     public func bindNull(at index: Int32) throws {
         try check(sqlite3_bind_null(raw, index), "binding")
     }
@@ -164,16 +169,21 @@ public final class SQLiteStatement {
         sqlite3_clear_bindings(raw)
     }
 
+    /// The current row's column (from 0) as an integer.
     public func int64(at column: Int32) -> Int64 { sqlite3_column_int64(raw, column) }
+    /// The current row's column (from 0) as a double.
     public func double(at column: Int32) -> Double { sqlite3_column_double(raw, column) }
+    /// Whether the current row's column (from 0) is NULL.
     public func isNull(at column: Int32) -> Bool { sqlite3_column_type(raw, column) == SQLITE_NULL }
 
+    /// The current row's column (from 0) as a blob.
     public func bytes(at column: Int32) -> [UInt8] {
         let count = Int(sqlite3_column_bytes(raw, column))
         guard count > 0, let start = sqlite3_column_blob(raw, column) else { return [] }
         return Array(UnsafeRawBufferPointer(start: start, count: count))
     }
 
+    /// The current row's column (from 0) as text.
     public func string(at column: Int32) -> String {
         guard let text = sqlite3_column_text(raw, column) else { return "" }
         return String(cString: text)

@@ -87,6 +87,7 @@ public struct SeriesLayout: Sendable, Hashable {
         self.timeUnitMilliseconds = timeUnitMilliseconds
     }
 
+    /// The class of series a metric belongs to: parking, water, sewer or rain.
     public static func className(of metric: Metric) -> String {
         switch metric {
         case .occupied, .free, .entries, .exits, .entriesTotal, .exitsTotal, .spaceOccupied, .occupancySet: "parking"
@@ -96,10 +97,12 @@ public struct SeriesLayout: Sendable, Hashable {
         }
     }
 
+    /// The memory settings of the metric's class.
     public func seriesClass(of metric: Metric) -> SeriesClass {
         classes[Self.className(of: metric)] ?? Self.defaults.classes[Self.className(of: metric)]!
     }
 
+    /// The compressed encoding stores a value as an integer of 1/scale of its unit (100: hundredths).
     public func scale(of metric: Metric) -> Int64 {
         valueScale[metric] ?? 100
     }

@@ -18,6 +18,7 @@ public struct SeriesAnswer: Sendable, Equatable {
     public var points: [SeriesPoint]
 }
 
+/// Why a series query was refused.
 public enum SeriesQueryError: Error, Equatable, CustomStringConvertible {
     case emptyRange
     case tooManySteps(Int)
