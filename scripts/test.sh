@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Runs the whole test suite: the formatting check, unit tests, and integration tests against real mosquitto brokers that the tests
-# start on free loopback ports themselves; then a bounded coverage-guided fuzzing run of the payload codecs and
-# the HTTP query and body parsing (CITYFEEDS_FUZZ_SECONDS per target, 45 by default; 0 skips it).
+# Runs the whole test suite: the formatting and doc-comment checks, unit tests, and integration tests against
+# real mosquitto brokers that the tests start on free loopback ports themselves; then a bounded coverage-guided
+# fuzzing run of the payload codecs and the HTTP query and body parsing (CITYFEEDS_FUZZ_SECONDS per target,
+# 45 by default; 0 skips it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 # The tree is formatted as the root's .swift-format says (swift-format ships with the toolchain).
 swift format lint --strict --recursive Sources Tests Package.swift
+# Every public or package symbol says what it is.
+python3 scripts/lint-docs.py
 # Suites run one at a time: the integration suites start brokers and daemons, and 2 cores are plenty busy.
 swift test --no-parallel --disable-xctest "$@"
 fuzz_seconds="${CITYFEEDS_FUZZ_SECONDS:-45}"

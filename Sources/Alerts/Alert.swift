@@ -23,10 +23,12 @@ public enum AlertState: String, Sendable, Codable, CaseIterable {
 
 /// Rule plus subject: the identity of an alert's condition.
 public struct AlertFingerprint: Hashable, Sendable, Codable, CustomStringConvertible {
+    /// Which rule raised it.
     public var rule: AlertRule
     /// A beach id, or an outfall id for `outfallOffline`.
     public var subject: String
 
+    /// The fingerprint of `rule` on `subject`.
     public init(_ rule: AlertRule, _ subject: String) {
         self.rule = rule
         self.subject = subject
@@ -37,10 +39,14 @@ public struct AlertFingerprint: Hashable, Sendable, Codable, CustomStringConvert
 
 /// Who did something to an alert, when, and why.
 public struct OperatorNote: Sendable, Codable, Equatable {
+    /// Who (a name or a role, as the operator gave it).
     public var by: String
+    /// When.
     public var at: Timestamp
+    /// Why, when given.
     public var reason: String?
 
+    /// A note by `by` at `at`.
     public init(by: String, at: Timestamp, reason: String? = nil) {
         self.by = by
         self.at = at
@@ -50,17 +56,22 @@ public struct OperatorNote: Sendable, Codable, Equatable {
 
 /// One alert, open or resolved. Acknowledged, silenced and not-genuine are flags: none of them clears it.
 public struct Alert: Sendable, Codable, Equatable, Identifiable {
+    /// Increasing over the journal's life; the alert's id in URLs.
     public var id: Int64
+    /// Rule and subject: at most one open alert has it at any time.
     public var fingerprint: AlertFingerprint
+    /// Pending, firing or resolved.
     public var state: AlertState
     /// The beaches whose swimmers the alert concerns.
     public var beaches: [String]
     /// When the condition began (the first spill's start, the sample's time, …).
     public var startedAt: Timestamp
+    /// When it went from pending to firing (at once for a discharge).
     public var firedAt: Timestamp?
     /// When the alert will resolve if nothing changes: the end of a discharge's hold. `nil` while the cause
     /// is still present, or when only a clean sample can end it.
     public var endsAt: Timestamp?
+    /// When it resolved.
     public var resolvedAt: Timestamp?
     /// When the last cause stopped (a discharge alert in its hold, or waiting for a clean sample).
     public var stoppedAt: Timestamp?
@@ -72,10 +83,14 @@ public struct Alert: Sendable, Codable, Equatable, Identifiable {
     public var value: Double?
     /// One line for people.
     public var summary: String
+    /// An operator's acknowledgement, if any.
     public var acknowledged: OperatorNote?
+    /// Notifications are held back until then.
     public var silencedUntil: Timestamp?
+    /// An operator marked the discharge not genuine (a faulty monitor, a test).
     public var notGenuine: OperatorNote?
 
+    /// Pending or firing.
     public var isOpen: Bool { state != .resolved }
 
     /// Whether an operator's silence still holds at `time` (notifications only; the alert stays open).
@@ -100,9 +115,11 @@ public enum TransitionKind: String, Sendable, Codable, CaseIterable {
 public struct AlertTransition: Sendable, Codable, Equatable {
     /// Strictly increasing over the journal's life: the Server-Sent Events id and the log's order.
     public var sequence: Int64
+    /// What happened.
     public var kind: TransitionKind
     /// When it happened in the readings' time (a hold that ran out ends at its `endsAt`, even if noticed later).
     public var at: Timestamp
+    /// The alert as it stands after it.
     public var alert: Alert
     /// Why, in words.
     public var note: String

@@ -201,6 +201,7 @@ public final class AlertCenter: Sendable {
 
     // MARK: Reading
 
+    /// Alerts open now, oldest first.
     public var openAlerts: [Alert] { inner.withLock { $0.engine.openAlerts } }
 
     /// The outfall's condition as it bears on `beach` now: discharging, recently stopped within the beach's hold, offline or clear.
@@ -223,6 +224,7 @@ public final class AlertCenter: Sendable {
         inner.withLock { $0.engine.state.samples[beach] }
     }
 
+    /// The sequence of the latest journalled transition (0 before the first).
     public var lastSequence: Int64 { inner.withLock { $0.engine.state.lastSequence } }
 
     /// Changes whenever alerts, the engine's view of outfalls and samples, or municipal orders change.

@@ -10,10 +10,13 @@ import FeedCore
 /// Readings are applied idempotently: a repeated report of the current state, a redelivered sample or a rain
 /// reading seen twice changes nothing, so a burst replayed after a crash neither re-notifies nor double-counts.
 public struct AlertEngine: Sendable {
+    /// The rules in force (replaced whole on reload).
     public private(set) var policy: AlertPolicy
+    /// Everything the engine knows; journalled after each step.
     public private(set) var state: EngineState
     private var output: [AlertTransition] = []
 
+    /// An engine applying `policy`, from `state` (a restart passes the journalled one).
     public init(policy: AlertPolicy, state: EngineState = EngineState()) {
         self.policy = policy
         self.state = state
@@ -65,6 +68,7 @@ public struct AlertEngine: Sendable {
         return takeOutput()
     }
 
+    /// Alerts open now, oldest first.
     public var openAlerts: [Alert] { state.open.values.sorted { $0.id < $1.id } }
 
     /// The open alert with this fingerprint, if any.

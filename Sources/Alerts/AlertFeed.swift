@@ -54,6 +54,7 @@ public final class AlertSubscription: Sendable {
     let stream: AsyncStream<QueuedEvent>
     private let continuation: AsyncStream<QueuedEvent>.Continuation
     private let ending = Mutex<AlertStreamEnd?>(nil)
+    /// Steps the subscriber may fall behind before it is ended as too slow.
     public let limit: Int
     private let sink: (@Sendable (QueuedEvent) -> Void)?
     private let onEnd: (@Sendable (AlertStreamEnd) -> Void)?
@@ -127,6 +128,7 @@ public struct AlertFeed: AsyncSequence, Sendable {
     let center: AlertCenter
     /// `nil`: live only (already joined).
     let after: Int64?
+    /// The live subscription the feed joins after the journal's pages.
     public let subscription: AlertSubscription
     static let pageSize = 500
 

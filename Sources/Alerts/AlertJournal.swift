@@ -5,7 +5,9 @@ import Storage
 
 /// Problems with the alert journal's file, worded for the operator.
 public struct JournalError: EnvironmentalFailure, CustomStringConvertible, Sendable {
+    /// The journal's file.
     public var path: String
+    /// What is wrong with it, and what to do.
     public var problem: String
     public var description: String { "alert journal \(path): \(problem)" }
 }
@@ -20,15 +22,20 @@ public struct AlertFilter: Sendable, Equatable {
         case all
     }
 
+    /// Open alerts, resolved ones, or all.
     public var states: States
+    /// Only alerts concerning this beach.
     public var beach: String?
+    /// Only alerts of this rule.
     public var rule: AlertRule?
     /// Alerts that were open at some moment at or after this time.
     public var since: Timestamp?
     /// Alerts with an id below this one (paging backwards through history).
     public var beforeID: Int64?
+    /// At most this many, newest first.
     public var limit: Int
 
+    /// A filter; by default the 100 newest alerts of every state.
     public init(
         states: States = .all, beach: String? = nil, rule: AlertRule? = nil, since: Timestamp? = nil,
         beforeID: Int64? = nil, limit: Int = 100

@@ -109,7 +109,9 @@ final class AlertLog {
 
 /// The alert log cannot be opened or written.
 public struct AlertLogError: Error, CustomStringConvertible, Sendable {
+    /// The log file.
     public var path: String
+    /// What failed, in the system's words.
     public var problem: String
     public var description: String { "\(path): \(problem)" }
 }
@@ -118,10 +120,13 @@ public struct AlertLogError: Error, CustomStringConvertible, Sendable {
 public struct AlertLogHealth: Sendable, Equatable {
     /// Why the log cannot be written, and since when.
     public struct Failure: Sendable, Equatable {
+        /// When writes started failing.
         public var since: Timestamp
+        /// The latest failure, in the system's words.
         public var problem: String
     }
 
+    /// The log file.
     public var path: String
     /// The last transition on disk in the log.
     public var loggedThrough: Int64
@@ -132,5 +137,6 @@ public struct AlertLogHealth: Sendable, Equatable {
     /// Failed attempts since start.
     public var writeFailures: Int
 
+    /// Written, and up to date with the journal.
     public var isHealthy: Bool { failure == nil && loggedThrough >= journalled }
 }

@@ -23,6 +23,7 @@ public struct CatchUpPolicy: Sendable, Equatable {
     /// How long a subject whose data came late must be quiet before the wall clock moves it on.
     public var quietSeconds: Double
 
+    /// A policy; the defaults suit minute-scale sensor traffic.
     public init(lateAfterSeconds: Double = 900, quietSeconds: Double = 30) {
         self.lateAfterSeconds = lateAfterSeconds
         self.quietSeconds = quietSeconds
@@ -34,12 +35,16 @@ public struct CatchUpPolicy: Sendable, Equatable {
 public struct AlertPolicy: Sendable {
     /// What the engine needs to know of a beach: its probe, its limits and how its discharge alerts end.
     public struct Beach: Sendable {
+        /// The beach's id.
         public var id: String
         /// The probe whose E. coli and enterococci samples grade the water.
         public var probe: SensorID?
+        /// Its water type's per-sample limits.
         public var thresholds: SampleThresholds
+        /// How its discharge alerts end.
         public var clearance: DischargeClearance
 
+        /// A beach's rules.
         public init(id: String, probe: SensorID?, thresholds: SampleThresholds, clearance: DischargeClearance = .hold) {
             self.id = id
             self.probe = probe
@@ -50,10 +55,12 @@ public struct AlertPolicy: Sendable {
 
     /// A rain gauge that raises a preventive alert on its beaches above a 24-hour total.
     public struct RainGauge: Sendable {
+        /// The beaches it raises alerts on.
         public var beaches: [String]
         /// Rain in the last 24 h, mm, at or above which the beaches get a preventive alert.
         public var alertMillimetres: Double
 
+        /// A gauge alerting `beaches` above `alertMillimetres` in 24 h.
         public init(beaches: [String], alertMillimetres: Double) {
             self.beaches = beaches
             self.alertMillimetres = alertMillimetres
@@ -61,9 +68,11 @@ public struct AlertPolicy: Sendable {
     }
 
     // Constants: the lookup tables below are derived from them once, in `init`.
+    /// The beaches, in configuration order.
     public let beaches: [Beach]
     /// Each outfall and the beaches it can reach.
     public let outfalls: [SensorID: [String]]
+    /// The gauges that raise alerts.
     public let rainGauges: [SensorID: RainGauge]
     /// How long a discharge alert holds after the stop (48 h by default).
     public var holdSeconds: Double
@@ -72,9 +81,12 @@ public struct AlertPolicy: Sendable {
     public var offlineRaiseAfterSeconds: Double
     /// A rain alert clears when the 24 h total falls below this share of the alert level (hysteresis).
     public var rainClearRatio: Double
+    /// What marking a discharge not genuine does.
     public var notGenuine: NotGenuinePolicy
+    /// When the wall clock may decide, and what counts as late.
     public var catchUp: CatchUpPolicy
 
+    /// The rules; the defaults are the documented ones.
     public init(
         beaches: [Beach], outfalls: [SensorID: [String]], rainGauges: [SensorID: RainGauge] = [:],
         holdSeconds: Double = 48 * 3_600, offlineRaiseAfterSeconds: Double = 900, rainClearRatio: Double = 0.8,

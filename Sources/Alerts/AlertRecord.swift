@@ -6,8 +6,11 @@ import Foundation
 public struct AlertRecord: Encodable, Sendable, Equatable {
     /// An operator's note (acknowledgement, silence, not genuine): who, when and why.
     public struct Note: Encodable, Sendable, Equatable {
+        /// Who.
         public var by: String
+        /// When (RFC 3339).
         public var at: String
+        /// Why, when given.
         public var reason: String?
 
         init(_ note: OperatorNote) {
@@ -17,25 +20,44 @@ public struct AlertRecord: Encodable, Sendable, Equatable {
         }
     }
 
+    /// (The fields mirror `Alert`'s, times as RFC 3339 strings.)
     public var id: Int64
+    /// The rule's name.
     public var rule: String
+    /// A beach id, or an outfall id.
     public var subject: String
+    /// `rule:subject`.
     public var fingerprint: String
+    /// `pending`, `firing` or `resolved`.
     public var state: String
+    /// The beaches concerned.
     public var beaches: [String]
+    /// When the condition began.
     public var startedAt: String
+    /// When it fired.
     public var firedAt: String?
+    /// When the last cause stopped.
     public var stoppedAt: String?
+    /// When it will resolve if nothing changes.
     public var endsAt: String?
+    /// When it resolved.
     public var resolvedAt: String?
+    /// What keeps it open.
     public var causes: [String]
+    /// Discharge starts merged into it (discharge alerts only).
     public var spills: Int?
+    /// The figure behind it.
     public var value: Double?
+    /// One line for people.
     public var summary: String
+    /// The acknowledgement, if any.
     public var acknowledged: Note?
+    /// Notifications held back until then.
     public var silencedUntil: String?
+    /// The not-genuine mark, if any.
     public var notGenuine: Note?
 
+    /// The record of `alert`.
     public init(_ alert: Alert) {
         id = alert.id
         rule = alert.fingerprint.rule.rawValue
@@ -71,7 +93,9 @@ public struct AlertRecord: Encodable, Sendable, Equatable {
 
 /// One transition as logged and streamed.
 public struct TransitionRecord: Encodable, Sendable, Equatable {
+    /// The transition's sequence.
     public var sequence: Int64
+    /// What happened.
     public var kind: String
     /// When it happened, in the readings' time.
     public var at: String
@@ -79,9 +103,12 @@ public struct TransitionRecord: Encodable, Sendable, Equatable {
     public var recordedAt: String?
     /// Recorded well after it happened: history, not a live warning.
     public var late: Bool
+    /// Why, in words.
     public var note: String
+    /// The alert as it stands after it.
     public var alert: AlertRecord
 
+    /// The record of `transition`.
     public init(_ transition: AlertTransition) {
         sequence = transition.sequence
         kind = transition.kind.rawValue

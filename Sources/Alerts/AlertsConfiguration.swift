@@ -2,6 +2,7 @@ import FeedCore
 
 /// `[alerts]`: the alert engine's outputs and lifecycle settings.
 public struct AlertsSection: Decodable, Sendable {
+    /// `log_file`: where the JSON Lines log goes (default: `alerts.jsonl` in the data directory).
     public var logFile: String?
     var notGenuine: String?
     var offlineRaiseAfterMinutes: Number?
@@ -23,15 +24,20 @@ public struct AlertsSection: Decodable, Sendable {
 
 /// The alert engine's outputs and lifecycle settings.
 public struct AlertSettings: Sendable, Equatable {
+    /// The JSON Lines log's file, resolved.
     public var logPath: String
+    /// What marking a discharge not genuine does.
     public var notGenuine: NotGenuinePolicy = .resolve
+    /// How long an outfall stays offline before its monitoring alert fires.
     public var offlineRaiseAfterSeconds = 900.0
+    /// A rain alert clears below this share of its level.
     public var rainClearRatio = 0.8
     /// When the wall clock may decide for a subject, and what counts as late (see `CatchUpPolicy`).
     public var catchUp = CatchUpPolicy()
     /// Retained beach statuses are published here (`{beach}` replaced); `nil`: not published.
     public var statusTopic: String? = "cityfeeds/status/beach/{beach}"
 
+    /// Every default, with the log at `logPath`.
     public init(logPath: String) {
         self.logPath = logPath
     }

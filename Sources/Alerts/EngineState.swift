@@ -6,7 +6,9 @@ public struct EngineState: Sendable, Codable, Equatable {
     /// The latest time the engine has reached, from readings or the wall clock; only moves forward. Rules do
     /// not decide from it (each subject has its own time, `marks`); it dates what an operator or a reload does.
     public var clock = Timestamp(milliseconds: 0)
+    /// The open alerts, by fingerprint.
     public var open: [AlertFingerprint: Alert] = [:]
+    /// What is known of each outfall.
     public var outfalls: [SensorID: OutfallTrack] = [:]
     /// Latest E. coli and enterococci sample per beach.
     public var samples: [String: ProbeSamples] = [:]
@@ -14,7 +16,9 @@ public struct EngineState: Sendable, Codable, Equatable {
     public var rain: [SensorID: [Sample]] = [:]
     /// When each pending alert fires if its condition still holds.
     public var raiseAt: [AlertFingerprint: Timestamp] = [:]
+    /// The id the next alert will get.
     public var nextAlertID: Int64 = 0
+    /// The latest transition's sequence.
     public var lastSequence: Int64 = 0
     /// Each subject's (outfall, rain gauge) newest applied observation and when it arrived: the subject's own
     /// time, and whether the wall clock may move it on.
@@ -23,6 +27,7 @@ public struct EngineState: Sendable, Codable, Equatable {
     /// before it, so a beach has at most one open alert per rule at every instant of history.
     public var lastResolved: [AlertFingerprint: Timestamp] = [:]
 
+    /// A fresh state: no alert, no subject heard.
     public init() {}
 
     enum CodingKeys: String, CodingKey {
@@ -52,6 +57,7 @@ public struct SubjectMark: Sendable, Codable, Equatable {
     /// When the reading that carried the watermark was received.
     public var arrival: Timestamp
 
+    /// A mark at `watermark`, carried by a reading received at `arrival`.
     public init(watermark: Timestamp, arrival: Timestamp) {
         self.watermark = watermark
         self.arrival = arrival
@@ -60,9 +66,13 @@ public struct SubjectMark: Sendable, Codable, Equatable {
 
 /// What the engine knows of one outfall.
 public struct OutfallTrack: Sendable, Codable, Equatable {
+    /// The latest reported state.
     public var state: OverflowState
+    /// Since when the outfall has been in it.
     public var since: Timestamp
+    /// When the outfall was first heard from.
     public var firstHeard: Timestamp
+    /// When it last reported.
     public var lastHeard: Timestamp
     /// The end of the latest discharge.
     public var lastStop: Timestamp?
@@ -71,6 +81,7 @@ public struct OutfallTrack: Sendable, Codable, Equatable {
     /// Beaches whose alert for the current discharge was marked not genuine (and resolved).
     public var discountedBeaches: Set<String> = []
 
+    /// An outfall first heard in `state`.
     public init(state: OverflowState, since: Timestamp, firstHeard: Timestamp) {
         self.state = state
         self.since = since
@@ -79,11 +90,14 @@ public struct OutfallTrack: Sendable, Codable, Equatable {
     }
 }
 
-/// A probe's latest sample times and grades, as the engine last saw them.
+/// A beach probe's newest E. coli and enterococci samples, as the engine last saw them.
 public struct ProbeSamples: Sendable, Codable, Equatable {
+    /// The newest E. coli sample.
     public var ecoli: Sample?
+    /// The newest enterococci sample.
     public var enterococci: Sample?
 
+    /// Samples as given.
     public init(ecoli: Sample? = nil, enterococci: Sample? = nil) {
         self.ecoli = ecoli
         self.enterococci = enterococci

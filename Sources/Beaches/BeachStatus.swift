@@ -19,13 +19,18 @@ public struct BeachOverride: Sendable, Codable, Equatable {
         case open
     }
 
+    /// Close or reopen.
     public var action: Action
+    /// Why, as the public will read it.
     public var reason: String
+    /// Who ordered it (the mayor's office, the prefecture).
     public var author: String
+    /// When it took effect.
     public var at: Timestamp
     /// When the order lapses by itself; `nil` until an operator lifts it.
     public var until: Timestamp?
 
+    /// An order taking effect at `at`, until `until` or until lifted.
     public init(action: Action, reason: String, author: String, at: Timestamp, until: Timestamp? = nil) {
         self.action = action
         self.reason = reason
@@ -44,14 +49,18 @@ public struct BeachOverride: Sendable, Codable, Equatable {
 public struct BeachEvidence: Sendable {
     /// Newest E. coli and enterococci samples of the beach's probe.
     public var ecoli: Sample?
+    /// The newest intestinal enterococci sample.
     public var enterococci: Sample?
     /// The condition of each linked outfall.
     public var outfalls: [(id: SensorID, condition: OutfallCondition)]
     /// A preventive heavy-rain alert is open.
     public var heavyRain: String?
+    /// Signs of a plume the probe showed over the last day.
     public var plumeSigns: [PlumeSign]
+    /// The municipal order in force, if any: it decides over everything else.
     public var override: BeachOverride?
 
+    /// The evidence for one beach at one moment.
     public init(
         ecoli: Sample?, enterococci: Sample?, outfalls: [(id: SensorID, condition: OutfallCondition)],
         heavyRain: String? = nil, plumeSigns: [PlumeSign] = [], override: BeachOverride? = nil
@@ -67,24 +76,30 @@ public struct BeachEvidence: Sendable {
 
 /// The outcome of an assessment: the status, and in words why.
 public struct BeachAssessment: Sendable, Equatable {
+    /// Swimming advised, not advised, closed or unknown.
     public var status: BeachStatus
     /// The latest sample's own grade, with its time.
     public var sampleQuality: SampleQuality?
+    /// When the sample the grade rests on was taken.
     public var sampleTime: Timestamp?
+    /// How old that sample is.
     public var sampleAgeSeconds: Double?
     /// `clear`, `alert` (a linked outfall discharging or in its hold) or `unknown` (a monitor offline or
     /// never heard).
     public var sewage: String
+    /// The reasons for the status, most important first, in plain words.
     public var reasons: [String]
 }
 
 /// Combines the latest sample, its age, the outfalls, the preventive alerts, the probe's plume signs and the
 /// municipal order into a beach status. Pure.
 public struct BeachAssessor: Sendable {
+    /// The per-sample limits of the beach's water type.
     public var thresholds: SampleThresholds
     /// A sample older than this no longer vouches for the water.
     public var maxSampleAgeSeconds: Double
 
+    /// An assessor grading against `thresholds`, taking samples older than `maxSampleAgeSeconds` as saying nothing.
     public init(thresholds: SampleThresholds, maxSampleAgeSeconds: Double = 72 * 3_600) {
         self.thresholds = thresholds
         self.maxSampleAgeSeconds = maxSampleAgeSeconds

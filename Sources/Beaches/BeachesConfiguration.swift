@@ -10,26 +10,39 @@ public enum DischargeClearance: String, Sendable, Codable, CaseIterable {
 
 /// A configured beach: where it is, its water type, its probe and how its discharge alerts end.
 public struct BeachConfiguration: Sendable {
+    /// The configured id, used in URLs and topics.
     public var id: String
+    /// The name shown to the public.
     public var name: String
+    /// Coastal or inland: which limits apply.
     public var water: WaterType
+    /// WGS84 degrees.
     public var latitude: Double
+    /// WGS84 degrees.
     public var longitude: Double
+    /// The probe sampling the beach's water, if it has one.
     public var probe: SensorID?
+    /// How its discharge alerts end after the outfalls stop.
     public var clearance: DischargeClearance = .hold
 }
 
 /// A sewer overflow outfall and the beaches it reaches.
 public struct OutfallConfiguration: Sendable {
+    /// The outfall's monitor, as a sensor.
     public var id: SensorID
+    /// The outfall's name (as the water company publishes it).
     public var name: String
+    /// Ids of the beaches its discharges reach.
     public var beaches: [String]
 }
 
 /// A rain gauge, the beaches its rain bears on, and the 24-hour total that raises an alert.
 public struct RainGaugeConfiguration: Sendable {
+    /// The gauge, as a sensor.
     public var id: SensorID
+    /// The gauge's name.
     public var name: String
+    /// Ids of the beaches its rain bears on.
     public var beaches: [String] = []
     /// Rain in 24 h that raises a preventive alert on `beaches`; `nil`: no alert.
     public var alertMillimetres: Double?
@@ -37,9 +50,13 @@ public struct RainGaugeConfiguration: Sendable {
 
 /// The bathing season, as month and day, in the city's time zone (the classification's unit).
 public struct BathingSeason: Sendable, Equatable {
+    /// First day of the season: month (1–12)…
     public var startMonth: Int
+    /// …and day.
     public var startDay: Int
+    /// Last day of the season: month…
     public var endMonth: Int
+    /// …and day.
     public var endDay: Int
 
     /// Length in days (in a non-leap year), for the directive's minimum sample count.
@@ -60,9 +77,11 @@ public struct BathingSeason: Sendable, Equatable {
 
 /// Beach settings beyond the per-sample limits.
 public struct BathingSettings: Sendable {
+    /// The bathing season (15 June to 15 September unless configured).
     public var season = BathingSeason(startMonth: 6, startDay: 15, endMonth: 9, endDay: 15)
     /// What a count of zero stands for in the classification, CFU/100 mL.
     public var detectionLimit = 10.0
+    /// What counts as a sign of a plume in the probe's readings.
     public var plume = PlumeRules()
     /// A probe silent for longer than this is shown offline.
     public var probeOfflineSeconds = 6 * 3_600.0
@@ -145,8 +164,11 @@ public struct RainGaugeSection: Decodable, Sendable {
 
 /// The beaches, the outfalls and rain gauges that bear on them, and the bathing-water rules, checked.
 public struct BeachesSettings: Sendable {
+    /// The beaches, in the file's order.
     public var beaches: [BeachConfiguration]
+    /// The outfalls, in the file's order.
     public var outfalls: [OutfallConfiguration]
+    /// The rain gauges, in the file's order.
     public var rainGauges: [RainGaugeConfiguration]
     /// Per-sample limits by water type.
     public var thresholds: [WaterType: SampleThresholds]
@@ -154,6 +176,7 @@ public struct BeachesSettings: Sendable {
     public var maxSampleAgeSeconds: Double
     /// How long a beach stays poor after its outfall stops.
     public var dischargeHoldSeconds: Double
+    /// Season, detection limit, plume rules and when a probe counts as offline.
     public var bathing: BathingSettings
 
     /// Checks `[beach_settings]` and the beaches, outfalls and gauges; their sensors are claimed in `report`.

@@ -31,8 +31,11 @@ public enum Parameter: String, Sendable, Codable, CaseIterable {
 
 /// Annex II limits for one parameter, CFU/100 mL, all inclusive.
 public struct ClassLimits: Sendable, Equatable {
+    /// Excellent at or under this 95th percentile.
     public var excellentP95: Double
+    /// Good at or under this 95th percentile.
     public var goodP95: Double
+    /// Sufficient at or under this 90th percentile; poor above.
     public var sufficientP90: Double
 
     /// Annex I of the directive.
@@ -48,12 +51,16 @@ public struct ClassLimits: Sendable, Equatable {
 
 /// One laboratory sample as the classification sees it.
 public struct ClassificationSample: Sendable, Equatable {
+    /// When the sample was taken.
     public var time: Timestamp
+    /// E. coli, CFU/100 mL, when measured.
     public var ecoli: Double?
+    /// Intestinal enterococci, CFU/100 mL, when measured.
     public var enterococci: Double?
     /// Taken during a declared short-term pollution event (a sewage-discharge alert): may be discounted.
     public var duringShortTermPollution: Bool
 
+    /// A sample; `duringShortTermPollution` lets the classification discount it.
     public init(time: Timestamp, ecoli: Double?, enterococci: Double?, duringShortTermPollution: Bool = false) {
         self.time = time
         self.ecoli = ecoli
@@ -68,23 +75,33 @@ public struct ClassificationSample: Sendable, Equatable {
 
 /// The percentile evaluation of one parameter.
 public struct ParameterAssessment: Sendable, Equatable {
+    /// Which parameter.
     public var parameter: Parameter
+    /// Samples that counted.
     public var samples: Int
     /// Mean and standard deviation (n − 1) of the log10 counts.
     public var meanLog10: Double?
+    /// Standard deviation of the log10 values.
     public var standardDeviationLog10: Double?
+    /// The 95th percentile (log-normal, as Annex II computes it).
     public var percentile95: Double?
+    /// The 90th percentile.
     public var percentile90: Double?
+    /// The class this parameter alone gives.
     public var waterClass: WaterClass
 }
 
 /// A bathing water's class over the last seasons, with what each parameter gave and how many samples it rests on.
 public struct Classification: Sendable, Equatable {
+    /// The class: the worse of the two parameters', or insufficient without enough samples.
     public var waterClass: WaterClass
+    /// What each parameter gave.
     public var parameters: [ParameterAssessment]
     /// Samples in the assessment period, and how many of them were discounted as short-term pollution.
     public var samples: Int
+    /// How many of `samples` were discounted as short-term pollution.
     public var discounted: Int
+    /// Seasons the assessment covers.
     public var seasons: Int
 }
 
@@ -92,12 +109,14 @@ public struct Classification: Sendable, Equatable {
 /// standard deviation σ with n − 1, P95 = 10^(μ + 1.65σ), P90 = 10^(μ + 1.282σ); excellent or good by P95,
 /// sufficient by P90, else poor; the class is the worse of the two parameters. Pure.
 public struct Classifier: Sendable {
+    /// Coastal or inland: which Annex II limits apply.
     public var water: WaterType
     /// What a count of zero stands for (the analytical method's detection limit), CFU/100 mL.
     public var detectionLimit: Double
     /// 16, or 8 when seasons last eight weeks or less.
     public var minimumSamples: Int
 
+    /// A classifier for `water`, counting a zero as `detectionLimit` and needing `minimumSamples` to classify.
     public init(water: WaterType, detectionLimit: Double = 10, minimumSamples: Int = 16) {
         self.water = water
         self.detectionLimit = detectionLimit

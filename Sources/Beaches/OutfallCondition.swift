@@ -13,6 +13,7 @@ public enum OutfallCondition: Sendable, Equatable {
     /// Never heard from.
     case unknown
 
+    /// The condition's name in documents.
     public var name: String {
         switch self {
         case .clear: "clear"

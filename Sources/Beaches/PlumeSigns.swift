@@ -10,6 +10,7 @@ public struct PlumeRules: Sendable, Equatable {
     /// Salinity this many PSU under the day's median.
     public var salinityDrop: Double
 
+    /// Rules: turbidity `turbidityFactor` times its baseline and up by `turbidityMinimumRise` NTU, or salinity down by `salinityDrop` PSU.
     public init(turbidityFactor: Double = 3, turbidityMinimumRise: Double = 5, salinityDrop: Double = 5) {
         self.turbidityFactor = turbidityFactor
         self.turbidityMinimumRise = turbidityMinimumRise
@@ -48,8 +49,11 @@ public struct PlumeSign: Sendable, Equatable {
         case salinityDrop = "salinity_drop"
     }
 
+    /// Turbidity or salinity.
     public var kind: Kind
+    /// When the reading was taken.
     public var time: Timestamp
+    /// The reading.
     public var value: Double
     /// The previous day's median it is compared with.
     public var baseline: Double

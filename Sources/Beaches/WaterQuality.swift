@@ -20,11 +20,16 @@ public enum SampleQuality: String, Sendable, Codable, CaseIterable {
 /// The defaults follow docs/bathing-water.md (the AFSSET 2007 proposal as reproduced by two independent implementations;
 /// the official French table is published only as an image) and are configurable.
 public struct SampleThresholds: Sendable, Equatable, Codable {
+    /// A sample is good at or under these…
     public var goodEcoli: Double
+    /// …E. coli and enterococci counts (CFU/100 mL).
     public var goodEnterococci: Double
+    /// A sample is poor above these…
     public var poorEcoli: Double
+    /// …counts; sufficient between.
     public var poorEnterococci: Double
 
+    /// Limits as configured.
     public init(goodEcoli: Double, goodEnterococci: Double, poorEcoli: Double, poorEnterococci: Double) {
         self.goodEcoli = goodEcoli
         self.goodEnterococci = goodEnterococci

@@ -79,6 +79,7 @@ package struct HTTPAPI: Sendable {
     /// Alert steps framed once as chunks for all stream clients answered on the event loop.
     let encodedSteps = EncodedSteps()
 
+    /// The API over the daemon's parts; `now` is the clock (injectable for tests).
     package init(
         statusSource: Reloadable<CityStatus>, reloads: Reloadable<ReloadRecord>, consumer: MQTTConsumer,
         statistics: IngestStatistics, store: SeriesStore, metrics: PrometheusCollectorRegistry,

@@ -16,6 +16,7 @@ package struct HTTPPolicyMiddleware<Context: RequestContext>: RouterMiddleware {
     let routes: RouteTable
     let statistics: HTTPStatistics
 
+    /// The policy for the documented `routes`, counting every answer in `statistics`.
     package init(routes: RouteTable, statistics: HTTPStatistics) {
         self.routes = routes
         self.statistics = statistics
@@ -113,6 +114,7 @@ package struct HTTPPolicyMiddleware<Context: RequestContext>: RouterMiddleware {
 package struct HeadAsGetResponder<Wrapped: HTTPResponder>: HTTPResponder {
     let wrapped: Wrapped
 
+    /// Answers HEAD through `wrapped` as GET.
     package init(wrapped: Wrapped) {
         self.wrapped = wrapped
     }
@@ -155,6 +157,7 @@ func problemResponse(_ status: HTTPResponse.Status, detail: String) -> Response 
 package struct RouteTable: Sendable {
     private let entries: [(segments: [Substring], methods: [String])]
 
+    /// The table of the contract's operations (`OpenAPI.operations`).
     package init(operations: [OpenAPI.Operation]) {
         entries = Dictionary(grouping: operations, by: \.path).map { path, operations in
             var methods = operations.map(\.method)
@@ -340,6 +343,7 @@ package final class HTTPStatistics: Sendable {
     /// is never larger than the connections open.
     private let perAddress = Mutex<[String: Int]>([:])
 
+    /// Counters admitting at most `maxConnections`, and `maxConnectionsPerAddress` from one address (a tenth by default).
     package init(maxConnections: Int = 10_000, maxConnectionsPerAddress: Int? = nil) {
         self.maxConnections = maxConnections
         self.maxConnectionsPerAddress = maxConnectionsPerAddress ?? max(1, maxConnections / 10)

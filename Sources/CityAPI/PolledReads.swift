@@ -46,6 +46,7 @@ package final class PolledReadHandler: ChannelInboundHandler, RemovableChannelHa
     private var heads: [HeadKey: ByteBuffer] = [:]
     private var headsSecond = -1
 
+    /// A handler for one connection, answering from `api`'s snapshots.
     package init(api: HTTPAPI, statistics: HTTPStatistics, serverName: String, lifecycle: HTTPConnectionLifecycle) {
         self.api = api
         self.statistics = statistics

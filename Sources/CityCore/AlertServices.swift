@@ -18,6 +18,7 @@ package struct AlertClockService: Service {
     let interval: Duration
     let logger: Logger
 
+    /// Moves the alert engine on with the wall clock every `interval`, where no newer data exist; `sessionSince` tells since when the MQTT session has been up (the backlog rule).
     package init(
         alerts: AlertCenter, sessionSince: @escaping @Sendable () -> Timestamp?,
         now: @escaping @Sendable () -> Timestamp, interval: Duration, logger: Logger
@@ -55,6 +56,7 @@ package struct HangupService: Service {
     let reloader: ConfigurationReloader?
     let logger: Logger
 
+    /// On SIGHUP: reopens the alert log and, with a `reloader`, reloads the configuration.
     package init(alerts: AlertCenter, reloader: ConfigurationReloader? = nil, logger: Logger) {
         self.alerts = alerts
         self.reloader = reloader
@@ -87,6 +89,7 @@ package struct BeachStatusPublisher: Service {
     let interval: Duration
     let logger: Logger
 
+    /// Publishes each beach's status, retained, on `topic` every `interval` when it changed.
     package init(
         source: Reloadable<CityStatus>, topic: String, now: @escaping @Sendable () -> Timestamp, interval: Duration,
         logger: Logger

@@ -16,24 +16,36 @@ import TimeSeries
 package struct ArchiveReplay {
     /// What a replay read, stored, left out and rejected, and the time span of its data.
     package struct Summary: Sendable, Equatable {
+        /// Records read from the archives.
         package var read = 0
+        /// Readings new to the store.
         package var stored = 0
+        /// Readings the store already held.
         package var duplicates = 0
         /// Older than what their series already held (the store had newer data): kept, decided nothing.
         package var late = 0
+        /// Records refused, by reason.
         package var rejectedByReason: [RejectionReason: Int] = [:]
+        /// Spill events the archive marks not genuine, left out.
         package var notGenuine = 0
+        /// Alert transitions the replay recorded (as history).
         package var alertTransitions: Int64 = 0
+        /// The earliest observation replayed.
         package var first: Timestamp?
+        /// The latest observation replayed.
         package var last: Timestamp?
 
+        /// Records refused, all reasons.
         package var rejected: Int { rejectedByReason.values.reduce(0, +) }
     }
 
     /// How far a replay has come, for a progress line.
     package struct Progress: Sendable {
+        /// Records applied so far.
         package var done: Int
+        /// Records to apply.
         package var total: Int
+        /// The observation time reached.
         package var dataTime: Timestamp
     }
 
@@ -41,6 +53,7 @@ package struct ArchiveReplay {
     let logger: Logger
     var batchSize = 2_000
 
+    /// A replay into `configuration`'s data directory (the daemon must not be running: the directory is locked).
     package init(configuration: DaemonConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger

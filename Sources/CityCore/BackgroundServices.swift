@@ -13,6 +13,7 @@ package struct MaintenanceService: Service {
     let interval: Duration
     let logger: Logger
 
+    /// Applies `policy` at start and every `interval`.
     package init(store: SeriesStore, policy: RetentionPolicy, interval: Duration, logger: Logger) {
         self.store = store
         self.policy = policy
@@ -59,6 +60,7 @@ package struct CalibrationLogService: Service {
     let interval: Duration
     let logger: Logger
 
+    /// Logs the entry/exit counters' calibrations every `interval`.
     package init(source: Reloadable<CityStatus>, interval: Duration, logger: Logger) {
         self.source = source
         self.interval = interval
@@ -94,6 +96,7 @@ package struct CalibrationLogService: Service {
 package final class StoreHealth: Sendable {
     /// One integrity check of the store: when, and what SQLite found.
     package struct Check: Sendable {
+        /// When the check ran.
         package var at: Timestamp
         /// SQLite's findings; empty when the file is sound.
         package var problems: [String]
@@ -101,8 +104,10 @@ package final class StoreHealth: Sendable {
 
     private let last = Mutex<Check?>(nil)
 
+    /// No check yet.
     package init() {}
 
+    /// The latest check, if one ran.
     package var lastCheck: Check? { last.withLock { $0 } }
 
     func record(_ check: Check) {
@@ -119,6 +124,7 @@ package struct StoreCheckService: Service {
     let interval: Duration
     let logger: Logger
 
+    /// Checks `store` soon after start and every `interval`, recording into `health`.
     package init(store: SeriesStore, health: StoreHealth, interval: Duration, logger: Logger) {
         self.store = store
         self.health = health

@@ -9,13 +9,16 @@ import TimeSeries
 /// Computes the city's status (car parks, beaches, alerts) as domain values from the configuration, the store
 /// and the time. Read-only and cheap for a city's worth of car parks and beaches.
 package struct CityStatus: Sendable {
+    /// The configuration it computes from (replaced whole on reload).
     package let configuration: DaemonConfiguration
     let store: SeriesStore
     let calculator: AvailabilityCalculator
     let dynamics = ParkingDynamics()
+    /// The alert center (it outlives reloads).
     package let alerts: AlertCenter
     let classifications = VersionedCache<[Int64], SeasonalClassification?>()
 
+    /// A status over `store` and `alerts` with `configuration`.
     package init(configuration: DaemonConfiguration, store: SeriesStore, alerts: AlertCenter) {
         self.configuration = configuration
         self.store = store

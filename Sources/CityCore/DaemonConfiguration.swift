@@ -15,6 +15,7 @@ package struct ConfigurationOverrides: Sendable {
     var httpListen: String?
     var dataDirectory: String?
 
+    /// Overrides; `nil` leaves the file's value.
     package init(broker: String? = nil, httpListen: String? = nil, dataDirectory: String? = nil) {
         self.broker = broker
         self.httpListen = httpListen
@@ -81,26 +82,36 @@ struct SimulatorTopics: Sendable, Equatable {
 
 /// The validated configuration the daemon runs on.
 package struct DaemonConfiguration: Sendable {
+    /// `city.name`.
     package var cityName: String
     var timeZone: TimeZone
     /// Each section is checked by the module it configures.
     package var mqtt: MQTTSettings
+    /// `[http]`.
     package var http: HTTPSettings
+    /// `[storage]`.
     package var storage: StorageSettings
+    /// `[ingest]`.
     package var ingest: IngestSettings
     var parking: ParkingSettings
     var bathingWater: BeachesSettings
+    /// `[alerts]`.
     package var alerts: AlertSettings
     var simulatorTopics: SimulatorTopics
     /// What is allowed but worth an operator's attention (a secret file others can read).
     package var warnings: [ConfigurationProblem] = []
 
+    /// The car parks (`[[car_parks]]`).
     package var carParks: [CarPark] { parking.carParks }
+    /// The beaches (`[[beaches]]`).
     package var beaches: [BeachConfiguration] { bathingWater.beaches }
+    /// The outfalls (`[[outfalls]]`).
     package var outfalls: [OutfallConfiguration] { bathingWater.outfalls }
+    /// The rain gauges (`[[rain_gauges]]`).
     package var rainGauges: [RainGaugeConfiguration] { bathingWater.rainGauges }
     var dataDirectory: String { storage.dataDirectory }
 
+    /// The store's file in the data directory.
     package var databasePath: String { (dataDirectory as NSString).appendingPathComponent("cityfeeds.sqlite") }
     var alertJournalPath: String { (dataDirectory as NSString).appendingPathComponent("alerts.sqlite") }
 

@@ -29,7 +29,9 @@ struct HTTPSection: Decodable, Sendable {
 /// than to the API's routes, so the core holds them: the composition root opens the listener with them, and a
 /// reload compares them.
 package struct HTTPSettings: Sendable, Equatable {
+    /// The address to listen on.
     package var host: String
+    /// The port (0: any free one, for tests).
     package var port: Int
     /// Open connections at most; more are refused.
     package var maxConnections: Int

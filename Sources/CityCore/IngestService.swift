@@ -21,6 +21,7 @@ package struct ReadingRecorder: MessageBurstHandler {
     /// How long each burst's SQLite commit takes.
     let commitTimer: CoreMetrics.Timer
 
+    /// A recorder applying `pipeline` to each burst, storing into `store` and feeding `alerts`, in one commit.
     package init(
         pipeline: Reloadable<IngestPipeline>, store: SeriesStore, statistics: IngestStatistics,
         uplinks: UplinkDeduplicator, alerts: AlertCenter, commitTimer: CoreMetrics.Timer
@@ -59,6 +60,7 @@ package struct ReadingRecorder: MessageBurstHandler {
 package struct IngestService: Service {
     let consumer: MQTTConsumer
 
+    /// Runs `consumer` for the daemon's life.
     package init(consumer: MQTTConsumer) {
         self.consumer = consumer
     }

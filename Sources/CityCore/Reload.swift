@@ -11,10 +11,12 @@ package final class Reloadable<Value: Sendable>: Sendable {
     private let storage: Mutex<Value>
     private let replacements = Atomic<Int64>(0)
 
+    /// Holds `value` until replaced.
     package init(_ value: Value) {
         storage = Mutex(value)
     }
 
+    /// The current value.
     package var value: Value { storage.withLock { $0 } }
 
     /// How many times the value was replaced: what was derived from an earlier one is out of date. Read
@@ -33,6 +35,7 @@ package struct ReloadRecord: Sendable, Encodable {
     var reloads = 0
     var lastError: String?
 
+    /// A record of the configuration loaded at `loadedAt`.
     package init(loadedAt: String, lastError: String? = nil) {
         self.loadedAt = loadedAt
         self.lastError = lastError
@@ -99,6 +102,7 @@ package struct ConfigurationReloader: Sendable {
     let record: Reloadable<ReloadRecord>
     let logger: Logger
 
+    /// Reloads from `path` with `overrides` into these holders.
     package init(
         path: String, overrides: ConfigurationOverrides, status: Reloadable<CityStatus>,
         pipeline: Reloadable<IngestPipeline>, statistics: IngestStatistics, record: Reloadable<ReloadRecord>,

@@ -13,7 +13,9 @@ import Parking
 /// reading carries the real current time (the daemon rejects timestamps from the future).
 package struct TrafficSimulator {
     var configuration: DaemonConfiguration
+    /// How long a simulated day lasts.
     package var dayLength: Duration = .seconds(600)
+    /// Time between two rounds of readings.
     package var interval: Duration = .seconds(2)
     /// Simulated hour of day at start.
     var startHour: Double = 7
@@ -31,6 +33,7 @@ package struct TrafficSimulator {
     private var lastOutfallPublish: [SensorID: Double] = [:]
     private var tick = 0
 
+    /// A simulator for `configuration`'s sensors and topics.
     package init(configuration: DaemonConfiguration) {
         self.configuration = configuration
     }

@@ -11,6 +11,7 @@ package final class VersionedCache<Version: Equatable & Sendable, Value: Sendabl
 
     private let entries = Mutex<[String: Entry]>([:])
 
+    /// An empty cache.
     package init() {}
 
     /// The cached value of `key` if made for `version`; otherwise `make()`'s, cached. Computed outside the

@@ -28,6 +28,8 @@ struct Daemon: Sendable {
     let quarantine: Quarantine
     /// The daemon's own metrics registry, served at `/metrics`; nothing global, so tests can run several.
     let metrics: PrometheusCollectorRegistry
+    /// The router with its middleware: what the server answers through, and what tests call in memory.
+    let responder: HeadAsGetResponder<RouterResponder<BasicRequestContext>>
     let application: Application<HeadAsGetResponder<RouterResponder<BasicRequestContext>>>
     /// Reloads the configuration file (SIGHUP); `nil` when the daemon was not started from a file.
     let reloader: ConfigurationReloader?
@@ -95,8 +97,9 @@ struct Daemon: Sendable {
             storeHealth: storeHealth, quarantine: quarantine, alerts: alerts, now: now)
         api.addRoutes(to: router)
         let serverName = "cityfeedsd"
+        responder = HeadAsGetResponder(wrapped: router.buildResponder())
         application = Application(
-            responder: HeadAsGetResponder(wrapped: router.buildResponder()),
+            responder: responder,
             // Bounded requests: an idle connection is closed after http.idle_timeout_seconds (30 s), and so is
             // one whose client takes no byte of its answer for as long; headers are capped in count and size
             // (bodies are capped per endpoint, 4–8 KiB, where they are read).

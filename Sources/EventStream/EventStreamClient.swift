@@ -6,8 +6,11 @@ import Glibc
 
 /// One Server-Sent Event.
 public struct ServerSentEvent: Sendable, Equatable {
+    /// The event's `id:` field: the position to resume after.
     public var id: String?
+    /// The event's type (`message` when the server names none).
     public var event: String
+    /// The event's data lines, joined by newlines.
     public var data: String
 }
 
@@ -83,7 +86,9 @@ public final class EventStreamClient {
 
     deinit { Glibc.close(descriptor) }
 
+    /// The response's status code.
     public private(set) var status = 0
+    /// The response's headers, by lower-case name.
     public private(set) var responseHeaders: [String: String] = [:]
 
     /// The whole body (for a plain GET).

@@ -8,9 +8,12 @@ import Darwin
 
 /// One problem in a configuration file, with where it is (`mqtt.broker`, `car_parks[2].capacity`).
 public struct ConfigurationProblem: Sendable, Equatable, CustomStringConvertible {
+    /// Where in the file: a dotted key path with indices (`car_parks[2].capacity`), or a flag (`--broker`).
     public var location: String
+    /// What is wrong, in words an operator can act on.
     public var message: String
 
+    /// A problem at `location`.
     public init(location: String, message: String) {
         self.location = location
         self.message = message
@@ -26,12 +29,14 @@ public struct ConfigurationReport: Sendable {
     /// The configuration file's folder: relative paths in the file are relative to it, not to wherever the
     /// daemon was started.
     public var baseDirectory: String
+    /// Problems that make the file unusable: a file with any is refused as a whole.
     public private(set) var errors: [ConfigurationProblem] = []
     /// Not wrong enough to refuse, but an operator should know (`check-config` prints these; the daemon logs them).
     public private(set) var warnings: [ConfigurationProblem] = []
     /// Which part of the file each sensor id belongs to.
     public private(set) var sensorOwners: [SensorID: String] = [:]
 
+    /// An empty report for a file in `baseDirectory`.
     public init(baseDirectory: String = "") {
         self.baseDirectory = baseDirectory
     }
@@ -97,8 +102,10 @@ public struct ConfigurationReport: Sendable {
 
 /// A TOML number: TOML tells integers (`300`) from floats (`300.0`), an operator should not have to.
 public struct Number: Decodable, Sendable, Equatable {
+    /// The number, whichever way it was written.
     public var value: Double
 
+    /// A number given in code rather than read from a file.
     public init(_ value: Double) {
         self.value = value
     }

@@ -34,13 +34,16 @@ public enum JSONValue: Equatable, Sendable {
 public struct JSONParser {
     /// Where the payload stops being JSON, and why.
     public struct Failure: Error {
+        /// The byte offset in the payload where parsing stopped.
         public var offset: Int
+        /// Why, in words.
         public var problem: String
         /// RFC 8259 leaves duplicate names to the implementation; taking the last would let a sender hide a
         /// value from whoever reads the payload first, so they are refused under their own reason.
         public var duplicateKey: String? = nil
     }
 
+    /// The deepest nesting of arrays and objects accepted: deeper is refused rather than recursed into.
     public static let maxDepth = 32
 
     private let bytes: UnsafeBufferPointer<UInt8>

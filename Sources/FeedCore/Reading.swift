@@ -2,12 +2,15 @@
 public struct SensorID: Hashable, Comparable, Sendable, Codable, CustomStringConvertible,
     ExpressibleByStringLiteral
 {
+    /// The id as configured and as it appears in topics and URLs.
     public let rawValue: String
 
+    /// The sensor with this id.
     public init(_ rawValue: String) {
         self.rawValue = rawValue
     }
 
+    /// A sensor id written in code (tests, defaults).
     public init(stringLiteral value: String) {
         self.rawValue = value
     }
@@ -76,11 +79,13 @@ public enum OverflowState: Int, Sendable, Codable, CaseIterable {
     case discharging = 1
     case offline = 2
 
+    /// The state stored as `value`; `nil` for a value no state has.
     public init?(value: Double) {
         guard let exact = Int(exactly: value) else { return nil }
         self.init(rawValue: exact)
     }
 
+    /// The state an outfall monitor names, in any of the spellings monitors use; `nil` for an unknown name.
     public init?(name: String) {
         switch name.lowercased() {
         case "stopped", "stop", "not_discharging", "off": self = .stopped
@@ -90,6 +95,7 @@ public enum OverflowState: Int, Sendable, Codable, CaseIterable {
         }
     }
 
+    /// The state's name in documents and logs.
     public var name: String {
         switch self {
         case .stopped: "stopped"
@@ -98,6 +104,7 @@ public enum OverflowState: Int, Sendable, Codable, CaseIterable {
         }
     }
 
+    /// The state as a reading's value.
     public var value: Double { Double(rawValue) }
 }
 
@@ -110,11 +117,13 @@ public enum SpaceState: Int, Sendable, Codable, CaseIterable {
     /// The detector says it cannot tell (error, calibrating, obstructed).
     case unknown = 2
 
+    /// The state stored as `value`; `nil` for a value no state has.
     public init?(value: Double) {
         guard let exact = Int(exactly: value) else { return nil }
         self.init(rawValue: exact)
     }
 
+    /// The state as a reading's value.
     public var value: Double { Double(rawValue) }
 }
 
@@ -127,14 +136,18 @@ public struct Reading: Hashable, Sendable {
     /// conversion of a value to an integer (counts, the store's scaled encoding) is within range.
     public static let largestValue = 1e12
 
+    /// Which sensor observed it.
     public var sensor: SensorID
+    /// What was observed.
     public var metric: Metric
     /// When the sensor observed the value.
     public var time: Timestamp
+    /// The observed value, in the metric's unit.
     public var value: Double
     /// When the daemon received the message that carried it.
     public var received: Timestamp
 
+    /// A reading observed at `time` and received at `received`.
     public init(sensor: SensorID, metric: Metric, time: Timestamp, value: Double, received: Timestamp) {
         self.sensor = sensor
         self.metric = metric
@@ -146,9 +159,12 @@ public struct Reading: Hashable, Sendable {
 
 /// The key of one time series: a sensor's metric.
 public struct SeriesKey: Hashable, Comparable, Sendable, CustomStringConvertible {
+    /// The sensor of the series.
     public var sensor: SensorID
+    /// The metric of the series.
     public var metric: Metric
 
+    /// The series of `metric` from `sensor`.
     public init(sensor: SensorID, metric: Metric) {
         self.sensor = sensor
         self.metric = metric
@@ -162,14 +178,18 @@ public struct SeriesKey: Hashable, Comparable, Sendable, CustomStringConvertible
 }
 
 extension Reading {
+    /// The series this reading belongs to.
     public var seriesKey: SeriesKey { SeriesKey(sensor: sensor, metric: metric) }
 }
 
 /// One observation in a series.
 public struct Sample: Hashable, Sendable, Codable {
+    /// When the value was observed.
     public var time: Timestamp
+    /// The observed value.
     public var value: Double
 
+    /// A sample of `value` at `time`.
     public init(time: Timestamp, value: Double) {
         self.time = time
         self.value = value

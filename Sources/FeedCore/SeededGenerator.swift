@@ -3,6 +3,7 @@
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
+    /// A generator whose sequence is fixed by `seed`, so a simulation can be repeated.
     public init(seed: UInt64) {
         state = seed
     }

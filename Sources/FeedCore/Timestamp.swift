@@ -9,8 +9,10 @@ import Foundation
 /// Readings, samples and alerts all carry their time as a `Timestamp`: an integer compares, hashes and
 /// stores (SQLite `INTEGER`) exactly, which a `Date`'s floating-point seconds do not.
 public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
+    /// Milliseconds since 1970-01-01T00:00:00Z.
     public var milliseconds: Int64
 
+    /// The instant `milliseconds` after the epoch.
     public init(milliseconds: Int64) {
         self.milliseconds = milliseconds
     }
@@ -18,6 +20,7 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
     /// The first and last instants a time from outside may name: years 0001 to 9999, what RFC 3339 can write.
     /// Every time a client or a sensor sends goes through `init?(validatingSeconds:)` or is compared with these.
     public static let earliest = Timestamp(milliseconds: -62_135_596_800_000)
+    /// The last millisecond of the year 9999.
     public static let latest = Timestamp(milliseconds: 253_402_300_799_999)
 
     /// Saturating: a non-finite or out-of-range value is clamped to `earliest ... latest` (NaN to the epoch),
@@ -42,6 +45,7 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
         self.init(seconds: seconds)
     }
 
+    /// The instant of `date`, to the millisecond.
     public init(_ date: Date) {
         self.init(seconds: date.timeIntervalSince1970)
     }
@@ -49,7 +53,9 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
     /// The current wall-clock time.
     public static var now: Timestamp { Timestamp(Date()) }
 
+    /// Seconds since the epoch.
     public var seconds: Double { Double(milliseconds) / 1000 }
+    /// The same instant as a `Date`.
     public var date: Date { Date(timeIntervalSince1970: seconds) }
 
     public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool { lhs.milliseconds < rhs.milliseconds }

@@ -28,16 +28,23 @@ public enum ArchiveFormat: String, Sendable, CaseIterable {
 
 /// One reading of an archive, with the sensor as the archive names it (an id or an alias) and its line.
 public struct ArchiveRecord: Sendable, Hashable {
+    /// The sensor id as the archive names it (an alias is resolved later, as for live messages).
     public var sensor: String
+    /// What was observed.
     public var metric: Metric
+    /// When it was observed.
     public var time: Timestamp
+    /// The value, in the metric's unit.
     public var value: Double
+    /// Where in the file it came from, for messages.
     public var line: Int
 }
 
 /// What an archive held: its readings, and the lines that could not be read, with the reason.
 public struct ArchiveContents: Sendable {
+    /// The records read, in file order.
     public var records: [ArchiveRecord] = []
+    /// Lines that could not be read, and why.
     public var rejected: [(line: Int, rejection: Rejection)] = []
     /// Spill events left out because the water company marked them not genuine.
     public var notGenuine = 0

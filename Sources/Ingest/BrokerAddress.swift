@@ -2,11 +2,14 @@ import Foundation
 
 /// Where the broker is: parsed from `mqtt://host:port`, or `mqtts://host:port` for TLS.
 public struct BrokerAddress: Hashable, Sendable, CustomStringConvertible {
+    /// The broker's host name or address.
     public var host: String
+    /// Its port (1883, or 8883 for `mqtts://`, by default).
     public var port: Int
     /// Whether the URL asked for TLS (`mqtts://`).
     public var usesTLS: Bool
 
+    /// A broker at `host:port`.
     public init(host: String, port: Int, usesTLS: Bool = false) {
         self.host = host
         self.port = port
@@ -55,7 +58,9 @@ public struct BrokerAddress: Hashable, Sendable, CustomStringConvertible {
 
 /// Why a broker URL was refused.
 public struct BrokerAddressError: Error, CustomStringConvertible, Sendable {
+    /// The URL as given.
     public var text: String
+    /// What is wrong with it.
     public var problem: String
     public var description: String { "invalid broker URL '\(text)': \(problem)" }
 }

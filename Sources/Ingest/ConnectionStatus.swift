@@ -9,6 +9,7 @@ public struct ConnectionStatus: Sendable, Equatable, Encodable {
         case connected
     }
 
+    /// Disconnected, connecting or connected.
     public var state: State = .disconnected
     /// When `state` last changed.
     public var since: Timestamp = .now
@@ -24,6 +25,7 @@ public struct ConnectionStatus: Sendable, Equatable, Encodable {
     /// The last connection failure, in words.
     public var lastError: String? = nil
 
+    /// The status before the first attempt.
     public init() {}
 
     enum CodingKeys: String, CodingKey {

@@ -38,10 +38,13 @@ public struct MQTTSection: Decodable, Sendable {
 
 /// The MQTT session's settings, checked. Only a restart applies a change to them (the session is the broker's).
 public struct MQTTSettings: Sendable, Equatable {
+    /// Where the broker listens.
     public var broker: BrokerAddress
     /// Fixed per daemon instance: the broker keeps this client's session across restarts.
     public var clientID: String
+    /// Credentials, when the broker asks for them.
     public var username: String?
+    /// (Read from `password_file` when given there.)
     public var password: String?
     /// `nil` for a plain TCP connection.
     public var tls: TLSSettings?
@@ -121,7 +124,9 @@ public struct IngestSection: Decodable, Sendable {
 
 /// What ingest accepts and where it finds it, checked.
 public struct IngestSettings: Sendable, Equatable {
+    /// Payload size, clock skew and age bounds.
     public var policy: IngestPolicy
+    /// Topic patterns and how their payloads read, in the file's order.
     public var routes: [TopicRoute]
     /// Topic names → configured sensor ids.
     public var aliases: [String: SensorID]

@@ -4,9 +4,13 @@ import Synchronization
 
 /// What became of one MQTT message.
 public struct MessageOutcome: Sendable {
+    /// The message's topic.
     public var topic: String
+    /// The sensor the topic named, when a route matched.
     public var sensor: SensorID?
+    /// The readings that passed every check.
     public var accepted: [Reading]
+    /// What was refused, the whole message or parts of it, with reasons.
     public var rejected: [Rejection]
     /// The LoRaWAN uplink this message carried, if any.
     public var uplink: UplinkKey? = nil
@@ -27,14 +31,18 @@ public struct MessageOutcome: Sendable {
 /// Turns raw MQTT messages into validated readings: route by topic, decode by the route's format, check each
 /// reading against its sensor and the clock. Pure apart from the clock passed in; safe from any thread.
 public struct IngestPipeline: Sendable {
+    /// Topic patterns, tried in order.
     public let routes: [TopicRoute]
+    /// What each configured sensor may report.
     public let sensors: [SensorID: SensorSpec]
     /// Names in topics (LoRaWAN device ids, DevEUIs) that stand for a configured sensor.
     public let aliases: [String: SensorID]
+    /// Payload size, clock skew and age bounds.
     public let policy: IngestPolicy
     /// Topic → route index and sensor, so that a busy sensor's topic is matched once, not per message.
     private let routeCache = RouteCache()
 
+    /// A pipeline for these routes and sensors.
     public init(
         routes: [TopicRoute], sensors: [SensorSpec], aliases: [String: SensorID] = [:],
         policy: IngestPolicy = IngestPolicy()

@@ -8,10 +8,15 @@ import Synchronization
 public final class IngestStatistics: Sendable {
     /// One of the latest rejected messages, kept short for `/v1/ingest`.
     public struct RecentRejection: Sendable, Encodable {
+        /// When it was rejected.
         public var time: Timestamp
+        /// The message's topic (shortened when long).
         public var topic: String
+        /// The sensor, when known.
         public var sensor: SensorID?
+        /// Why, as a stable code.
         public var reason: RejectionReason
+        /// Why, in words (shortened when long).
         public var detail: String
         /// The start of the payload, as text, for inspection.
         public var payload: String
@@ -31,24 +36,34 @@ public final class IngestStatistics: Sendable {
 
     /// The counters at one moment.
     public struct Snapshot: Sendable {
+        /// Messages received since start.
         public var messagesReceived = 0
+        /// Messages with at least one accepted reading.
         public var messagesAccepted = 0
+        /// Messages refused as a whole.
         public var messagesRejected = 0
         /// Accepted messages that repeated a LoRaWAN uplink already stored.
         public var messagesRepeated = 0
+        /// Readings that passed every check.
         public var readingsAccepted = 0
+        /// Readings new to the store.
         public var readingsStored = 0
+        /// Readings the store already held (redeliveries, retransmissions).
         public var readingsDuplicate = 0
         /// New readings older than their series' newest when they came (a backlog, a late uplink, a batch).
         public var readingsLate = 0
+        /// Readings refused.
         public var readingsRejected = 0
+        /// Refusals by reason, messages and readings together.
         public var rejectionsByReason: [RejectionReason: Int] = [:]
         /// Per configured sensor; every other id a sender chose is counted under `unconfigured` (and
         /// messages naming no sensor under `(none)`), so this is bounded by the configuration, not by senders.
         public var rejectionsBySensor: [String: Int] = [:]
         /// A few of the unconfigured ids most recently seen (each cut to 64 characters), to find the sender.
         public var unconfiguredSample: [String] = []
+        /// The latest refusals, newest first, a bounded number.
         public var recent: [RecentRejection] = []
+        /// When a reading was last accepted.
         public var lastAccepted: Timestamp?
     }
 
@@ -73,6 +88,7 @@ public final class IngestStatistics: Sendable {
     private let readingsDuplicate: Counter
     private let readingsLate: Counter
 
+    /// Statistics for the configured `sensors`; others fold into one bucket.
     public init(
         logger: Logger, metrics: any MetricsFactory = NOOPMetricsHandler.instance, sensors: Set<SensorID> = [],
         recentLimit: Int = 50, logInterval: Duration = .seconds(10)
@@ -92,6 +108,7 @@ public final class IngestStatistics: Sendable {
         readingsLate = Counter(label: "cityfeeds_readings_late_total", factory: metrics)
     }
 
+    /// The counters now.
     public var snapshot: Snapshot { state.withLock { $0.snapshot } }
 
     /// Records what became of one message. Logs at most one line per reason per `logInterval`.

@@ -11,14 +11,19 @@ import Darwin
 
 /// How the consumer connects and what it subscribes to.
 public struct MQTTConsumerConfiguration: Sendable {
+    /// Where the broker listens.
     public var broker: BrokerAddress
     /// Fixed per daemon instance: the broker keeps this client's session (and queued messages) across restarts.
     public var clientID: String
+    /// Credentials, when the broker asks for them.
     public var username: String?
+    /// (The password goes with the username.)
     public var password: String?
     /// TLS settings; `nil` for a plain TCP connection.
     public var tls: TLSSettings?
+    /// Topic filters subscribed to at QoS 1 on every connection.
     public var subscriptions: [String]
+    /// MQTT keep-alive: the broker drops a session silent for 1.5 times this.
     public var keepAliveSeconds: Int32 = 30
     /// The most messages read before they are committed and acknowledged together.
     public var maxBurstCount: Int = 1_000
@@ -26,10 +31,12 @@ public struct MQTTConsumerConfiguration: Sendable {
     public var maxBurstDuration: Duration = .milliseconds(20)
     /// First reconnect delay; doubles on each failure up to `maxReconnectDelay`, with ±20 % jitter.
     public var initialReconnectDelay: Duration = .milliseconds(500)
+    /// The longest wait between reconnection attempts.
     public var maxReconnectDelay: Duration = .seconds(30)
     /// The shortest wait after the broker refused the connection (bad credentials, not authorised).
     public var refusedRetryDelay: Duration = .seconds(10)
 
+    /// Settings for a session with `broker` as `clientID`.
     public init(
         broker: BrokerAddress, clientID: String, subscriptions: [String], username: String? = nil,
         password: String? = nil
@@ -71,6 +78,7 @@ public final class MQTTConsumer: Sendable {
         var started = false
     }
 
+    /// A consumer handing each burst to `handler`; it connects when `run()` is called.
     public init(
         configuration: MQTTConsumerConfiguration, handler: any MessageBurstHandler, logger: Logger
     ) throws {

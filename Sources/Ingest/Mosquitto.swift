@@ -6,8 +6,11 @@ import FeedCore
 
 /// An error reported by libmosquitto, or a broker's refusal of a connection.
 public struct MQTTError: Error, CustomStringConvertible, Sendable {
+    /// libmosquitto's error code, or errno.
     public let code: Int32
+    /// What was being done.
     public let operation: String
+    /// libmosquitto's description.
     public let message: String
 
     init(code: Int32, operation: String) {
@@ -29,11 +32,14 @@ public struct MQTTError: Error, CustomStringConvertible, Sendable {
 public struct TLSSettings: Sendable, Hashable {
     /// PEM file of the CA(s) that signed the broker's certificate; `nil` uses `caDirectory` or the system's.
     public var caFile: String?
+    /// A directory of CA certificates (hashed names), instead of or beside `caFile`.
     public var caDirectory: String?
     /// Client certificate and key (PEM), when the broker requires one.
     public var certificateFile: String?
+    /// The client certificate's private key.
     public var keyFile: String?
 
+    /// TLS settings; all `nil`: the system's CA certificates, no client certificate.
     public init(
         caFile: String? = nil, caDirectory: String? = nil, certificateFile: String? = nil, keyFile: String? = nil
     ) {
@@ -46,12 +52,18 @@ public struct TLSSettings: Sendable, Hashable {
 
 /// One message as libmosquitto delivered it, copied out of the library's buffers.
 public struct InboundMessage: Sendable {
+    /// Where it was published.
     public var topic: String
+    /// The bytes as published.
     public var payload: [UInt8]
+    /// The QoS it was delivered with.
     public var qos: Int32
+    /// Whether the broker delivered it as a retained message.
     public var retained: Bool
+    /// When the daemon received it.
     public var received: Timestamp
 
+    /// A message as received.
     public init(topic: String, payload: [UInt8], qos: Int32 = 1, retained: Bool = false, received: Timestamp) {
         self.topic = topic
         self.payload = payload

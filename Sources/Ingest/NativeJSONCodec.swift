@@ -3,11 +3,14 @@ import Foundation
 
 /// A reading as a payload states it, before the sensor's bounds and the clock are checked.
 public struct DecodedReading: Sendable, Hashable {
+    /// What the payload says was observed.
     public var metric: Metric
     /// `nil` when the payload carried no time: the receive time is used.
     public var time: Timestamp?
+    /// The value, in the metric's unit.
     public var value: Double
 
+    /// A reading as decoded.
     public init(metric: Metric, time: Timestamp?, value: Double) {
         self.metric = metric
         self.time = time
@@ -17,12 +20,14 @@ public struct DecodedReading: Sendable, Hashable {
 
 /// What a codec found in one message.
 public struct DecodedPayload: Sendable {
+    /// The readings the message states.
     public var readings: [DecodedReading]
     /// Problems with parts of the message (one item of a batch, one SenML record); the rest still counts.
     public var rejected: [Rejection] = []
     /// A LoRaWAN uplink's identity, for dropping retransmissions and repeated deliveries.
     public var uplink: UplinkIdentity? = nil
 
+    /// What a codec found.
     public init(readings: [DecodedReading], rejected: [Rejection] = [], uplink: UplinkIdentity? = nil) {
         self.readings = readings
         self.rejected = rejected

@@ -95,17 +95,24 @@ final class InFlightMarker {
 
 /// A failure of the quarantine's file, in words.
 public struct QuarantineError: Error, CustomStringConvertible, Sendable {
+    /// The quarantine's file.
     public var path: String
+    /// What is wrong with it.
     public var problem: String
     public var description: String { "ingest quarantine \(path): \(problem)" }
 }
 
 /// A message set aside: it crashed the daemon, or its commit kept failing while others' succeeded.
 public struct QuarantinedMessage: Sendable, Equatable {
+    /// Increasing; the newest has the largest.
     public var id: Int64
+    /// When it was set aside.
     public var at: Timestamp
+    /// Its topic.
     public var topic: String
+    /// Its payload, whole.
     public var payload: [UInt8]
+    /// What it made fail (the error, or a crash while processing it).
     public var reason: String
 }
 
@@ -119,8 +126,10 @@ public final class Quarantine: Sendable {
     private let store: Mutex<Store>
     private let total = Atomic<Int>(0)
     let path: String
+    /// The most messages kept; the oldest go first.
     public let capacity: Int
 
+    /// Opens (or creates) the quarantine at `path`, checking it first.
     public init(path: String, capacity: Int = 1_000) throws {
         self.path = path
         self.capacity = capacity
@@ -232,6 +241,7 @@ public final class QuarantiningHandler: MessageBurstHandler {
     }
 
     private let inner: any MessageBurstHandler
+    /// Where messages that alone make a burst fail are set aside.
     public let quarantine: Quarantine
     /// Touched only on the consumer's thread, which calls `handle` (one burst at a time).
     private let marker: Mutex<InFlightMarker>
@@ -239,6 +249,7 @@ public final class QuarantiningHandler: MessageBurstHandler {
     private let logger: Logger
     let maxAttempts: Int
 
+    /// Wraps `inner`, marking each burst in flight at `markerPath`; a message that fails `maxAttempts` rounds is set aside.
     public init(
         wrapping inner: any MessageBurstHandler, quarantine: Quarantine, markerPath: String, maxAttempts: Int = 3,
         logger: Logger

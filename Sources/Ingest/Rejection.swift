@@ -27,10 +27,14 @@ public enum RejectionReason: String, Sendable, Hashable, Codable, CaseIterable, 
 
 /// A rejection with the detail an operator needs to fix the sender.
 public struct Rejection: Error, Sendable, Hashable, CustomStringConvertible {
+    /// Why, as a stable code (counted, and named in `/v1/ingest`).
     public var reason: RejectionReason
+    /// Why, in words.
     public var detail: String
+    /// The sensor, when known.
     public var sensor: SensorID?
 
+    /// A refusal for `reason`.
     public init(_ reason: RejectionReason, _ detail: String, sensor: SensorID? = nil) {
         self.reason = reason
         self.detail = detail

@@ -12,9 +12,13 @@ public struct SenMLRecord: Sendable, Equatable {
         case sum(Double)
     }
 
+    /// The record's full name (base name and name joined).
     public var name: String
+    /// Its unit, when given.
     public var unit: String?
+    /// Its time (base time and time added).
     public var time: Timestamp
+    /// Its value.
     public var value: Value
 }
 

@@ -2,11 +2,14 @@ import FeedCore
 
 /// What ingest knows about one configured sensor: which metrics it may report and their plausible bounds.
 public struct SensorSpec: Sendable, Hashable {
+    /// The configured sensor.
     public var id: SensorID
+    /// The metrics it may report; others are refused.
     public var metrics: Set<Metric>
     /// Upper bounds; a value above is impossible for this sensor (e.g. occupied > 1.1 × capacity).
     public var maximum: [Metric: Double]
 
+    /// What sensor `id` may report.
     public init(id: SensorID, metrics: Set<Metric>, maximum: [Metric: Double] = [:]) {
         self.id = id
         self.metrics = metrics
@@ -23,5 +26,6 @@ public struct IngestPolicy: Sendable, Hashable {
     /// Observations older than this are rejected (they fall outside what the store keeps).
     public var maxAgeSeconds: Double = 90 * 86_400
 
+    /// The documented defaults.
     public init() {}
 }

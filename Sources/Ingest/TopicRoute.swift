@@ -25,14 +25,18 @@ public struct TopicRoute: Sendable, Hashable {
         case anyRemainder
     }
 
+    /// The pattern as configured.
     public let pattern: String
+    /// The pattern's levels.
     public let segments: [Segment]
+    /// How its payloads read.
     public let format: PayloadFormat
     /// The metric of a bare-number payload.
     public let metric: Metric?
     /// The sensor when the pattern has no `{sensor}` segment.
     public let fixedSensor: SensorID?
 
+    /// A route; throws when the pattern is not usable.
     public init(
         pattern: String, format: PayloadFormat = .json, metric: Metric? = nil, sensor: SensorID? = nil
     ) throws(TopicRouteError) {
@@ -105,7 +109,9 @@ public struct TopicRoute: Sendable, Hashable {
 
 /// Why a topic pattern was refused.
 public struct TopicRouteError: Error, CustomStringConvertible, Sendable {
+    /// The pattern refused.
     public var pattern: String
+    /// Why.
     public var problem: String
     public var description: String { "topic pattern '\(pattern)': \(problem)" }
 }

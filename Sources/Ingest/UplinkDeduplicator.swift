@@ -3,7 +3,9 @@ import Synchronization
 
 /// One LoRaWAN uplink of one sensor.
 public struct UplinkKey: Sendable, Hashable {
+    /// The sensor.
     public var sensor: SensorID
+    /// The uplink's frame counter or deduplication id.
     public var identity: UplinkIdentity
 }
 
@@ -34,6 +36,7 @@ public final class UplinkDeduplicator: Sendable {
     /// at worst; the store's own identity still holds).
     private let capacity: Int
 
+    /// Remembers uplinks for `windowSeconds`, at most `capacity` of them.
     public init(windowSeconds: Double = 600, capacity: Int = 200_000) {
         self.windowSeconds = windowSeconds
         self.capacity = capacity

@@ -15,12 +15,17 @@ public enum ParkingStatus: String, Sendable, Codable, CaseIterable {
 /// When there is no fresh data, `free`/`occupied` are `nil` and `hasRealtimeData` is false: a driver is never
 /// shown an old figure as if it were current.
 public struct Availability: Sendable, Equatable {
+    /// Free spaces now; `nil` when unknown (no live figure, too old, or withheld).
     public var free: Int?
+    /// Occupied spaces now; `nil` when unknown.
     public var occupied: Int?
+    /// Open with room, almost full, full, closed or unknown, with hysteresis.
     public var status: ParkingStatus
+    /// Whether the figures are live (recent enough and plausible).
     public var hasRealtimeData: Bool
     /// The observation time of the figures (or of the last, stale, reading).
     public var observedAt: Timestamp?
+    /// How old the figures are; `nil` without any.
     public var dataAgeSeconds: Double?
     /// The cut-off these figures were judged by: past it they are withheld.
     public var staleAfterSeconds: Double? = nil
@@ -29,6 +34,7 @@ public struct Availability: Sendable, Equatable {
     /// For per-space detection: spaces whose state is unknown (counted as occupied).
     public var unknownSpaces: Int?
 
+    /// An availability as computed (tests build them directly).
     public init(
         free: Int?, occupied: Int?, status: ParkingStatus, hasRealtimeData: Bool, observedAt: Timestamp?,
         dataAgeSeconds: Double?
@@ -55,6 +61,7 @@ public struct AvailabilityCalculator: Sendable {
     /// The city's time zone, in which opening hours are written.
     public var timeZone: TimeZone
 
+    /// A calculator withholding figures older than `staleAfterSeconds`, reading opening hours in `timeZone`.
     public init(staleAfterSeconds: Double = 1_800, timeZone: TimeZone = TimeZone(identifier: "Europe/Paris")!) {
         self.staleAfterSeconds = staleAfterSeconds
         self.timeZone = timeZone

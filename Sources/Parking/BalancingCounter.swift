@@ -2,11 +2,14 @@ import FeedCore
 
 /// A correction an entry/exit counter needed: the raw count left [0, capacity] and was snapped back.
 public struct CalibrationEvent: Sendable, Equatable {
+    /// When the count was snapped.
     public var time: Timestamp
     /// The count before the snap (below 0 or above the capacity).
     public var raw: Int
+    /// The count after the snap: 0 or the capacity.
     public var snappedTo: Int
 
+    /// A snap at `time` from `raw` to `snappedTo`.
     public init(time: Timestamp, raw: Int, snappedTo: Int) {
         self.time = time
         self.raw = raw
@@ -19,12 +22,14 @@ public struct CalibrationEvent: Sendable, Equatable {
 /// configured overnight occupancy and whenever an operator sets the occupancy, and the count is snapped back
 /// into [0, capacity] whenever it leaves it; each snap is a calibration event and adds to the drift.
 public struct BalancingCounter: Sendable {
+    /// The car park's spaces: the count is kept within [0, capacity].
     public var capacity: Int
     /// Occupancy assumed at the nightly reset (cars parked overnight).
     public var overnightOccupancy: Int
     /// Local time of the nightly reset, minutes after midnight.
     public var resetMinute: Int
 
+    /// A counter for a car park of `capacity`, reset every night at `resetMinute` to `overnightOccupancy`.
     public init(capacity: Int, overnightOccupancy: Int, resetMinute: Int) {
         self.capacity = capacity
         self.overnightOccupancy = overnightOccupancy
@@ -33,11 +38,13 @@ public struct BalancingCounter: Sendable {
 
     /// The counted occupancy, the calibration it started from and the drift since.
     public struct State: Sendable, Equatable {
+        /// The counted occupancy, within [0, capacity].
         public var occupied: Int
         /// When the count last changed (or the calibration, if nothing came since).
         public var time: Timestamp
         /// Spaces the snaps added or removed since the calibration: how far the counters have drifted.
         public var drift: Int
+        /// The snaps since the calibration, oldest first.
         public var calibrations: [CalibrationEvent]
         /// Where the count started: the nightly reset or an operator's figure, and when.
         public var baselineTime: Timestamp

@@ -22,12 +22,18 @@ public enum OccupancySource: String, Sendable, Codable, CaseIterable {
 
 /// Prices for a stay, in the city's currency (euros for Biarritz), as the national schema lists them.
 public struct Tariffs: Sendable, Equatable {
+    /// Price of one hour, in euros; `nil` when not published.
     public var oneHour: Double?
+    /// Price of two hours.
     public var twoHours: Double?
+    /// Price of three hours.
     public var threeHours: Double?
+    /// Price of four hours.
     public var fourHours: Double?
+    /// Price of a day.
     public var twentyFourHours: Double?
 
+    /// Prices by length of stay; any may be missing.
     public init(
         oneHour: Double? = nil, twoHours: Double? = nil, threeHours: Double? = nil, fourHours: Double? = nil,
         twentyFourHours: Double? = nil
@@ -39,19 +45,29 @@ public struct Tariffs: Sendable, Equatable {
         self.twentyFourHours = twentyFourHours
     }
 
+    /// Whether no price is known.
     public var isEmpty: Bool { [oneHour, twoHours, threeHours, fourHours, twentyFourHours].allSatisfy { $0 == nil } }
 }
 
 /// The static description of one car park.
 public struct CarPark: Sendable, Identifiable {
+    /// The configured id, used in URLs.
     public var id: String
+    /// The name shown to the public.
     public var name: String
+    /// Underground, multi-storey, surface…, as ParkAPI names them.
     public var type: CarParkType
+    /// Street address, when known.
     public var address: String?
+    /// WGS84 degrees.
     public var latitude: Double
+    /// WGS84 degrees.
     public var longitude: Double
+    /// All spaces, disabled and charging spaces included.
     public var capacity: Int
+    /// Whether parking is paid.
     public var hasFee: Bool
+    /// Whether it serves as a park-and-ride.
     public var parkAndRide: Bool
     /// Maximum vehicle height in centimetres, when there is a barrier or a ceiling.
     public var maxHeightCentimetres: Int?
@@ -59,9 +75,11 @@ public struct CarPark: Sendable, Identifiable {
     public var sensor: SensorID
     /// At or below this many free spaces the car park is `almostFull`.
     public var almostFullFree: Int
+    /// Prices by length of stay (only for a paid car park).
     public var tariffs = Tariffs()
     /// Spaces reserved for disabled drivers (PMR) and spaces with EV charging.
     public var disabledSpaces: Int?
+    /// Spaces with a charging point, when known.
     public var evChargingSpaces: Int?
     /// `nil`: open at all times.
     public var openingHours: OpeningHours?
@@ -70,6 +88,7 @@ public struct CarPark: Sendable, Identifiable {
     /// Set for car parks counted space by space.
     public var spaceSensors: SpaceSensors?
 
+    /// A car park as configured; the optional details are set afterwards.
     public init(
         id: String, name: String, type: CarParkType, address: String? = nil, latitude: Double,
         longitude: Double, capacity: Int, hasFee: Bool, parkAndRide: Bool = false,

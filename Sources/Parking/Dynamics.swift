@@ -24,6 +24,7 @@ public struct ParkingDynamics: Sendable {
     /// A trend is `stable` while occupancy changes by less than this share of the capacity per hour.
     public var stableSharePerHour: Double
 
+    /// Rules with a status hysteresis of `hysteresisFree` spaces, and a car park steady while it changes by less than `stableSharePerHour` of its capacity per hour.
     public init(hysteresisFree: Int = 3, stableSharePerHour: Double = 0.02) {
         self.hysteresisFree = hysteresisFree
         self.stableSharePerHour = stableSharePerHour

@@ -3,24 +3,39 @@ import Foundation
 /// A car park as the French national schema for parking lots describes it (`etalab/schema-stationnement`):
 /// the static data a city publishes on data.gouv.fr.
 public struct EtalabCarPark: Sendable, Equatable {
+    /// The file's id (`id` column).
     public var id: String
+    /// `nom`.
     public var name: String
+    /// `adresse`.
     public var address: String?
+    /// `Ylat`, WGS84.
     public var latitude: Double
+    /// `Xlong`, WGS84.
     public var longitude: Double
+    /// `nb_places`.
     public var capacity: Int
+    /// `gratuit`.
     public var freeOfCharge: Bool
+    /// `hauteur_max`, in centimetres.
     public var maxHeightCentimetres: Int?
+    /// `nb_pmr`.
     public var disabledSpaces: Int?
+    /// `nb_voitures_electriques`.
     public var evChargingSpaces: Int?
+    /// `nb_pr`.
     public var parkAndRideSpaces: Int?
+    /// `tarif_1h` to `tarif_24h`.
     public var tariffs: Tariffs
+    /// From `type_ouvrage`.
     public var type: CarParkType
 }
 
 /// Why a file was refused, with its line.
 public struct EtalabImportError: Error, CustomStringConvertible, Sendable {
+    /// The file's line (the header is line 1).
     public var line: Int
+    /// What is wrong on it.
     public var problem: String
     public var description: String { "line \(line): \(problem)" }
 }

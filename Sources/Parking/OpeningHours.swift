@@ -7,10 +7,13 @@ import Foundation
 public struct OpeningHours: Sendable, Equatable, CustomStringConvertible {
     /// Minutes since Monday 00:00 at which the car park is open, as ranges per weekday (0 = Monday).
     private var openMinutes: [[Range<Int>]]
+    /// The expression as written.
     public let description: String
 
+    /// Open at all times (`24/7`).
     public static let alwaysOpen = try! OpeningHours(parsing: "24/7")
 
+    /// Parses the subset of OSM `opening_hours` used for car parks (day ranges, time ranges, `off`, `24/7`).
     public init(parsing text: String) throws(OpeningHoursError) {
         description = text
         let trimmed = text.trimmingCharacters(in: .whitespaces)
@@ -94,7 +97,9 @@ public struct OpeningHours: Sendable, Equatable, CustomStringConvertible {
 
 /// Why an opening-hours expression was refused.
 public struct OpeningHoursError: Error, CustomStringConvertible, Sendable {
+    /// The expression refused.
     public var text: String
+    /// Why.
     public var problem: String
     public var description: String { "opening hours '\(text)': \(problem)" }
 }

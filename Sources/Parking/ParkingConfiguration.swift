@@ -68,6 +68,7 @@ public struct ParkingSection: Decodable, Sendable {
 public struct ParkingSettings: Sendable {
     /// Live figures older than this are withheld (longer for a feed that reports less often).
     public var staleAfterSeconds: Double
+    /// The car parks, in the file's order.
     public var carParks: [CarPark]
 
     /// Checks `section` and the `[[car_parks]]` tables; each car park's sensors are claimed in `report`.

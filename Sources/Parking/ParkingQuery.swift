@@ -9,10 +9,14 @@ import Glibc
 public struct ParkingQuery: Sendable, Equatable {
     /// Car parks within `radius` metres of a point.
     public struct Circle: Sendable, Equatable {
+        /// The centre, WGS84.
         public var latitude: Double
+        /// The centre, WGS84.
         public var longitude: Double
+        /// How far from the centre.
         public var radiusMetres: Double
 
+        /// Car parks within `radiusMetres` of a point.
         public init(latitude: Double, longitude: Double, radiusMetres: Double) {
             self.latitude = latitude
             self.longitude = longitude
@@ -22,11 +26,16 @@ public struct ParkingQuery: Sendable, Equatable {
 
     /// Car parks inside a bounding box.
     public struct Box: Sendable, Equatable {
+        /// West edge.
         public var minLongitude: Double
+        /// South edge.
         public var minLatitude: Double
+        /// East edge.
         public var maxLongitude: Double
+        /// North edge.
         public var maxLatitude: Double
 
+        /// A box in WGS84 degrees.
         public init(minLongitude: Double, minLatitude: Double, maxLongitude: Double, maxLatitude: Double) {
             self.minLongitude = minLongitude
             self.minLatitude = minLatitude
@@ -35,15 +44,20 @@ public struct ParkingQuery: Sendable, Equatable {
         }
     }
 
+    /// Only car parks near a point, nearest first.
     public var near: Circle?
+    /// Only car parks inside a box.
     public var box: Box?
+    /// Only free (`true`) or only paid (`false`) car parks.
     public var freeOfCharge: Bool?
     /// The vehicle's height in centimetres: only car parks without a limit, or with a limit at least this high.
     public var vehicleHeightCentimetres: Int?
     /// Only car parks with live figures showing at least this many free spaces.
     public var minimumFree: Int?
+    /// Only car parks of this type.
     public var type: CarParkType?
 
+    /// A query; every criterion is optional (none: every car park).
     public init(
         near: Circle? = nil, box: Box? = nil, freeOfCharge: Bool? = nil, vehicleHeightCentimetres: Int? = nil,
         minimumFree: Int? = nil, type: CarParkType? = nil

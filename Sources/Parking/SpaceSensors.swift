@@ -2,12 +2,14 @@ import FeedCore
 
 /// A car park counted by one detector per space (FIWARE `singleSpaceDetection`).
 public struct SpaceSensors: Sendable, Equatable {
+    /// One detector per space.
     public var spaces: [SensorID]
     /// A space not heard from for this long is unknown, never free.
     public var heartbeatSeconds: Double
     /// Named groups of spaces (a level, a row, the disabled bays) counted on their own too.
     public var zones: [(id: String, spaces: [SensorID])]
 
+    /// Detectors for `spaces`, each silent past `heartbeatSeconds` counted unknown, and the zones counted on their own.
     public init(spaces: [SensorID], heartbeatSeconds: Double, zones: [(id: String, spaces: [SensorID])] = []) {
         self.spaces = spaces
         self.heartbeatSeconds = heartbeatSeconds
@@ -21,7 +23,9 @@ public struct SpaceSensors: Sendable, Equatable {
 
     /// Vacant and unknown spaces (unknown: the detector has not reported within its heartbeat).
     public struct Count: Sendable, Equatable {
+        /// Spaces reported vacant.
         public var vacant: Int
+        /// Spaces reported occupied.
         public var occupied: Int
         /// Spaces whose detector is silent past its heartbeat, says it cannot tell, or never reported.
         public var unknown: Int

@@ -6,8 +6,10 @@ import TimeSeries
 
 /// A query parameter or body that cannot be taken: the message says which and why (a 400 problem).
 public struct BadParameter: Error, Sendable {
+    /// What is wrong with the parameter, as the problem document's detail.
     public var message: String
 
+    /// A refusal with this detail.
     public init(message: String) {
         self.message = message
     }
@@ -17,6 +19,7 @@ public struct BadParameter: Error, Sendable {
 public struct Query: Sendable {
     private let values: [String: String]
 
+    /// Parameters from name-value pairs; a name given twice keeps its first value.
     public init(_ pairs: some Sequence<(String, String)>) {
         var values: [String: String] = [:]
         for (name, value) in pairs where values[name] == nil { values[name] = value }

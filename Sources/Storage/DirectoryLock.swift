@@ -6,10 +6,13 @@ import Glibc
 
 /// Another process holds the directory.
 public struct DirectoryLockError: Error, CustomStringConvertible, Sendable {
+    /// The data directory that could not be locked.
     public var directory: String
+    /// Why, in words (another daemon's pid, or the system's error).
     public var problem: String
     public var description: String { "\(directory): \(problem)" }
 
+    /// A failure to lock `directory`.
     public init(directory: String, problem: String) {
         self.directory = directory
         self.problem = problem
@@ -20,10 +23,12 @@ public struct DirectoryLockError: Error, CustomStringConvertible, Sendable {
 /// `.lock` file in it, holding the owner's process id. The kernel drops the lock when the process ends,
 /// however it ends, so a crash never leaves a stale lock behind.
 public final class DirectoryLock: Sendable {
+    /// The directory held.
     public let directory: String
     /// The lock file's descriptor; -1 once released.
     private let descriptor: Atomic<Int32>
 
+    /// Takes the lock of `directory` (creating `.lock`), or throws if another process holds it.
     public init(directory: String) throws {
         self.directory = directory
         let path = directory.hasSuffix("/") ? directory + ".lock" : directory + "/.lock"

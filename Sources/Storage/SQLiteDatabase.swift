@@ -4,7 +4,9 @@ import CSQLite
 public struct SQLiteError: Error, CustomStringConvertible, Sendable {
     /// SQLite's primary result code (`SQLITE_BUSY`, `SQLITE_CORRUPT`, `SQLITE_NOTADB`, …).
     public let code: Int32
+    /// SQLite's message.
     public let message: String
+    /// What was being done (the statement or the operation).
     public let context: String
 
     public var description: String { "\(context): \(message) (SQLite code \(code))" }
@@ -20,6 +22,7 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable {
 public final class SQLiteDatabase {
     private var handle: OpaquePointer?
     private var cachedStatements: [String: SQLiteStatement] = [:]
+    /// The database file.
     public let path: String
 
     /// Opens (creating if needed) the database file at `path`.

@@ -11,7 +11,9 @@ public enum Durability: String, Sendable, Codable, CaseIterable {
 
 /// Problems opening the store, worded for the operator.
 public struct StoreError: EnvironmentalFailure, CustomStringConvertible, Sendable {
+    /// The store's file.
     public var path: String
+    /// What is wrong with it, and what to do.
     public var problem: String
     public var description: String { "store \(path): \(problem)" }
 }

@@ -1,14 +1,19 @@
 /// One step of a rollup: what the samples whose time falls in `[start, start + step)` add up to.
 public struct Aggregate: Equatable, Sendable {
+    /// How many samples fell in the step.
     public var count: Int
+    /// The smallest of them.
     public var min: Double
+    /// The largest of them.
     public var max: Double
+    /// Their sum (the mean is `sum / count`).
     public var sum: Double
     /// The value of the latest sample in the step, and its time.
     public var last: Double
     /// In the series' time unit (internal: callers see `Timestamp`s).
     var lastTime: Int64
 
+    /// The mean of the step's samples.
     public var mean: Double { sum / Double(count) }
 
     init(value: Double, time: Int64) {

@@ -2,9 +2,12 @@ import FeedCore
 
 /// A rollup kept for a class of series: `capacity` steps of `stepSeconds`.
 public struct RollupSpec: Sendable, Hashable, CustomStringConvertible {
+    /// The length of one step.
     public var stepSeconds: Int64
+    /// How many steps the ring keeps (older ones are overwritten).
     public var capacity: Int
 
+    /// A ring of `capacity` steps of `stepSeconds`.
     public init(stepSeconds: Int64, capacity: Int) {
         self.stepSeconds = stepSeconds
         self.capacity = capacity
@@ -60,10 +63,14 @@ public struct RollupSpec: Sendable, Hashable, CustomStringConvertible {
 /// How much memory one class of series gets: the raw samples kept, the rollups, and the heartbeat after which
 /// a step without samples is unknown rather than filled with the previous value.
 public struct SeriesClass: Sendable, Hashable {
+    /// Raw samples kept in memory per series of the class.
     public var rawCapacity: Int
+    /// The rings of aggregates kept per series, finest first.
     public var rollups: [RollupSpec]
+    /// A gap longer than this between samples is a gap (unknown), not a value holding.
     public var heartbeatSeconds: Double
 
+    /// A class's memory settings.
     public init(rawCapacity: Int, rollups: [RollupSpec], heartbeatSeconds: Double) {
         self.rawCapacity = rawCapacity
         self.rollups = rollups.sorted { $0.stepSeconds < $1.stepSeconds }
@@ -81,6 +88,7 @@ public struct SeriesLayout: Sendable, Hashable {
     /// In-memory samples keep times in this unit (1,000 ms: seconds, what makes timestamps compress well).
     public var timeUnitMilliseconds: Int64
 
+    /// A layout with these classes and value scales.
     public init(classes: [String: SeriesClass], valueScale: [Metric: Int64], timeUnitMilliseconds: Int64 = 1_000) {
         self.classes = classes
         self.valueScale = valueScale

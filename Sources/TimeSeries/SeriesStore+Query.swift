@@ -2,6 +2,7 @@ import FeedCore
 
 /// One step of a range answer.
 public struct SeriesPoint: Sendable, Equatable {
+    /// The start of the step.
     public var start: Timestamp
     /// What the step's samples add up to; `nil` when it has none.
     public var aggregate: Aggregate?
@@ -12,9 +13,11 @@ public struct SeriesPoint: Sendable, Equatable {
 
 /// A range query's answer and where it came from.
 public struct SeriesAnswer: Sendable, Equatable {
+    /// The step asked for.
     public var stepSeconds: Int64
     /// The step of the ring that answered; 0 for the raw samples.
     public var sourceStepSeconds: Int64
+    /// One point per step of the range, oldest first.
     public var points: [SeriesPoint]
 }
 
@@ -32,6 +35,7 @@ public enum SeriesQueryError: Error, Equatable, CustomStringConvertible {
 }
 
 extension SeriesStore {
+    /// The most steps one answer may hold: a wider range or a finer step is refused.
     public static let maxSteps = 20_000
 
     /// The series over `[from, to]` in steps of `stepSeconds`, from the coarsest ring that answers it exactly

@@ -7,6 +7,7 @@ public struct RetentionPolicy: Sendable, Equatable {
     /// When the live pages exceed this, the oldest rows go first, a day at a time, whatever their class.
     public var maxBytes: Int
 
+    /// A policy of ages by class and a size bound.
     public init(maxAgeSeconds: [String: Double], maxBytes: Int) {
         self.maxAgeSeconds = maxAgeSeconds
         self.maxBytes = maxBytes
@@ -23,8 +24,11 @@ public struct RetentionPolicy: Sendable, Equatable {
 
 /// What a retention run deleted.
 public struct RetentionReport: Sendable, Equatable {
+    /// Readings deleted for being older than their class keeps.
     public var deletedByAge = 0
+    /// Readings deleted, oldest first, to bring the file under its size bound.
     public var deletedForSize = 0
+    /// The file's size in use afterwards.
     public var usedBytes = 0
 }
 

@@ -5,9 +5,12 @@ import Synchronization
 public struct SeriesStoreConfiguration: Sendable {
     /// The SQLite file.
     public var path: String
+    /// When commits reach the disk.
     public var durability: Durability
+    /// What each series keeps in memory.
     public var layout: SeriesLayout
 
+    /// A store in the SQLite file at `path`.
     public init(path: String, durability: Durability = .full, layout: SeriesLayout = .defaults) {
         self.path = path
         self.durability = durability
@@ -33,8 +36,11 @@ public struct AppendResult: Sendable, Equatable {
 
 /// Memory held by the in-memory series.
 public struct MemoryReport: Sendable, Equatable {
+    /// Series held.
     public var series: Int
+    /// Raw samples held, all series together.
     public var samples: Int
+    /// Bytes held by the samples and the rollups.
     public var bytes: Int
     /// Readings older than what their raw series still held: kept in the log and the rollups, not in memory.
     public var late: Int

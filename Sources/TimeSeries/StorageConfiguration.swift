@@ -34,8 +34,11 @@ public struct StorageSection: Decodable, Sendable {
 public struct StorageSettings: Sendable, Equatable {
     /// Resolved against the configuration file's folder.
     public var dataDirectory: String
+    /// When commits reach the disk (`full`: every commit).
     public var durability: Durability
+    /// What each class of series keeps in memory.
     public var seriesLayout: SeriesLayout
+    /// How long readings are kept, and the file's size bound.
     public var retention: RetentionPolicy
 
     /// Checks `section` (absent: every default). `dataDirectoryOverride` is `--data-dir` or `CITYFEEDS_DATA_DIR`.

@@ -7,12 +7,12 @@ import Testing
 @testable import CityCore
 @testable import CityFeedsd
 
-/// What every response goes through: ETags and 304s, caching headers, CORS, gzip, problem documents.
-@Suite(.serialized) struct HTTPPolicyIntegrationTests {
+/// What every response through the router goes through: ETags and 304s, caching headers, CORS, gzip, problem
+/// documents. In memory: the router and its middleware, no socket (the fast path's equivalents are in
+/// `PolledReadsIntegrationTests`).
+@Suite struct HTTPPolicyRouterTests {
     @Test func pollingIsCheapCompressedCorsEnabledAndErrorsAreProblems() async throws {
-        let broker = try TestBroker()
-        defer { broker.stop() }
-        try await runningDaemon(brokerURL: broker.address.description) { client in
+        try await daemonInMemory { client, _ in
             let first = try await client.raw("/v1/status")
             #expect(first.status == 200)
             let etag = try #require(first.headers["etag"])
@@ -58,6 +58,34 @@ import Testing
             #expect(wrongMethod.headers["content-type"] == "application/problem+json")
             let badTime = try await client.raw("/v1/series/casino/occupied?from=1066-10-14T09:00:00Z")
             #expect(badTime.status == 400)
+        }
+    }
+
+    /// HEAD answers as GET without the body, `Content-Length` included; operator writes need the token.
+    @Test func headIsGetWithoutItsBodyAndWritesNeedTheToken() async throws {
+        let token = "router-test-token-0123"
+        try await daemonInMemory(adjust: { $0.http.operatorToken = token }) { client, _ in
+            let get = try await client.raw("/v1/beaches")
+            let head = try await client.raw("/v1/beaches", method: "HEAD")
+            #expect(head.status == 200)
+            #expect(head.body.isEmpty)
+            #expect(head.headers["content-length"] == String(get.body.count))
+            #expect(head.headers["etag"] == get.headers["etag"])
+
+            let body = #"{"action":"close","reason":"storm","author":"Mairie"}"#
+            let anonymous = try await client.raw("/v1/beaches/miramar/override", method: "POST", body: body)
+            #expect(anonymous.status == 401)
+            let wrong = try await client.raw(
+                "/v1/beaches/miramar/override", method: "POST",
+                headers: ["Authorization": "Bearer not-the-token-at-all"],
+                body: body)
+            #expect(wrong.status == 401)
+            let closed = try await client.raw(
+                "/v1/beaches/miramar/override", method: "POST",
+                headers: ["Authorization": "Bearer \(token)", "Content-Type": "application/json"], body: body)
+            #expect(closed.status == 200)
+            let beach = try #require(try JSONSerialization.jsonObject(with: closed.body) as? [String: Any])
+            #expect((beach["override"] as? [String: Any])?["action"] as? String == "close")
         }
     }
 }
