@@ -71,7 +71,8 @@ struct HTTPClient {
         }
     }
 
-    /// One request over a plain socket, bytes exactly as sent (no client-side cache, no decompression).
+    /// One request over a plain socket (`RawHTTPConnection`), bytes exactly as sent (no client-side cache, no
+    /// decompression); the connection closes after it.
     func raw(
         _ path: String, method: String = "GET", headers: [String: String] = [:]
     ) async throws
@@ -80,11 +81,11 @@ struct HTTPClient {
         try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread {
                 do {
-                    let client = try EventStreamClient(
-                        host: "127.0.0.1", port: port, path: path, method: method, headers: headers)
-                    let body =
-                        method == "HEAD" || client.status == 304 || client.status == 204 ? Data() : try client.body()
-                    continuation.resume(returning: (client.status, client.responseHeaders, body))
+                    let connection = try RawHTTPConnection(port: port)
+                    let fields = headers.map { "\($0): \($1)" } + ["Connection: close"]
+                    try connection.send(RawHTTPConnection.request(method, path, headers: fields))
+                    let response = try connection.response(bodyless: method == "HEAD")
+                    continuation.resume(returning: (response.status, response.headers, response.body))
                 } catch {
                     continuation.resume(throwing: error)
                 }

@@ -5,8 +5,8 @@ import Glibc
 #endif
 
 /// One keep-alive HTTP/1 connection over a plain socket: requests are written exactly as given (several at
-/// once for pipelining) and responses read one by one, framed by `Content-Length`. For the tests of framing,
-/// ordering and connection handling that URLSession hides.
+/// once for pipelining) and responses read one by one, framed by `Content-Length`, chunks or the connection's
+/// end, bytes exactly as sent. The tests' one socket client: `HTTPClient.raw` sends through it too.
 final class RawHTTPConnection {
     struct Response {
         var statusLine: String
@@ -97,15 +97,43 @@ final class RawHTTPConnection {
             headers[field[..<colon].lowercased()] = field[field.index(after: colon)...].trimmingCharacters(
                 in: .whitespaces)
         }
-        let length = bodyless || status == 304 || status == 204 ? 0 : Int(headers["content-length"] ?? "0") ?? 0
         var body = Data()
-        while body.count < length {
+        if bodyless || status == 304 || status == 204 {
+            // No body, whatever the headers say.
+        } else if headers["transfer-encoding"]?.lowercased().contains("chunked") == true {
+            while true {
+                let sizeLine = try line()
+                guard let size = Int(sizeLine.split(separator: ";").first ?? "", radix: 16) else {
+                    throw Failure(description: "not a chunk size: \(sizeLine)")
+                }
+                if size == 0 {
+                    while try !line().isEmpty {}  // trailers
+                    break
+                }
+                body.append(try bytes(size))
+                _ = try line()
+            }
+        } else if let length = headers["content-length"].flatMap({ Int($0) }) {
+            body = try bytes(length)
+        } else {
+            // Neither length nor chunks: the body ends with the connection.
+            while try fill() {}
+            body = Data(buffer)
+            buffer.removeAll()
+        }
+        return Response(statusLine: statusLine, status: status, headers: headers, body: body)
+    }
+
+    /// The next `count` bytes of the connection.
+    private func bytes(_ count: Int) throws -> Data {
+        var body = Data()
+        while body.count < count {
             if buffer.isEmpty, try !fill() { throw Failure(description: "connection closed inside a body") }
-            let take = min(length - body.count, buffer.count)
+            let take = min(count - body.count, buffer.count)
             body.append(contentsOf: buffer[..<take])
             buffer.removeFirst(take)
         }
-        return Response(statusLine: statusLine, status: status, headers: headers, body: body)
+        return body
     }
 
     /// Whether the server has closed the connection (read gives end of file), with nothing more to read.
