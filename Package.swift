@@ -136,8 +136,17 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ],
             resources: [.embedInCode("openapi.yaml")],
+            swiftSettings: swiftSettings,
+            plugins: ["ContractTypes"]
+        ),
+
+        // Writes the contract's document types from openapi.yaml at build time (the ContractTypes plugin).
+        .executableTarget(
+            name: "ContractGenerator",
+            dependencies: [.product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
+        .plugin(name: "ContractTypes", capability: .buildTool(), dependencies: ["ContractGenerator"]),
 
         // The executable: arguments, logging and metrics bootstrap, and the composition root.
         .executableTarget(

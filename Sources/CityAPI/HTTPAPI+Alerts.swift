@@ -106,7 +106,7 @@ package extension HTTPAPI {
             try status.alerts.setOverride(
                 BeachOverride(action: action, reason: body.reason, author: body.author, at: time, until: until),
                 beach: id, at: time)
-            return json(BeachDocument(status.beach(beach, now: time)))
+            return json(Contract.Beach(status.beach(beach, now: time)))
         }
         router.on(operation: "liftBeachOverride") { request, context in
             if let refusal = authorise(request) { return refusal }
@@ -116,7 +116,7 @@ package extension HTTPAPI {
             }
             let time = now()
             try status.alerts.setOverride(nil, beach: id, at: time)
-            return json(BeachDocument(status.beach(beach, now: time)))
+            return json(Contract.Beach(status.beach(beach, now: time)))
         }
     }
 

@@ -34,42 +34,17 @@ package extension HTTPAPI {
         let time = now()
         var response =
             geoJSON
-            ? json(FeatureCollection(features: carParkDocuments(query, now: time).map(Feature.init)))
-            : json(ListDocument(generatedAt: time.iso8601, items: carParkDocuments(query, now: time)))
+            ? json(Contract.FeatureCollection(carParks: carParkDocuments(query, now: time)))
+            : json(Contract.CarParkList(generatedAt: time.iso8601, items: carParkDocuments(query, now: time)))
         if geoJSON { response.headers[.contentType] = PolledDocument.parkingGeoJSON.contentType }
         return response
     }
 
     /// The car parks `query` selects, nearest first when it has a position, with their outlooks.
-    func carParkDocuments(_ query: ParkingQuery, now time: Timestamp) -> [CarParkDocument] {
-        status.carParks(query, now: time).map(CarParkDocument.init)
+    func carParkDocuments(_ query: ParkingQuery, now time: Timestamp) -> [Contract.CarPark] {
+        status.carParks(query, now: time).map(Contract.CarPark.init)
     }
 
-}
-
-/// GeoJSON (RFC 7946) for maps: one Point feature per car park, its document as properties.
-struct FeatureCollection: Encodable, Sendable {
-    var type = "FeatureCollection"
-    var features: [Feature]
-}
-
-struct Feature: Encodable, Sendable {
-    struct Point: Encodable, Sendable {
-        var type = "Point"
-        /// Longitude first, as GeoJSON wants.
-        var coordinates: [Double]
-    }
-
-    var type = "Feature"
-    var id: String
-    var geometry: Point
-    var properties: CarParkDocument
-
-    init(_ carPark: CarParkDocument) {
-        id = carPark.id
-        geometry = Point(coordinates: [carPark.lon, carPark.lat])
-        properties = carPark
-    }
 }
 
 /// `POST /v1/parking/{id}/occupancy` — an operator's count recalibrates an entry/exit counter. Bearer token.
@@ -106,7 +81,7 @@ package extension HTTPAPI {
                     sensor: carPark.sensor, metric: .occupancySet, time: time, value: Double(body.occupied),
                     received: time)
             ])
-            return json(CarParkDocument(status.carPark(carPark, now: time)))
+            return json(Contract.CarPark(status.carPark(carPark, now: time)))
         }
     }
 

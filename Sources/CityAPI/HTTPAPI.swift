@@ -140,7 +140,7 @@ package struct HTTPAPI: Sendable {
             } catch {
                 return problem(.badRequest, error.message)
             }
-            return json(CarParkDetailDocument(status.carParkDetail(carPark, now: time)))
+            return json(Contract.CarParkDetail(status.carParkDetail(carPark, now: time)))
         }
         router.on(operation: "listBeaches") { request, _ in representation(of: .beaches).response(for: request) }
         router.on(operation: "getBeach") { request, context in
@@ -155,7 +155,7 @@ package struct HTTPAPI: Sendable {
                 return problem(.badRequest, error.message)
             }
             return json(
-                BeachDocument(try at.map { try status.beach(beach, at: $0) } ?? status.beach(beach, now: now())))
+                Contract.Beach(try at.map { try status.beach(beach, at: $0) } ?? status.beach(beach, now: now())))
         }
         addSeriesRoutes(to: router)
         addParkingRoutes(to: router)
@@ -204,18 +204,17 @@ package struct HTTPAPI: Sendable {
         json(healthDocument())
     }
 
-    func statusDocument() -> StatusDocument {
+    func statusDocument() -> Contract.Status {
         let time = now()
-        let carParks = status.carParks(now: time).map(CarParkDocument.init)
+        let carParks = status.carParks(now: time).map(Contract.CarPark.init)
         let live = carParks.filter(\.hasRealtimeData)
-        return StatusDocument(
-            city: status.configuration.cityName, generatedAt: time.iso8601,
+        return Contract.Status(
+            alerts: status.activeAlerts().map(Contract.Alert.init),
+            beaches: status.beaches(now: time).map(Contract.Beach.init), carParks: carParks,
+            city: status.configuration.cityName, generatedAt: time.iso8601, mqtt: Contract.MQTTStatus(consumer.status),
             parking: .init(
-                carParks: carParks.count, withRealtimeData: live.count,
-                totalFree: live.compactMap(\.realtimeFreeCapacity).reduce(0, +)),
-            carParks: carParks, beaches: status.beaches(now: time).map(BeachDocument.init),
-            alerts: status.activeAlerts().map(AlertRecord.init),
-            mqtt: consumer.status)
+                carParks: carParks.count, totalFree: live.compactMap(\.realtimeFreeCapacity).reduce(0, +),
+                withRealtimeData: live.count))
     }
 
     private func gauge(_ name: String, _ help: String, labels: [(String, String)] = []) -> Gauge {
@@ -332,14 +331,15 @@ package struct HTTPAPI: Sendable {
                 case .status: try? Self.encoder.encode(statusDocument())
                 case .beaches:
                     try? Self.encoder.encode(
-                        ListDocument(
-                            generatedAt: time.iso8601, items: status.beaches(now: time).map(BeachDocument.init)))
+                        Contract.BeachList(
+                            generatedAt: time.iso8601, items: status.beaches(now: time).map(Contract.Beach.init)))
                 case .parking:
                     try? Self.encoder.encode(
-                        ListDocument(generatedAt: time.iso8601, items: carParkDocuments(ParkingQuery(), now: time)))
+                        Contract.CarParkList(
+                            generatedAt: time.iso8601, items: carParkDocuments(ParkingQuery(), now: time)))
                 case .parkingGeoJSON:
                     try? Self.encoder.encode(
-                        FeatureCollection(features: carParkDocuments(ParkingQuery(), now: time).map(Feature.init)))
+                        Contract.FeatureCollection(carParks: carParkDocuments(ParkingQuery(), now: time)))
                 }
             return Representation(
                 Array(data ?? Data()), contentType: document.contentType, cacheControl: "public, max-age=1")

@@ -95,7 +95,7 @@ import TimeSeries
                         (
                             moment, carPark.id,
                             try HTTPAPI.encoder.encode(
-                                CarParkDetailDocument(status.carParkDetail(carPark, now: moment)))
+                                Contract.CarParkDetail(status.carParkDetail(carPark, now: moment)))
                         ))
                 }
             })
