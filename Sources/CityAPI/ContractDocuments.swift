@@ -2,8 +2,10 @@ import Alerts
 import Beaches
 import CityCore
 import FeedCore
+import Foundation
 import Ingest
 import Parking
+import TimeSeries
 
 // The code that fills the contract's documents (declared in openapi.yaml, generated as `Contract`) from the
 // status's domain values. Field names follow ParkAPI v3 for car parks (so existing parking apps and aggregators
@@ -178,5 +180,73 @@ extension Contract.MQTTStatus {
             attempts: status.attempts, lastError: status.lastError, reconnects: status.reconnects,
             sessionPresent: status.sessionPresent, since: status.since.iso8601, state: status.state.rawValue,
             subscribed: status.subscribed)
+    }
+}
+
+extension Contract.Transition {
+    /// One transition of an alert's history.
+    init(_ transition: AlertTransition) {
+        let record = TransitionRecord(transition)
+        self.init(
+            alert: Contract.Alert(transition.alert), at: record.at, kind: record.kind, late: record.late,
+            note: record.note, recordedAt: record.recordedAt, sequence: Int(record.sequence))
+    }
+}
+
+extension Contract.Ingest {
+    /// Ingest's counters since start and its latest refusals, newest first.
+    init(status: ConnectionStatus, statistics s: IngestStatistics.Snapshot, quarantined: Int) {
+        self.init(
+            lastAccepted: s.lastAccepted?.iso8601, messagesAccepted: s.messagesAccepted,
+            messagesReceived: s.messagesReceived, messagesRejected: s.messagesRejected,
+            messagesRepeated: s.messagesRepeated, mqtt: Contract.MQTTStatus(status), quarantined: quarantined,
+            readingsAccepted: s.readingsAccepted, readingsDuplicate: s.readingsDuplicate, readingsLate: s.readingsLate,
+            readingsRejected: s.readingsRejected, readingsStored: s.readingsStored,
+            recentRejections: s.recent.reversed().map {
+                RecentRejection(
+                    detail: $0.detail, payload: $0.payload, reason: $0.reason.rawValue, sensor: $0.sensor?.rawValue,
+                    time: $0.time.iso8601, topic: $0.topic)
+            },
+            rejectionsByReason: Dictionary(
+                uniqueKeysWithValues: s.rejectionsByReason.map { ($0.key.rawValue, $0.value) }),
+            rejectionsBySensor: s.rejectionsBySensor, unconfiguredSample: s.unconfiguredSample)
+    }
+}
+
+extension Contract.Health.AlertLog {
+    /// Whether the alert log is written and how far.
+    init(_ health: AlertLogHealth) {
+        self.init(
+            failingSince: health.failure?.since.iso8601, journalled: Int(health.journalled),
+            loggedThrough: Int(health.loggedThrough), path: health.path, problem: health.failure?.problem,
+            writeFailures: health.writeFailures)
+    }
+}
+
+extension Contract.Health.Configuration {
+    /// When the configuration was loaded, and why the last reload was refused.
+    init(_ record: ReloadRecord) {
+        self.init(lastError: record.lastError, loadedAt: record.loadedAt, reloads: record.reloads)
+    }
+}
+
+extension Contract.Quarantine.Item {
+    /// A message set aside; its payload as text when it is UTF-8, else in base64.
+    init(_ message: QuarantinedMessage) {
+        let text = String(validating: message.payload, as: UTF8.self)
+        self.init(
+            at: message.at.iso8601, id: Int(message.id),
+            payload: text ?? Data(message.payload).base64EncodedString(), payloadBytes: message.payload.count,
+            payloadEncoding: text == nil ? "base64" : "utf-8", reason: message.reason, topic: message.topic)
+    }
+}
+
+extension Contract.SeriesSteps.Point {
+    /// One step: its aggregate, or the value held from before while within the heartbeat.
+    init(_ point: SeriesPoint) {
+        self.init(
+            count: point.aggregate?.count ?? 0, held: point.heldValue, last: point.aggregate?.last,
+            max: point.aggregate?.max, mean: point.aggregate?.mean, min: point.aggregate?.min,
+            time: point.start.iso8601)
     }
 }

@@ -28,15 +28,15 @@ package extension HTTPAPI {
                 return problem(.badRequest, error.message)
             }
             guard let at else {
-                let items = try status.alerts.alerts(filter).map(AlertRecord.init)
-                return json(ListDocument(generatedAt: now().iso8601, items: items))
+                let items = try status.alerts.alerts(filter).map(Contract.Alert.init)
+                return json(Contract.AlertList(generatedAt: now().iso8601, items: items))
             }
             // As of a moment: the alerts open then, as they stood then, newest first.
             let items = try status.alerts.alerts(openAt: at).reversed()
                 .filter { filter.beach == nil || $0.beaches.contains(filter.beach!) }
                 .filter { filter.rule == nil || $0.fingerprint.rule == filter.rule }
-                .prefix(filter.limit).map(AlertRecord.init)
-            return json(ListDocument(generatedAt: now().iso8601, items: Array(items)))
+                .prefix(filter.limit).map(Contract.Alert.init)
+            return json(Contract.AlertList(generatedAt: now().iso8601, items: Array(items)))
         }
         router.on(operation: "streamAlerts") { request, _ in
             try alertStream(request)
@@ -47,8 +47,8 @@ package extension HTTPAPI {
                 return problem(.notFound, "No alert has the id '\(text)'.")
             }
             return json(
-                AlertDetailDocument(
-                    alert: AlertRecord(found.alert), transitions: found.transitions.map(TransitionRecord.init)))
+                Contract.AlertDetail(
+                    alert: Contract.Alert(found.alert), transitions: found.transitions.map(Contract.Transition.init)))
         }
         router.on(operation: "acknowledgeAlert") { request, context in
             try await alertAction(request, context) { id, body, time in
@@ -154,7 +154,7 @@ package extension HTTPAPI {
         }
         guard !parsed.by.trimmingCharacters(in: .whitespaces).isEmpty else { return problem(.badRequest, expected) }
         do {
-            return json(AlertRecord(try body(id, parsed, now())))
+            return json(Contract.Alert(try body(id, parsed, now())))
         } catch let error as BadParameter {
             return problem(.badRequest, error.message)
         } catch AlertActionError.noSuchAlert {
@@ -297,11 +297,6 @@ package extension HTTPAPI {
     static func serverSentEvent(_ transition: AlertTransition) -> String {
         "id: \(transition.sequence)\nevent: \(transition.late == true ? "history" : transition.kind.rawValue)\ndata: \(TransitionRecord(transition).jsonLine)\n\n"
     }
-}
-
-struct AlertDetailDocument: Encodable, Sendable {
-    var alert: AlertRecord
-    var transitions: [TransitionRecord]
 }
 
 extension HTTPField.Name {

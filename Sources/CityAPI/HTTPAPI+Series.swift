@@ -14,16 +14,15 @@ package extension HTTPAPI {
         router.on(operation: "listSeries") { _, _ in
             let report = store.memoryReport
             let items = store.keys.map { key in
-                SeriesSummaryDocument(
-                    sensor: key.sensor.rawValue, metric: key.metric.rawValue,
-                    latest: store.latest(key).map { PointDocument(time: $0.time.iso8601, value: $0.value) })
+                Contract.SeriesList.Item(
+                    latest: store.latest(key).map { .init(time: $0.time.iso8601, value: $0.value) },
+                    metric: key.metric.rawValue, sensor: key.sensor.rawValue)
             }
             return json(
-                SeriesListDocument(
-                    generatedAt: now().iso8601,
+                Contract.SeriesList(
+                    generatedAt: now().iso8601, items: items,
                     memory: .init(
-                        series: report.series, samples: report.samples, bytes: report.bytes, late: report.late),
-                    items: items))
+                        bytes: report.bytes, late: report.late, samples: report.samples, series: report.series)))
         }
         router.on(operation: "getSeries") { request, context in
             let sensor = try context.parameters.require("sensor")
@@ -52,9 +51,10 @@ package extension HTTPAPI {
                     return csv(["time,value"] + samples.map { "\($0.time.iso8601),\(format($0.value))" })
                 }
                 return json(
-                    RawSeriesDocument(
-                        sensor: sensor, metric: metric.rawValue, from: from.iso8601, to: to.iso8601,
-                        points: samples.map { PointDocument(time: $0.time.iso8601, value: $0.value) }))
+                    Contract.SeriesRaw(
+                        from: from.iso8601, metric: metric.rawValue,
+                        points: samples.map { .init(time: $0.time.iso8601, value: $0.value) }, sensor: sensor,
+                        to: to.iso8601))
             }
             let step: Int64
             do throws(BadParameter) {
@@ -71,7 +71,7 @@ package extension HTTPAPI {
             } catch {
                 return problem(.badRequest, error.description)
             }
-            let points = answer.points.map(StepDocument.init)
+            let points = answer.points.map(Contract.SeriesSteps.Point.init)
             if wantsCSV {
                 return csv(
                     ["time,count,min,max,mean,last,held"]
@@ -84,9 +84,9 @@ package extension HTTPAPI {
                         })
             }
             return json(
-                SteppedSeriesDocument(
-                    sensor: sensor, metric: metric.rawValue, from: from.iso8601, to: to.iso8601, step: step,
-                    sourceStep: answer.sourceStepSeconds, points: points))
+                Contract.SeriesSteps(
+                    from: from.iso8601, metric: metric.rawValue, points: points, sensor: sensor,
+                    sourceStep: Int(answer.sourceStepSeconds), step: Int(step), to: to.iso8601))
         }
     }
 
@@ -99,93 +99,5 @@ package extension HTTPAPI {
         Response(
             status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .cacheControl: "no-cache"],
             body: ResponseBody(byteBuffer: ByteBuffer(string: lines.joined(separator: "\r\n") + "\r\n")))
-    }
-}
-
-struct PointDocument: Encodable, Sendable {
-    var time: String
-    var value: Double
-}
-
-struct SeriesSummaryDocument: Encodable, Sendable {
-    var sensor: String
-    var metric: String
-    var latest: PointDocument?
-}
-
-struct SeriesListDocument: Encodable, Sendable {
-    struct Memory: Encodable, Sendable {
-        var series: Int
-        var samples: Int
-        var bytes: Int
-        /// Readings too old for their raw series in memory (durable, and in the rollups).
-        var late: Int
-    }
-
-    var generatedAt: String
-    var memory: Memory
-    var items: [SeriesSummaryDocument]
-
-    enum CodingKeys: String, CodingKey {
-        case memory, items
-        case generatedAt = "generated_at"
-    }
-}
-
-struct RawSeriesDocument: Encodable, Sendable {
-    var sensor: String
-    var metric: String
-    var from: String
-    var to: String
-    var points: [PointDocument]
-}
-
-struct StepDocument: Encodable, Sendable {
-    var time: String
-    var count: Int
-    var min: Double?
-    var max: Double?
-    var mean: Double?
-    var last: Double?
-    /// For a step without readings: the previous value, while within the heartbeat.
-    var held: Double?
-
-    init(_ point: SeriesPoint) {
-        time = point.start.iso8601
-        count = point.aggregate?.count ?? 0
-        min = point.aggregate?.min
-        max = point.aggregate?.max
-        mean = point.aggregate?.mean
-        last = point.aggregate?.last
-        held = point.heldValue
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(time, forKey: .time)
-        try container.encode(count, forKey: .count)
-        try container.encode(min, forKey: .min)
-        try container.encode(max, forKey: .max)
-        try container.encode(mean, forKey: .mean)
-        try container.encode(last, forKey: .last)
-        try container.encode(held, forKey: .held)
-    }
-
-    enum CodingKeys: String, CodingKey { case time, count, min, max, mean, last, held }
-}
-
-struct SteppedSeriesDocument: Encodable, Sendable {
-    var sensor: String
-    var metric: String
-    var from: String
-    var to: String
-    var step: Int64
-    /// The step of the ring that answered: 0 for raw samples.
-    var sourceStep: Int64
-    var points: [StepDocument]
-
-    enum CodingKeys: String, CodingKey {
-        case sensor, metric, from, to, step, points
-        case sourceStep = "source_step"
     }
 }

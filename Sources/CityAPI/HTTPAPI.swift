@@ -120,14 +120,14 @@ package struct HTTPAPI: Sendable {
         router.on(operation: "getOpenAPIDocument") { request, _ in openAPI.response(for: request) }
         router.on(operation: "getIngest") { _, _ in
             json(
-                IngestDocument(
+                Contract.Ingest(
                     status: consumer.status, statistics: statistics.snapshot, quarantined: try quarantine.count()))
         }
         router.on(operation: "listQuarantinedMessages") { _, _ in
             json(
-                QuarantineDocument(
+                Contract.Quarantine(
                     count: try quarantine.count(),
-                    items: try quarantine.messages(limit: 100).map(QuarantinedDocument.init)))
+                    items: try quarantine.messages(limit: 100).map(Contract.Quarantine.Item.init)))
         }
         router.on(operation: "getCarPark") { request, context in
             let id = try context.parameters.require("id")
@@ -173,7 +173,7 @@ package struct HTTPAPI: Sendable {
 
     /// Ready when connected to the broker, the store answers and the alert log is written; `problems` says
     /// what is not.
-    func healthDocument() -> HealthDocument {
+    func healthDocument() -> Contract.Health {
         let mqtt = consumer.status
         let stored = try? store.storedCount()
         let log = status.alerts.logHealth
@@ -194,9 +194,10 @@ package struct HTTPAPI: Sendable {
                 "the alert log cannot be written since \(failure.since.iso8601) (\(failure.problem)); "
                     + "\(log.journalled - log.loggedThrough) transitions wait in the journal")
         }
-        return HealthDocument(
-            status: "ok", ready: problems.isEmpty, problems: problems, mqtt: mqtt, storedReadings: stored,
-            alertLog: AlertLogDocument(log), configuration: reloads.value)
+        return Contract.Health(
+            alertLog: Contract.Health.AlertLog(log), configuration: Contract.Health.Configuration(reloads.value),
+            mqtt: Contract.MQTTStatus(mqtt), problems: problems, ready: problems.isEmpty, status: "ok",
+            storedReadings: stored)
     }
 
     /// Alive as long as it answers; whether it is ready is in the body (and `/readyz`).

@@ -146,7 +146,8 @@ func acceptsGzip(_ header: String?) -> Bool {
 
 /// An RFC 9457 problem document as a response; never cached.
 func problemResponse(_ status: HTTPResponse.Status, detail: String) -> Response {
-    let document = ProblemDocument(title: status.reasonPhrase, status: status.code, detail: detail)
+    let document = Contract.Problem(
+        detail: detail, status: status.code, title: status.reasonPhrase, type: "about:blank")
     let data = (try? HTTPAPI.encoder.encode(document)) ?? Data()
     return Response(
         status: status, headers: [.contentType: "application/problem+json", .cacheControl: "no-store"],

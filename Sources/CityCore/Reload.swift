@@ -31,9 +31,12 @@ package final class Reloadable<Value: Sendable>: Sendable {
 
 /// When the configuration was last loaded, and why the last reload was refused, if it was.
 package struct ReloadRecord: Sendable, Encodable {
-    var loadedAt: String
-    var reloads = 0
-    var lastError: String?
+    /// When the configuration running now was loaded.
+    package var loadedAt: String
+    /// Reloads applied since start.
+    package var reloads = 0
+    /// Why the last reload was refused, if it was.
+    package var lastError: String?
 
     /// A record of the configuration loaded at `loadedAt`.
     package init(loadedAt: String, lastError: String? = nil) {
