@@ -223,6 +223,7 @@ let package = Package(
             dependencies: [
                 "CityFeedsd", "CityCore", "CityAPI", "Ingest", "FeedCore", "Parking", "Beaches", "Alerts", "TimeSeries",
                 "TestSupport", "EventStream", "RequestParsing",
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

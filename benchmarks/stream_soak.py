@@ -161,7 +161,7 @@ async def main():
             print(f"  {time.time() - started:4.0f} s: RSS {rss_mb(args.pid):.0f} MB, "
                   f"{sum(len(chunks) for chunks in arrivals)} chunks to readers, "
                   f"{metric(args.http, 'cityfeeds_http_connections'):.0f} connections open, "
-                  f"{metric(args.http, 'cityfeeds_alert_stream_ended_too_slow'):.0f} streams ended too slow")
+                  f"{metric(args.http, 'cityfeeds_alert_stream_ended_too_slow_total'):.0f} streams ended too slow")
     await asyncio.sleep(2)
     stop.set()
     latencies = sorted(value for chunks in arrivals for value in latencies_from(chunks))
@@ -172,7 +172,7 @@ async def main():
     print(f"readers' delivery latency over {len(latencies)} deliveries: p50 {percentile(0.5):.1f} ms, "
           f"p99 {percentile(0.99):.1f} ms, max {latencies[-1] if latencies else float('nan'):.1f} ms")
     print(f"daemon RSS at the end: {rss_mb(args.pid):.0f} MB; streams ended too slow: "
-          f"{metric(args.http, 'cityfeeds_alert_stream_ended_too_slow'):.0f}; connections open: "
+          f"{metric(args.http, 'cityfeeds_alert_stream_ended_too_slow_total'):.0f}; connections open: "
           f"{metric(args.http, 'cityfeeds_http_connections'):.0f}")
     begun = time.time()
     os.kill(args.pid, signal.SIGTERM)

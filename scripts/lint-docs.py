@@ -4,7 +4,8 @@
 Lists the declarations without one and exits 1 if there are any. Run by scripts/test.sh.
 Left out: the fuzz targets, the test support, the benchmarks and load generator (tools, not the product), and
 implementations of protocol requirements whose meaning the protocol gives (`run()` of a `Service`,
-`encode(to:)`, the channel handler callbacks, `description`, `==`, `<`, `hash(into:)`).
+`encode(to:)`, the channel handler callbacks, a `MetricsFactory`'s `make…`/`destroy…`, `description`, `==`, `<`,
+`hash(into:)`).
 """
 import pathlib
 import re
@@ -21,7 +22,8 @@ REQUIREMENT = re.compile(
     r"func (run|encode|handle|channelRead|channelActive|channelInactive|channelWritabilityChanged|"
     r"userInboundEventTriggered|handlerAdded|handlerRemoved|write|flush|errorCaught|setup|respond)\(|"
     r"init\(from decoder|var description|typealias (InboundIn|InboundOut|OutboundIn|OutboundOut|Value)|"
-    r"func hash\(|static func ==|static func <")
+    r"func hash\(|static func ==|static func <|"
+    r"func (make|destroy)(Counter|FloatingPointCounter|Recorder|Meter|Timer)\(")
 
 
 def undocumented():

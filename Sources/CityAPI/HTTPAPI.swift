@@ -78,6 +78,8 @@ package struct HTTPAPI: Sendable {
     let encodedEvents = EncodedEvents()
     /// Alert steps framed once as chunks for all stream clients answered on the event loop.
     let encodedSteps = EncodedSteps()
+    /// Totals exported as counters, advanced at each scrape.
+    let counterMirror = CounterMirror()
 
     /// The API over the daemon's parts; `now` is the clock (injectable for tests).
     package init(
@@ -197,7 +199,7 @@ package struct HTTPAPI: Sendable {
         return Contract.Health(
             alertLog: Contract.Health.AlertLog(log), configuration: Contract.Health.Configuration(reloads.value),
             mqtt: Contract.MQTTStatus(mqtt), problems: problems, ready: problems.isEmpty, status: "ok",
-            storedReadings: stored)
+            storedReadings: stored, version: CityFeedsVersion.current)
     }
 
     /// Alive as long as it answers; whether it is ready is in the body (and `/readyz`).
@@ -223,6 +225,13 @@ package struct HTTPAPI: Sendable {
             descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help), labels: labels)
     }
 
+    /// A total kept elsewhere, exported as a counter (see `CounterMirror`).
+    private func counter(_ name: String, _ help: String, total: Int64) {
+        let counter = metrics.makeCounter(
+            descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help), labels: [])
+        counterMirror.mirror(counter, name: name, total: total)
+    }
+
     /// The Prometheus text exposition; connection gauges are read at scrape time.
     func prometheusText() -> Response {
         let mqtt = consumer.status
@@ -230,10 +239,10 @@ package struct HTTPAPI: Sendable {
             .set(Int64(mqtt.state == .connected ? 1 : 0))
         gauge("cityfeeds_mqtt_session_present", "1 if the broker kept our session at the last connection")
             .set(Int64(mqtt.sessionPresent ? 1 : 0))
-        gauge("cityfeeds_mqtt_connection_attempts", "MQTT connection attempts since start")
-            .set(Int64(mqtt.attempts))
-        gauge("cityfeeds_mqtt_reconnects", "MQTT reconnections since start")
-            .set(Int64(mqtt.reconnects))
+        counter("cityfeeds_mqtt_connection_attempts_total", "MQTT connection attempts", total: Int64(mqtt.attempts))
+        counter(
+            "cityfeeds_mqtt_reconnects_total", "MQTT reconnections after the first connection",
+            total: Int64(mqtt.reconnects))
         let memory = store.memoryReport
         gauge("cityfeeds_series_memory_bytes", "Memory held by the in-memory series")
             .set(Int64(memory.bytes))
@@ -254,8 +263,9 @@ package struct HTTPAPI: Sendable {
                 ).set(Int64(open.filter { $0.fingerprint.rule == rule && $0.state == state }.count))
             }
         }
-        gauge("cityfeeds_alert_transitions", "Alert transitions journalled since the journal was created")
-            .set(status.alerts.lastSequence)
+        counter(
+            "cityfeeds_alert_transitions_total", "Alert transitions journalled (the journal's latest sequence)",
+            total: status.alerts.lastSequence)
         if let check = storeHealth.lastCheck {
             gauge("cityfeeds_store_integrity_ok", "1 if the store passed its last integrity check (quick_check)")
                 .set(Int64(check.problems.isEmpty ? 1 : 0))
@@ -265,22 +275,27 @@ package struct HTTPAPI: Sendable {
             "MQTT messages held in the quarantine (set aside: they alone made ingest fail)"
         )
         .set(Int64((try? quarantine.count()) ?? 0))
-        gauge("cityfeeds_ingest_quarantined_since_start", "MQTT messages set aside since start")
-            .set(Int64(quarantine.quarantinedSinceStart))
+        counter(
+            "cityfeeds_ingest_quarantined_total", "MQTT messages set aside in the quarantine",
+            total: Int64(quarantine.quarantinedSinceStart))
         let log = status.alerts.logHealth
         gauge("cityfeeds_alert_log_healthy", "1 while the alert log is written and up to date with the journal")
             .set(Int64(log.isHealthy ? 1 : 0))
         gauge("cityfeeds_alert_log_behind", "Journalled transitions not yet on disk in the alert log")
             .set(max(0, log.journalled - log.loggedThrough))
-        gauge("cityfeeds_alert_log_write_failures", "Failed writes to the alert log since start")
-            .set(Int64(log.writeFailures))
+        counter(
+            "cityfeeds_alert_log_write_failures_total", "Failed writes to the alert log",
+            total: Int64(log.writeFailures))
         gauge("cityfeeds_alert_stream_subscribers", "Open alert-stream subscriptions")
             .set(Int64(status.alerts.subscriberCount))
+        counter(
+            "cityfeeds_alert_stream_ended_too_slow_total",
+            "Alert-stream clients disconnected for falling too far behind",
+            total: Int64(status.alerts.subscribersEndedTooSlow))
         gauge(
-            "cityfeeds_alert_stream_ended_too_slow",
-            "Alert-stream clients disconnected since start for falling too far behind"
-        )
-        .set(Int64(status.alerts.subscribersEndedTooSlow))
+            "cityfeeds_build_info", "The running build: 1, with its version and Swift's as labels",
+            labels: [("version", CityFeedsVersion.current), ("swift", CityFeedsVersion.swift)]
+        ).set(Int64(1))
         // Data age per sensor class: how long since the newest reading of the class, the first sign of a
         // network server or a gateway gone quiet.
         let time = now()

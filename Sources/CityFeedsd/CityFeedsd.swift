@@ -14,6 +14,7 @@ struct CityFeedsd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cityfeedsd",
         abstract: "Live parking availability and bathing-water status from a city's MQTT sensors.",
+        version: CityFeedsVersion.current,
         subcommands: [Run.self, CheckConfig.self, Simulate.self, Replay.self, ImportEtalab.self, AlertsCommand.self])
 }
 

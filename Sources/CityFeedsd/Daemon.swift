@@ -48,7 +48,7 @@ struct Daemon: Sendable {
         store = try configuration.openStore()
         alerts = try configuration.openAlerts(logger: logger)
         metrics = PrometheusCollectorRegistry()
-        let metricsFactory = PrometheusMetricsFactory(registry: metrics)
+        let metricsFactory = DocumentedMetricsFactory(registry: metrics)
         statistics = IngestStatistics(
             logger: logger, metrics: metricsFactory, sensors: Set(configuration.sensorSpecs.map(\.id)))
         let pipeline = Reloadable(
