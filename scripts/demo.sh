@@ -32,6 +32,16 @@ wait_for() {  # wait_for URL-or-port seconds
 }
 
 mkdir -p run/broker run/logs
+
+# An operator token for the write endpoints and the operator commands: a random one, readable by this user
+# only, named by the configuration the demo runs on (a copy of the sample with `operator_token_file` set).
+if [ ! -s run/operator-token ]; then
+  (umask 077; head -c 32 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 32 > run/operator-token)
+fi
+if [ "$config" = config/biarritz.toml ]; then
+  sed -e '/^\[http\]$/a operator_token_file = "operator-token"' config/biarritz.toml > run/biarritz.toml
+  config=run/biarritz.toml
+fi
 broker_port=$(free_port)
 http_port=8080
 port_is_free $http_port || http_port=$(free_port)
@@ -72,6 +82,9 @@ cat <<MSG
     Alerts:    $binary alerts --url http://127.0.0.1:$http_port --follow
                (the simulated storm starts about 5 minutes in: rain at 20:00, overflows 21:00-22:30)
     Alert log: tail -f run/data/alerts.jsonl
+    Operator:  $binary alerts ack ID --reason "crew on the way" --config $config
+               $binary beach close port-vieux --reason "Sewage discharge" --config $config
+               (the token is in run/operator-token; the API takes it as Authorization: Bearer)
 
   Broker: mqtt://127.0.0.1:$broker_port   Logs: run/logs/   Ctrl-C stops everything.
 

@@ -6,7 +6,11 @@ import Synchronization
 
 /// Why an operator's action on an alert or beach was refused.
 public enum AlertActionError: Error, Sendable, Equatable {
+    /// No alert has this id.
     case noSuchAlert(Int64)
+    /// The alert has resolved: there is nothing left to acknowledge or silence (its history keeps what was done
+    /// while it was open).
+    case resolved(Int64)
 }
 
 /// The alert engine with its outputs: every step is journalled (SQLite), then logged (JSON Lines), then
@@ -158,12 +162,12 @@ public final class AlertCenter: Sendable {
 
     /// Records that an operator has seen the alert. It never clears it.
     public func acknowledge(id: Int64, note: OperatorNote) throws -> Alert {
-        try act(on: id) { engine, alert in engine.acknowledge(alert, note: note) }
+        try act(on: id, openOnly: true) { engine, alert in engine.acknowledge(alert, note: note) }
     }
 
     /// Stops notifications of the alert until `until`; the alert itself runs its course.
     public func silence(id: Int64, until: Timestamp, note: OperatorNote) throws -> Alert {
-        try act(on: id) { engine, alert in engine.silence(alert, until: until, note: note) }
+        try act(on: id, openOnly: true) { engine, alert in engine.silence(alert, until: until, note: note) }
     }
 
     /// Marks a discharge alert as not genuine; what follows depends on `NotGenuinePolicy`.
@@ -342,12 +346,16 @@ public final class AlertCenter: Sendable {
 
     // MARK: Steps
 
-    private func act(on id: Int64, _ body: (inout AlertEngine, Alert) -> [AlertTransition]) throws -> Alert {
+    /// Runs an operator's action on alert `id`; `openOnly`: refused once the alert has resolved.
+    private func act(
+        on id: Int64, openOnly: Bool = false, _ body: (inout AlertEngine, Alert) -> [AlertTransition]
+    ) throws -> Alert {
         var result: Alert?
         try stepReadingJournal { engine, journal in
             guard let alert = try engine.openAlerts.first(where: { $0.id == id }) ?? journal.alert(id: id) else {
                 throw AlertActionError.noSuchAlert(id)
             }
+            if openOnly && !alert.isOpen { throw AlertActionError.resolved(id) }
             let transitions = body(&engine, alert)
             result = transitions.last(where: { $0.alert.id == id })?.alert
             return transitions

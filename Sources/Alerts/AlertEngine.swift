@@ -179,7 +179,10 @@ public struct AlertEngine: Sendable {
         var current = latest(alert)
         current.acknowledged = note
         store(current)
-        emit(.acknowledged, current, at: note.at, note: "acknowledged by \(note.by)")
+        // The note carries the reason: the alert keeps the latest acknowledgement, its transitions every one.
+        emit(
+            .acknowledged, current, at: note.at,
+            note: "acknowledged by \(note.by)" + (note.reason.map { ": \($0)" } ?? ""))
         return takeOutput()
     }
 

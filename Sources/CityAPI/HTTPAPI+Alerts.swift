@@ -159,6 +159,8 @@ package extension HTTPAPI {
             return problem(.badRequest, error.message)
         } catch AlertActionError.noSuchAlert {
             return problem(.notFound, "No alert has the id '\(id)'.")
+        } catch AlertActionError.resolved {
+            return problem(.conflict, "Alert \(id) has resolved: there is nothing to acknowledge or silence.")
         }
     }
 

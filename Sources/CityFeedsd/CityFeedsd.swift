@@ -15,7 +15,10 @@ struct CityFeedsd: AsyncParsableCommand {
         commandName: "cityfeedsd",
         abstract: "Live parking availability and bathing-water status from a city's MQTT sensors.",
         version: CityFeedsVersion.current,
-        subcommands: [Run.self, CheckConfig.self, Simulate.self, Replay.self, ImportEtalab.self, AlertsCommand.self])
+        subcommands: [
+            Run.self, CheckConfig.self, Simulate.self, Replay.self, ImportEtalab.self, AlertsCommand.self,
+            BeachCommand.self,
+        ])
 }
 
 struct LoggingOptions: ParsableArguments {

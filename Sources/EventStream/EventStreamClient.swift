@@ -30,8 +30,12 @@ public final class EventStreamClient {
     private var chunkRemaining = 0
     private var finished = false
 
-    /// Connects and sends `method path` (GET by default); reads the status line and headers.
-    public init(host: String, port: Int, path: String, method: String = "GET", headers: [String: String] = [:]) throws {
+    /// Connects and sends `method path` (GET by default), with `body` as JSON if given; reads the status line
+    /// and headers.
+    public init(
+        host: String, port: Int, path: String, method: String = "GET", headers: [String: String] = [:],
+        body: String? = nil
+    ) throws {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
@@ -60,7 +64,8 @@ public final class EventStreamClient {
         setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &noDelay, socklen_t(MemoryLayout<Int32>.size))
         var request = "\(method) \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: close\r\n"
         for (name, value) in headers { request += "\(name): \(value)\r\n" }
-        request += "\r\n"
+        if let body { request += "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n" }
+        request += "\r\n" + (body ?? "")
         let bytes = Array(request.utf8)
         guard bytes.withUnsafeBytes({ Glibc.write(descriptor, $0.baseAddress, $0.count) }) == bytes.count else {
             Glibc.close(descriptor)

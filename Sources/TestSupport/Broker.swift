@@ -174,6 +174,10 @@ public func makeTemporaryDirectory(prefix: String) throws -> URL {
 
 /// `name` found on `PATH`, or in /usr/sbin and /usr/local/sbin where Debian puts mosquitto.
 public func findExecutable(_ name: String) throws -> String {
+    if name.contains("/") {
+        guard FileManager.default.isExecutableFile(atPath: name) else { throw TestSupportError("\(name) is not built") }
+        return name
+    }
     let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
     for folder in path.split(separator: ":").map(String.init) + ["/usr/sbin", "/usr/local/sbin"] {
         let candidate = "\(folder)/\(name)"

@@ -155,6 +155,29 @@ import Testing
         #expect(try logLines().last?["kind"] as? String == "resolved")
     }
 
+    /// A resolved alert has nothing left to acknowledge or silence; each acknowledgement of an open one stays in
+    /// its history with its reason, though the alert shows the latest.
+    @Test func aResolvedAlertRefusesAcknowledgementAndEveryAcknowledgementStaysInTheHistory() throws {
+        let center = try open()
+        defer { center.close() }
+        try center.ingest([t.outfall("o1", .discharging, 0)])
+        let alert = try #require(center.openAlerts.first)
+        _ = try center.acknowledge(id: alert.id, note: OperatorNote(by: "night shift", at: t.at(1), reason: "seen"))
+        let second = try center.acknowledge(
+            id: alert.id, note: OperatorNote(by: "day shift", at: t.at(2), reason: "crew sent"))
+        #expect(second.acknowledged?.reason == "crew sent")
+        let history = try #require(try center.alert(id: alert.id)).transitions.filter { $0.kind == .acknowledged }
+        #expect(history.map(\.note) == ["acknowledged by night shift: seen", "acknowledged by day shift: crew sent"])
+
+        _ = try center.markNotGenuine(id: alert.id, note: OperatorNote(by: "ops", at: t.at(3), reason: "test"))
+        #expect(throws: AlertActionError.resolved(alert.id)) {
+            try center.acknowledge(id: alert.id, note: OperatorNote(by: "ops", at: t.at(4)))
+        }
+        #expect(throws: AlertActionError.resolved(alert.id)) {
+            try center.silence(id: alert.id, until: t.at(9_000), note: OperatorNote(by: "ops", at: t.at(4)))
+        }
+    }
+
     @Test func transitionsLearntLateAreMarkedAsHistoryInTheJournalAndTheLog() throws {
         let center = try open()
         defer { center.close() }
