@@ -102,7 +102,9 @@ public struct AlertEngine: Sendable {
     /// subject already had applied is late: it changes nothing here (the store keeps it).
     public mutating func apply(_ readings: [Reading]) -> [AlertTransition] {
         // A batch reported out of order applies as it happened (the sort is stable: equal times keep theirs).
-        for reading in readings.sorted(by: { $0.time < $1.time }) {
+        let sorted = readings.sorted(by: { $0.time < $1.time })
+        var appliedWithTheirSample = Set<Int>()
+        for (index, reading) in sorted.enumerated() where !appliedWithTheirSample.contains(index) {
             switch reading.metric {
             case .overflowState:
                 guard policy.outfalls[reading.sensor] != nil, let reported = OverflowState(value: reading.value),
@@ -111,7 +113,18 @@ public struct AlertEngine: Sendable {
                 settleOutfall(reading.sensor, upTo: reading.time)
                 outfallReported(reading.sensor, reported, at: reading.time)
             case .ecoli, .enterococci:
-                sampleReported(reading)
+                // Every parameter of one sample (the same probe, the same time) applies at once: one sample,
+                // one transition, however many parameters it carries.
+                var sample = [reading]
+                for later in sorted.indices.dropFirst(index + 1) {
+                    let other = sorted[later]
+                    guard other.time == reading.time else { break }
+                    if other.sensor == reading.sensor && (other.metric == .ecoli || other.metric == .enterococci) {
+                        sample.append(other)
+                        appliedWithTheirSample.insert(later)
+                    }
+                }
+                sampleReported(sample)
             case .rainMillimetres:
                 guard policy.rainGauges[reading.sensor] != nil, mark(reading) else { continue }
                 expireRain(reading.sensor, upTo: reading.time)
@@ -331,21 +344,28 @@ public struct AlertEngine: Sendable {
 
     // MARK: Samples
 
-    private mutating func sampleReported(_ reading: Reading) {
-        for beachID in policy.beachesByProbe[reading.sensor] ?? [] {
+    /// The parameters of one sample (one probe, one time), applied together.
+    private mutating func sampleReported(_ parameters: [Reading]) {
+        guard let first = parameters.first else { return }
+        for beachID in policy.beachesByProbe[first.sensor] ?? [] {
             guard let beach = policy.beach(beachID) else { continue }
             var samples = state.samples[beachID] ?? ProbeSamples()
-            let sample = Sample(time: reading.time, value: reading.value)
-            if reading.metric == .ecoli {
-                guard sample.time >= samples.ecoli?.time ?? sample.time else { continue }
-                samples.ecoli = sample
-            } else {
-                guard sample.time >= samples.enterococci?.time ?? sample.time else { continue }
-                samples.enterococci = sample
+            var changed = false
+            for reading in parameters {
+                let sample = Sample(time: reading.time, value: reading.value)
+                if reading.metric == .ecoli {
+                    guard sample.time >= samples.ecoli?.time ?? sample.time else { continue }
+                    samples.ecoli = sample
+                } else {
+                    guard sample.time >= samples.enterococci?.time ?? sample.time else { continue }
+                    samples.enterococci = sample
+                }
+                changed = true
             }
+            guard changed else { continue }
             state.samples[beachID] = samples
-            contaminationCheck(beach, samples, at: reading.time)
-            cleanSampleCheck(beach, samples, at: reading.time)
+            contaminationCheck(beach, samples, at: first.time)
+            cleanSampleCheck(beach, samples, at: first.time)
         }
     }
 
@@ -356,12 +376,20 @@ public struct AlertEngine: Sendable {
         let fingerprint = AlertFingerprint(.contamination, beach.id)
         let worst = [poorEcoli ? samples.ecoli : nil, poorEnterococci ? samples.enterococci : nil].compactMap { $0 }
         if let highest = worst.max(by: { $0.value < $1.value }) {
-            let parameters = [
-                poorEcoli ? "E. coli \(Int(samples.ecoli!.value))" : nil,
-                poorEnterococci ? "enterococci \(Int(samples.enterococci!.value))" : nil,
-            ]
-            .compactMap { $0 }.joined(separator: ", ")
-            let summary = "Poor sample at \(time.iso8601): \(parameters) CFU/100 mL"
+            // Named by the samples' own times: a poor E. coli count of Monday is still Monday's when Tuesday's
+            // enterococci arrive.
+            let poor = [
+                poorEcoli ? samples.ecoli.map { ("E. coli", $0) } : nil,
+                poorEnterococci ? samples.enterococci.map { ("enterococci", $0) } : nil,
+            ].compactMap { $0 }
+            let summary: String
+            if Set(poor.map(\.1.time)).count == 1, let taken = poor.first?.1.time {
+                let parameters = poor.map { "\($0.0) \(Int($0.1.value))" }.joined(separator: ", ")
+                summary = "Poor sample at \(taken.iso8601): \(parameters) CFU/100 mL"
+            } else {
+                let parameters = poor.map { "\($0.0) \(Int($0.1.value)) (sample at \($0.1.time.iso8601))" }
+                summary = "Poor samples: \(parameters.joined(separator: ", ")) CFU/100 mL"
+            }
             if var alert = state.open[fingerprint] {
                 guard alert.value != highest.value || alert.summary != summary else { return }
                 alert.value = highest.value

@@ -71,6 +71,17 @@ package extension HTTPAPI {
             } catch {
                 return problem(.badRequest, error.description)
             }
+            // An answer of mostly empty steps (a range reaching far before the data) is refused with what to ask
+            // instead, rather than sent as megabytes of nothing.
+            let filled = answer.points.filter { $0.aggregate != nil || $0.heldValue != nil }
+            if answer.points.count > Self.emptyStepsAllowed, filled.count * 10 < answer.points.count,
+                let first = filled.first
+            {
+                return problem(
+                    .badRequest,
+                    "\(answer.points.count - filled.count) of the \(answer.points.count) steps asked for would be empty: "
+                        + "this series has data from \(first.start.iso8601). Ask from then, or with a coarser step.")
+            }
             let points = answer.points.map(Contract.SeriesSteps.Point.init)
             if wantsCSV {
                 return csv(
@@ -89,6 +100,9 @@ package extension HTTPAPI {
                     sourceStep: Int(answer.sourceStepSeconds), step: Int(step), to: to.iso8601))
         }
     }
+
+    /// Up to this many steps, an answer is sent however many are empty.
+    static let emptyStepsAllowed = 1_000
 
     func format(_ value: Double?) -> String {
         guard let value else { return "" }

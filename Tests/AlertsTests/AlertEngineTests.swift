@@ -162,6 +162,22 @@ struct Timeline {
         #expect(better.map(\.kind) == [.resolved])
     }
 
+    /// One sample, one transition: both parameters poor fire once, with the sample's time in the summary; a
+    /// later sample of one parameter names each poor count with its own sample's time.
+    @Test func aSampleWithBothParametersPoorIsOneTransitionNamedByTheSampleTime() {
+        var engine = AlertEngine(policy: t.policy())
+        let poor = engine.apply([t.sample("p-a", .enterococci, 900, 0), t.sample("p-a", .ecoli, 1_500, 0)])
+        #expect(poor.map(\.kind) == [.firing])
+        #expect(
+            poor.first?.alert.summary == "Poor sample at \(t.at(0).iso8601): E. coli 1500, enterococci 900 CFU/100 mL")
+        let later = engine.apply([t.sample("p-a", .enterococci, 1_000, 6)])
+        #expect(later.map(\.kind) == [.updated])
+        #expect(
+            later.first?.alert.summary
+                == "Poor samples: E. coli 1500 (sample at \(t.at(0).iso8601)), enterococci 1000 (sample at \(t.at(6).iso8601)) CFU/100 mL"
+        )
+    }
+
     @Test func underTheCleanSamplePolicyTheAlertWaitsForAGoodSampleAfterTheStop() {
         var engine = AlertEngine(policy: t.policy(clearance: .cleanSample))
         _ = engine.apply([t.outfall("o1", .discharging, 0), t.sample("p-a", .ecoli, 20, 1)])
