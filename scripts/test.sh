@@ -6,6 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+# ParkAPI's own validators, pinned in .venv-parkapi (PyPI), for the ParkAPI v3 test.
+scripts/parkapi-venv.sh
 # The tree is formatted as the root's .swift-format says (swift-format ships with the toolchain).
 swift format lint --strict --recursive Sources Tests Package.swift
 # Every public or package symbol says what it is.

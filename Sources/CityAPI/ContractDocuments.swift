@@ -21,10 +21,15 @@ extension Contract.CarPark {
             ("4h", carPark.tariffs.fourHours), ("24h", carPark.tariffs.twentyFourHours),
         ]
         let known = prices.compactMap { name, price in price.map { (name, $0) } }
+        let feeDescription =
+            known.isEmpty
+            ? nil
+            : known.map { "\($0.0.dropLast()) h: \(String(format: "%.2f", $0.1)) €" }.joined(separator: "; ")
         self.init(
             address: carPark.address, capacity: carPark.capacity, capacityCharging: carPark.evChargingSpaces,
             capacityDisabled: carPark.disabledSpaces, dataAgeSeconds: availability.dataAgeSeconds.map { $0.rounded() },
             dataQuality: availability.dataQuality?.rawValue, distance: state.distanceMetres.map { $0.rounded() },
+            feeDescription: carPark.hasFee ? feeDescription : nil,
             forecastBasis: state.outlook.forecastBasis, forecastDays: state.outlook.forecastDays,
             forecastFree30min: state.outlook.forecast30.map(Double.init),
             forecastFree60min: state.outlook.forecast60.map(Double.init), hasFee: carPark.hasFee,
@@ -35,12 +40,14 @@ extension Contract.CarPark {
                 ($0 * 1000).rounded() / 1000
             },
             openingHours: carPark.openingHours?.description, parkAndRide: carPark.parkAndRide,
+            parkAndRideType: [carPark.parkAndRide ? "YES" : "NO"], purpose: "CAR",
             realtimeDataUpdatedAt: availability.observedAt?.iso8601, realtimeFreeCapacity: availability.free,
             realtimeOccupied: availability.occupied,
             realtimeOpeningStatus: availability.status == .closed ? "CLOSED" : "OPEN",
-            staleAfterSeconds: availability.staleAfterSeconds, status: availability.status.rawValue,
+            staleAfterSeconds: availability.staleAfterSeconds, staticDataUpdatedAt: state.staticDataUpdatedAt.iso8601,
+            status: availability.status.rawValue,
             tariffs: known.isEmpty ? nil : Dictionary(uniqueKeysWithValues: known),
-            trend: state.outlook.trend?.rawValue, type: carPark.type.rawValue,
+            trend: state.outlook.trend?.rawValue, type: carPark.type.rawValue, uid: carPark.id,
             unknownSpaces: availability.unknownSpaces, zones: state.zones?.map(Zone.init))
     }
 }

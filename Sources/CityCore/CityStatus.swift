@@ -35,7 +35,7 @@ package struct CityStatus: Sendable {
         return CarParkState(
             carPark: carPark, availability: availability,
             outlook: outlook(carPark, availability: availability, now: now),
-            zones: zoneCounts(carPark, now: now))
+            zones: zoneCounts(carPark, now: now), staticDataUpdatedAt: configuration.staticDataUpdatedAt)
     }
 
     /// The car parks `query` selects, nearest first when it has a position, with their outlooks.
@@ -44,7 +44,7 @@ package struct CityStatus: Sendable {
             CarParkState(
                 carPark: match.carPark, availability: match.availability,
                 outlook: outlook(match.carPark, availability: match.availability, now: now),
-                distanceMetres: match.distanceMetres)
+                distanceMetres: match.distanceMetres, staticDataUpdatedAt: configuration.staticDataUpdatedAt)
         }
     }
 

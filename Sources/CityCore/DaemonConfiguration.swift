@@ -100,6 +100,9 @@ package struct DaemonConfiguration: Sendable {
     var simulatorTopics: SimulatorTopics
     /// What is allowed but worth an operator's attention (a secret file others can read).
     package var warnings: [ConfigurationProblem] = []
+    /// When the car parks' and beaches' static data last changed: the file's modification time (ParkAPI's
+    /// `static_data_updated_at`).
+    package var staticDataUpdatedAt = Timestamp.now
 
     /// The car parks (`[[car_parks]]`).
     package var carParks: [CarPark] { parking.carParks }
@@ -186,7 +189,11 @@ extension DaemonConfiguration {
         } catch {
             throw ConfigurationError(file: path, problems: [.init(location: path, message: "cannot read the file")])
         }
-        return try parse(text, file: path, overrides: overrides)
+        var configuration = try parse(text, file: path, overrides: overrides)
+        if let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date {
+            configuration.staticDataUpdatedAt = Timestamp(modified)
+        }
+        return configuration
     }
 
     static func parse(_ text: String, file: String, overrides: ConfigurationOverrides) throws -> DaemonConfiguration {

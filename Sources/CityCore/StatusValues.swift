@@ -38,6 +38,8 @@ package struct CarParkState: Sendable {
     package var zones: [ZoneCount]?
     /// Metres from the point a query asked about.
     package var distanceMetres: Double?
+    /// When its static data (the configuration it comes from) last changed.
+    package var staticDataUpdatedAt = Timestamp(milliseconds: 0)
 }
 
 /// A zone of a car park counted space by space.
