@@ -51,26 +51,37 @@ public struct Aggregate: Equatable, Sendable {
 /// A fixed ring of consolidated steps (RRDtool's RRA): `capacity` steps of `step` time units, each holding
 /// min, max, sum, count and last of its samples. Memory is fixed when it is made.
 struct RollupRing {
+    /// One step's place: its start, and its aggregate once a sample fell in it.
+    private struct Slot {
+        var start = Int64.min
+        var aggregate: Aggregate?
+    }
+
+    /// Slots are allocated a page at a time, on the first sample that falls in the page: a series with little
+    /// data holds little, whatever the ring's capacity (a car park reporting since this morning touches a few
+    /// pages of a quarter's ring, not all of it).
+    static let pageSize = 64
+
     let step: Int64
     let capacity: Int
-    /// Slot `i` holds the step starting at `starts[i]` (Int64.min: empty).
-    private var starts: [Int64]
-    private var aggregates: [Aggregate?]
-    /// Start of the newest step written.
+    private var pages: [[Slot]?]
     private(set) var newestStart = Int64.min
 
     init(step: Int64, capacity: Int) {
         precondition(step > 0 && capacity > 0)
         self.step = step
         self.capacity = capacity
-        starts = Array(repeating: .min, count: capacity)
-        aggregates = Array(repeating: nil, count: capacity)
+        pages = Array(repeating: nil, count: (capacity + Self.pageSize - 1) / Self.pageSize)
     }
 
-    static var bytesPerStep: Int { MemoryLayout<Int64>.stride + MemoryLayout<Aggregate?>.stride }
-    var byteCount: Int { capacity * Self.bytesPerStep + 64 }
+    /// The most a step can cost, once its page is allocated (for the configuration's upper bound).
+    static var bytesPerStep: Int { MemoryLayout<Slot>.stride }
+    /// What the ring holds now: the page table and the pages allocated so far.
+    var byteCount: Int {
+        pages.count * MemoryLayout<[Slot]?>.stride + pages.reduce(0) { $0 + ($1 == nil ? 0 : Self.pageSize) }
+            * Self.bytesPerStep + 64
+    }
 
-    /// The earliest step start the ring can still hold.
     var oldestStart: Int64 { newestStart == .min ? .min : newestStart - step * Int64(capacity - 1) }
 
     func start(of time: Int64) -> Int64 {
@@ -81,7 +92,10 @@ struct RollupRing {
         Int(((start / step) % Int64(capacity) + Int64(capacity)) % Int64(capacity))
     }
 
-    /// Adds a sample; `false` when its step is older than the ring holds.
+    private func read(_ index: Int) -> Slot? {
+        pages[index / Self.pageSize]?[index % Self.pageSize]
+    }
+
     @discardableResult
     mutating func add(_ value: Double, time: Int64) -> Bool {
         let start = start(of: time)
@@ -91,11 +105,12 @@ struct RollupRing {
             return false
         }
         let index = slot(of: start)
-        if starts[index] != start {
-            starts[index] = start
-            aggregates[index] = Aggregate(value: value, time: time)
+        let (page, offset) = (index / Self.pageSize, index % Self.pageSize)
+        if pages[page] == nil { pages[page] = Array(repeating: Slot(), count: Self.pageSize) }
+        if pages[page]![offset].start != start {
+            pages[page]![offset] = Slot(start: start, aggregate: Aggregate(value: value, time: time))
         } else {
-            aggregates[index]!.add(value, time: time)
+            pages[page]![offset].aggregate!.add(value, time: time)
         }
         return true
     }
@@ -107,8 +122,7 @@ struct RollupRing {
         var start = Swift.max(start(of: from), oldestStart)
         let end = Swift.min(to, newestStart)
         while start <= end {
-            let index = slot(of: start)
-            if starts[index] == start, let aggregate = aggregates[index] {
+            if let slot = read(slot(of: start)), slot.start == start, let aggregate = slot.aggregate {
                 result.append((start, aggregate))
             }
             start += step
