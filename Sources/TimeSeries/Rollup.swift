@@ -76,6 +76,12 @@ struct RollupRing {
 
     /// The most a step can cost, once its page is allocated (for the configuration's upper bound).
     static var bytesPerStep: Int { MemoryLayout<Slot>.stride }
+    /// The most a ring of `capacity` steps can hold: every page allocated, the last one whole.
+    static func maximumBytes(capacity: Int) -> Int {
+        let pageCount = (capacity + pageSize - 1) / pageSize
+        return pageCount * MemoryLayout<[Slot]?>.stride + pageCount * pageSize * bytesPerStep + 64
+    }
+
     /// What the ring holds now: the page table and the pages allocated so far.
     var byteCount: Int {
         pages.count * MemoryLayout<[Slot]?>.stride + pages.reduce(0) { $0 + ($1 == nil ? 0 : Self.pageSize) }

@@ -143,11 +143,12 @@ public struct SeriesLayout: Sendable, Hashable {
 
     /// The most memory one series of `metric` can take, known from the configuration alone: raw samples at
     /// their worst encoding (17 bytes, every delta at full width) plus one block beyond the capacity, and the
-    /// rollups, which are allocated in full. Real series take far less raw memory (about 1.5 bytes a sample).
+    /// rollups with every page allocated. Real series take far less: about 1.5 bytes a raw sample, and only the
+    /// rollup pages their samples fell in.
     public func worstCaseBytes(of metric: Metric) -> Int {
         let seriesClass = seriesClass(of: metric)
         let raw = (seriesClass.rawCapacity + CompressedSeries.defaultBlockSize) * 17
-        let rollups = seriesClass.rollups.reduce(0) { $0 + $1.capacity * RollupRing.bytesPerStep }
+        let rollups = seriesClass.rollups.reduce(0) { $0 + RollupRing.maximumBytes(capacity: $1.capacity) }
         return raw + rollups
     }
 
