@@ -96,7 +96,8 @@ let package = Package(
         // libFuzzer targets (scripts/fuzz.sh); built normally, they replay input files.
         .target(name: "FuzzSupport", swiftSettings: swiftSettings),
         .executableTarget(
-            name: "FuzzPayloads", dependencies: ["FeedCore", "Ingest", "FuzzSupport"], swiftSettings: swiftSettings),
+            name: "FuzzPayloads", dependencies: ["FeedCore", "Ingest", "FuzzSupport", "TestSupport"],
+            swiftSettings: swiftSettings),
         .executableTarget(
             name: "FuzzRequests", dependencies: ["FeedCore", "RequestParsing", "FuzzSupport"],
             swiftSettings: swiftSettings),

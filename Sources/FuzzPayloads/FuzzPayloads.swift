@@ -2,6 +2,7 @@ import FeedCore
 import Foundation
 import FuzzSupport
 import Ingest
+import TestSupport
 
 /// A coverage-guided fuzz target for everything a sensor or a file can send: the first byte of an input
 /// picks a route (native JSON, a bare number, SenML, The Things Stack, ChirpStack) or an archive format
@@ -18,24 +19,7 @@ enum PayloadHarness {
         "application/1/device/lot/event/up", "c/parking/outfall/json", "c/parking/ghost/json",
     ]
 
-    static let pipeline = IngestPipeline(
-        routes: [
-            try! TopicRoute(pattern: "c/parking/{sensor}/json"),
-            try! TopicRoute(pattern: "c/parking/{sensor}/number", format: .number, metric: .occupied),
-            try! TopicRoute(pattern: "c/any/{sensor}/senml", format: .senml),
-            try! TopicRoute(pattern: "v3/+/devices/{sensor}/up", format: .ttn),
-            try! TopicRoute(pattern: "application/+/device/{sensor}/event/up", format: .chirpstack),
-        ],
-        sensors: [
-            SensorSpec(
-                id: "lot", metrics: [.occupied, .free, .entries, .exits, .spaceOccupied],
-                maximum: [.occupied: 110, .free: 110]),
-            SensorSpec(
-                id: "probe", metrics: [.ecoli, .enterococci, .turbidity, .salinity, .temperature],
-                maximum: [.salinity: 50]),
-            SensorSpec(id: "outfall", metrics: [.overflowState]),
-        ],
-        policy: IngestPolicy())
+    static let pipeline = corpusPipeline()
 
     static func run(_ input: [UInt8]) {
         guard let selector = input.first else { return }

@@ -1,5 +1,6 @@
 import FeedCore
 import Logging
+import TestSupport
 import Testing
 
 @testable import Ingest
@@ -9,23 +10,7 @@ import Testing
 @Suite struct BadInputCorpusTests {
     static let now = Timestamp(milliseconds: 1_784_030_600_000)
 
-    static let pipeline = IngestPipeline(
-        routes: [
-            try! TopicRoute(pattern: "c/parking/{sensor}/json"),
-            try! TopicRoute(pattern: "c/parking/{sensor}/number", format: .number, metric: .occupied),
-            try! TopicRoute(pattern: "c/any/{sensor}/senml", format: .senml),
-            try! TopicRoute(pattern: "v3/+/devices/{sensor}/up", format: .ttn),
-            try! TopicRoute(pattern: "application/+/device/{sensor}/event/up", format: .chirpstack),
-        ],
-        sensors: [
-            SensorSpec(
-                id: "lot", metrics: [.occupied, .free, .entries, .exits, .spaceOccupied],
-                maximum: [.occupied: 110, .free: 110]),
-            SensorSpec(
-                id: "probe", metrics: [.ecoli, .enterococci, .turbidity, .salinity, .temperature],
-                maximum: [.salinity: 50]),
-            SensorSpec(id: "outfall", metrics: [.overflowState]),
-        ],
+    static let pipeline = corpusPipeline(
         policy: {
             var policy = IngestPolicy()
             policy.maxPayloadBytes = 4_096
