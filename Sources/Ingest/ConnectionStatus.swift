@@ -1,7 +1,7 @@
 import FeedCore
 
 /// What the MQTT session is doing, for logs, `/healthz` and readiness.
-public struct ConnectionStatus: Sendable, Equatable, Encodable {
+public struct ConnectionStatus: Sendable, Equatable {
     /// The MQTT connection's state.
     public enum State: String, Sendable, Codable {
         case disconnected
@@ -27,22 +27,4 @@ public struct ConnectionStatus: Sendable, Equatable, Encodable {
 
     /// The status before the first attempt.
     public init() {}
-
-    enum CodingKeys: String, CodingKey {
-        case state, since, reconnects, attempts
-        case sessionPresent = "session_present"
-        case lastError = "last_error"
-        case subscribed
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(state, forKey: .state)
-        try container.encode(since.iso8601, forKey: .since)
-        try container.encode(reconnects, forKey: .reconnects)
-        try container.encode(attempts, forKey: .attempts)
-        try container.encode(sessionPresent, forKey: .sessionPresent)
-        try container.encode(subscribed, forKey: .subscribed)
-        try container.encodeIfPresent(lastError, forKey: .lastError)
-    }
 }

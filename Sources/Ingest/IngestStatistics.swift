@@ -7,7 +7,7 @@ import Synchronization
 /// rate-limited logging of rejections. Shared by the ingest thread (writer) and the HTTP API (reader).
 public final class IngestStatistics: Sendable {
     /// One of the latest rejected messages, kept short for `/v1/ingest`.
-    public struct RecentRejection: Sendable, Encodable {
+    public struct RecentRejection: Sendable {
         /// When it was rejected.
         public var time: Timestamp
         /// The message's topic (shortened when long).
@@ -20,18 +20,6 @@ public final class IngestStatistics: Sendable {
         public var detail: String
         /// The start of the payload, as text, for inspection.
         public var payload: String
-
-        enum CodingKeys: String, CodingKey { case time, topic, sensor, reason, detail, payload }
-
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(time.iso8601, forKey: .time)
-            try container.encode(topic, forKey: .topic)
-            try container.encodeIfPresent(sensor, forKey: .sensor)
-            try container.encode(reason, forKey: .reason)
-            try container.encode(detail, forKey: .detail)
-            try container.encode(payload, forKey: .payload)
-        }
     }
 
     /// The counters at one moment.
