@@ -194,7 +194,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        // Helpers for tests: a real mosquitto broker on a free loopback port.
+        // Helpers for tests: a real mosquitto broker on a free loopback port, the real data sets' files.
         .target(name: "TestSupport", dependencies: ["Ingest"], swiftSettings: swiftSettings),
 
         .testTarget(
@@ -205,7 +205,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TimeSeriesTests",
-            dependencies: ["TimeSeries", "FeedCore", "Storage"],
+            dependencies: ["TimeSeries", "FeedCore", "Storage", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -216,7 +216,8 @@ let package = Package(
         .testTarget(
             name: "DomainTests",
             dependencies: [
-                "Parking", "Beaches", "Alerts", "FeedCore", .product(name: "Logging", package: "swift-log"),
+                "Parking", "Beaches", "Alerts", "FeedCore", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

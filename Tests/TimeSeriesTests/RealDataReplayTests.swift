@@ -1,21 +1,15 @@
 import FeedCore
 import Foundation
+import TestSupport
 import Testing
 
 @testable import TimeSeries
 
-/// Real public data (../shared/data, see its README) replayed through the store: counts, extremes and the
-/// bytes each sample costs in memory.
+/// Real public data replayed through the store: counts, extremes and the bytes each sample costs in memory.
+/// Each test reads the repository's excerpt, and the whole data set too when it is beside the repository.
 @Suite struct RealDataReplayTests {
-    static let dataFolder = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appending(path: "shared/data")
-
-    static func lines(_ path: String) throws -> [[Substring]] {
-        let text = try String(contentsOf: dataFolder.appending(path: path), encoding: .utf8)
-        return text.split(whereSeparator: \.isNewline).dropFirst().map {
-            $0.split(separator: ",", omittingEmptySubsequences: false)
-        }
+    static func lines(_ file: RealDataFile) throws -> [[Substring]] {
+        try file.rows().map { $0.split(separator: ",", omittingEmptySubsequences: false) }
     }
 
     func makeStore(_ name: String) throws -> SeriesStore {
@@ -66,15 +60,13 @@ import Testing
         return ((days * 24 + hour) * 60 + minute) * 60 + second
     }
 
-    @Test(
-        .enabled(
-            if: FileManager.default.fileExists(atPath: dataFolder.appending(path: "parking/aarhus_parking.csv").path)))
-    func aarhusParking() throws {
+    @Test(arguments: RealDataFile.available("parking/aarhus_parking.csv"))
+    func aarhusParking(file: RealDataFile) throws {
         let store = try makeStore("aarhus")
         defer { store.close() }
         var expected: [String: [Int64: Double]] = [:]  // garage → second → first count seen
         var readings: [Reading] = []
-        for fields in try Self.lines("parking/aarhus_parking.csv") where fields.count >= 6 {
+        for fields in try Self.lines(file) where fields.count >= 6 {
             guard let count = Double(fields[1]), let time = Self.parseTime(fields[2]) else { continue }
             let garage = fields[5].lowercased()
             if expected[garage, default: [:]][time.milliseconds / 1_000] == nil {
@@ -83,7 +75,7 @@ import Testing
             readings.append(
                 Reading(sensor: SensorID(garage), metric: .occupied, time: time, value: count, received: time))
         }
-        #expect(readings.count > 50_000)
+        #expect(readings.count > (file.isExcerpt ? 2_500 : 50_000))
         for chunk in stride(from: 0, to: readings.count, by: 1_000) {
             _ = try store.append(Array(readings[chunk..<min(chunk + 1_000, readings.count)]))
         }
@@ -101,20 +93,17 @@ import Testing
 
         let keys = expected.keys.map { SeriesKey(sensor: SensorID($0), metric: .occupied) }
         let cost = bytesPerSample(store, keys)
-        print("Aarhus parking: \(String(format: "%.2f", cost)) bytes per sample in memory")
+        print("Aarhus parking (\(file)): \(String(format: "%.2f", cost)) bytes per sample in memory")
         #expect(cost <= 2)
     }
 
-    @Test(
-        .enabled(
-            if: FileManager.default.fileExists(
-                atPath: dataFolder.appending(path: "beach/chicago_beach_sensors_2013_2016.csv").path)))
-    func chicagoBeachProbes() throws {
+    @Test(arguments: RealDataFile.available("beach/chicago_beach_sensors_2013_2016.csv"))
+    func chicagoBeachProbes(file: RealDataFile) throws {
         let store = try makeStore("chicago")
         defer { store.close() }
         var expected: [SeriesKey: [Int64: Double]] = [:]
         var readings: [Reading] = []
-        for fields in try Self.lines("beach/chicago_beach_sensors_2013_2016.csv") where fields.count >= 4 {
+        for fields in try Self.lines(file) where fields.count >= 4 {
             // "08/30/2013 08:00:00 AM"
             guard let time = Self.chicagoTime(fields[1]) else { continue }
             let beach = fields[0].lowercased().replacingOccurrences(of: " ", with: "-")
@@ -128,7 +117,7 @@ import Testing
                 readings.append(Reading(sensor: key.sensor, metric: metric, time: time, value: value, received: time))
             }
         }
-        #expect(readings.count > 40_000)
+        #expect(readings.count > (file.isExcerpt ? 1_500 : 40_000))
         // The export is not in time order; the probes sent it in order. (Out-of-order placement has its own
         // model test; here each out-of-order row would re-encode a block, slow in a debug build.)
         readings.sort { $0.time < $1.time }
@@ -141,8 +130,10 @@ import Testing
             #expect(history.map(\.value).max() == values.values.max(), "\(key)")
         }
         let cost = bytesPerSample(store, Array(expected.keys))
-        print("Chicago probes: \(String(format: "%.2f", cost)) bytes per sample in memory")
-        #expect(cost <= 2)
+        print("Chicago probes (\(file)): \(String(format: "%.2f", cost)) bytes per sample in memory")
+        // A week holds some 140 samples per series, so each series' partly filled last block weighs on the
+        // average; over the whole data set it fades.
+        #expect(cost <= (file.isExcerpt ? 3.5 : 2))
     }
 
     /// "08/30/2013 08:00:00 AM".
