@@ -210,7 +210,9 @@ let package = Package(
         ),
         .testTarget(
             name: "AlertsTests",
-            dependencies: ["Alerts", "Beaches", "FeedCore", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Alerts", "Beaches", "FeedCore", "Storage", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

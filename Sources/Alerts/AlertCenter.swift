@@ -372,25 +372,33 @@ public final class AlertCenter: Sendable {
     /// refuses the step, the engine goes back to its state before it, so memory never runs ahead of the file.
     private func stepReadingJournal(_ body: (inout AlertEngine, AlertJournal) throws -> [AlertTransition]) throws {
         let transitions = try inner.withLock { inner -> [AlertTransition] in
-            let before = inner.engine
+            let start = inner.engine.checkpoint()
             let recorded = Timestamp.now
             let lateAfter = inner.engine.policy.catchUp.lateAfterSeconds
-            let transitions = try body(&inner.engine, inner.journal).map { transition in
-                var transition = transition
-                transition.recordedAt = recorded
-                transition.late = recorded.seconds(since: transition.at) > lateAfter
-                return transition
-            }
-            var unchanged = before.state
-            unchanged.clock = inner.engine.state.clock
-            let changed = unchanged != inner.engine.state
-            guard changed || !transitions.isEmpty else { return [] }
+            let transitions: [AlertTransition]
             do {
-                try inner.journal.record(transitions, state: inner.engine.state, loggedThrough: inner.loggedThrough)
+                transitions = try body(&inner.engine, inner.journal).map { transition in
+                    var transition = transition
+                    transition.recordedAt = recorded
+                    transition.late = recorded.seconds(since: transition.at) > lateAfter
+                    return transition
+                }
             } catch {
-                inner.engine = before
+                inner.engine.rollBack(to: start)
                 throw error
             }
+            guard inner.engine.hasChanges(since: start) || !transitions.isEmpty else {
+                inner.engine.commit()
+                return []
+            }
+            do {
+                try inner.journal.record(
+                    transitions, changesOf: inner.engine.state, loggedThrough: inner.loggedThrough)
+            } catch {
+                inner.engine.rollBack(to: start)
+                throw error
+            }
+            inner.engine.commit()
             changes.add(1, ordering: .releasing)
             catchUpLog(&inner, with: transitions, now: recorded)
             if !transitions.isEmpty {

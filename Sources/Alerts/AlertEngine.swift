@@ -22,6 +22,29 @@ public struct AlertEngine: Sendable {
         self.state = state
     }
 
+    /// Where a step began: what ``rollBack(to:)`` goes back to.
+    public struct Checkpoint: Sendable {
+        fileprivate let policy: AlertPolicy
+        fileprivate let counters: EngineState.Counters
+    }
+
+    /// The engine as it stands, to go back to if the step about to run cannot be journalled.
+    public func checkpoint() -> Checkpoint { Checkpoint(policy: policy, counters: state.counters) }
+
+    /// Whether the steps since `checkpoint` changed anything worth journalling (see
+    /// ``EngineState/hasChanges(since:)``).
+    public func hasChanges(since checkpoint: Checkpoint) -> Bool { state.hasChanges(since: checkpoint.counters) }
+
+    /// Keeps what the steps since the last checkpoint changed (they are journalled, or changed nothing).
+    public mutating func commit() { state.commit() }
+
+    /// Undoes the steps since `checkpoint` (the journal refused them), key by key.
+    public mutating func rollBack(to checkpoint: Checkpoint) {
+        policy = checkpoint.policy
+        state.rollBack(to: checkpoint.counters)
+        output.removeAll(keepingCapacity: true)
+    }
+
     /// Applies a new policy (a configuration reload), keeping alerts and tracks. Links that no longer exist
     /// stop feeding alerts; open alerts run their course. A beach newly linked to an outfall that is
     /// discharging, or within its hold, is warned at once: its alert starts with the discharge and fires now.

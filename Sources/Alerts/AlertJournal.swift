@@ -92,7 +92,18 @@ final class AlertJournal {
             body TEXT
         );
         CREATE INDEX overrides_beach ON overrides (beach, id);
+        """,
+        // The engine's state as one row per entry (an outfall's track, a beach's samples, an open alert…),
+        // written as each step changes them; the single values in `engine` under 'counters'. A journal from
+        // before holds the whole state as one JSON document under 'state', split into entries at open.
         """
+        CREATE TABLE engine_entries (
+            map TEXT NOT NULL,
+            key TEXT NOT NULL,
+            body TEXT NOT NULL,
+            PRIMARY KEY (map, key)
+        ) WITHOUT ROWID;
+        """,
     ]
 
     private let database: SQLiteDatabase
@@ -114,6 +125,7 @@ final class AlertJournal {
             try database.migrate(applicationID: Self.applicationID, migrations: Self.migrations)
             try database.execute("PRAGMA journal_mode = WAL")
             try database.execute("PRAGMA synchronous = \(synchronousFull ? "FULL" : "NORMAL")")
+            try splitWholeState()
         } catch SchemaProblem.foreign {
             throw JournalError(path: path, problem: "this SQLite file belongs to another application; left untouched")
         } catch SchemaProblem.newer(let found, let supported) {
@@ -129,10 +141,11 @@ final class AlertJournal {
 
     // MARK: Writing
 
-    /// Journals one engine step: the transitions, the alerts as they now stand, and the engine's state; with
-    /// `loggedThrough`, the last sequence known to be on disk in the alert log (it rides along with the step
-    /// rather than costing a commit of its own).
-    func record(_ transitions: [AlertTransition], state: EngineState?, loggedThrough: Int64? = nil) throws {
+    /// Journals one engine step: the transitions, the alerts as they now stand, and what the step changed in
+    /// the engine's state (its entries changed since the step began, and its counters); with `loggedThrough`,
+    /// the last sequence known to be on disk in the alert log (it rides along with the step rather than
+    /// costing a commit of its own).
+    func record(_ transitions: [AlertTransition], changesOf state: EngineState?, loggedThrough: Int64? = nil) throws {
         guard !transitions.isEmpty || state != nil || loggedThrough != nil else { return }
         try database.transaction {
             if let loggedThrough {
@@ -155,14 +168,61 @@ final class AlertJournal {
                 try insert.bind(try json(transition), at: 5)
                 _ = try insert.step()
             }
-            if let state {
-                let upsert = try database.statement(
-                    "INSERT INTO engine (key, body) VALUES ('state', ?) ON CONFLICT (key) DO UPDATE SET body = excluded.body"
-                )
-                defer { upsert.reset() }
-                try upsert.bind(try json(state), at: 1)
-                _ = try upsert.step()
-            }
+            if let state { try writeChanges(of: state, all: false) }
+        }
+    }
+
+    /// Writes the state's counters and its entries: those changed in the current step, or (`all`) every one.
+    private func writeChanges(of state: EngineState, all: Bool) throws {
+        let counters = try database.statement(
+            "INSERT INTO engine (key, body) VALUES ('counters', ?) ON CONFLICT (key) DO UPDATE SET body = excluded.body"
+        )
+        defer { counters.reset() }
+        try counters.bind(try json(state.counters), at: 1)
+        _ = try counters.step()
+        try writeEntries("open", state.open, all: all)
+        try writeEntries("outfalls", state.outfalls, all: all)
+        try writeEntries("samples", state.samples, all: all)
+        try writeEntries("rain", state.rain, all: all)
+        try writeEntries("raise_at", state.raiseAt, all: all)
+        try writeEntries("marks", state.marks, all: all)
+        try writeEntries("last_resolved", state.lastResolved, all: all)
+    }
+
+    private func writeEntries<Key: Codable, Value: Codable>(
+        _ map: String, _ entries: ChangeTrackedMap<Key, Value>, all: Bool
+    ) throws {
+        let changes = all ? entries.map { (key: $0.key, value: Optional($0.value)) } : entries.changes
+        guard !changes.isEmpty else { return }
+        let upsert = try database.statement(
+            "INSERT INTO engine_entries (map, key, body) VALUES (?, ?, ?) ON CONFLICT (map, key) DO UPDATE SET body = excluded.body"
+        )
+        defer { upsert.reset() }
+        let delete = try database.statement("DELETE FROM engine_entries WHERE map = ? AND key = ?")
+        defer { delete.reset() }
+        for (key, value) in changes {
+            let statement = value == nil ? delete : upsert
+            try statement.bind(map, at: 1)
+            try statement.bind(try json(key), at: 2)
+            if let value { try statement.bind(try json(value), at: 3) }
+            _ = try statement.step()
+            statement.reset()
+        }
+    }
+
+    /// A journal written before entries were journalled one by one holds the whole state as one document:
+    /// it is split into entries, once, in one transaction.
+    private func splitWholeState() throws {
+        let select = try database.statement("SELECT body FROM engine WHERE key = 'state'")
+        guard try select.step() else {
+            select.reset()
+            return
+        }
+        let state = try decoder.decode(EngineState.self, from: Data(select.string(at: 0).utf8))
+        select.reset()
+        try database.transaction {
+            try writeChanges(of: state, all: true)
+            try database.execute("DELETE FROM engine WHERE key = 'state'")
         }
     }
 
@@ -216,7 +276,7 @@ final class AlertJournal {
 
     /// Records how far the alert log is on disk (at a clean close; steps carry it along otherwise).
     func setLoggedThrough(_ sequence: Int64) throws {
-        try record([], state: nil, loggedThrough: sequence)
+        try record([], changesOf: nil, loggedThrough: sequence)
     }
 
     /// The last sequence the alert log was known to hold on disk when the last step was journalled.
@@ -227,11 +287,36 @@ final class AlertJournal {
         return Int64(select.string(at: 0))
     }
 
+    /// The engine's state as last journalled; `nil` for a new journal.
     func engineState() throws -> EngineState? {
-        let select = try database.statement("SELECT body FROM engine WHERE key = 'state'")
+        let select = try database.statement("SELECT body FROM engine WHERE key = 'counters'")
+        guard try select.step() else {
+            select.reset()
+            return nil
+        }
+        var state = EngineState()
+        state.counters = try decoder.decode(EngineState.Counters.self, from: Data(select.string(at: 0).utf8))
+        select.reset()
+        state.open = try entries("open")
+        state.outfalls = try entries("outfalls")
+        state.samples = try entries("samples")
+        state.rain = try entries("rain")
+        state.raiseAt = try entries("raise_at")
+        state.marks = try entries("marks")
+        state.lastResolved = try entries("last_resolved")
+        return state
+    }
+
+    private func entries<Key: Codable, Value: Codable>(_ map: String) throws -> ChangeTrackedMap<Key, Value> {
+        let select = try database.statement("SELECT key, body FROM engine_entries WHERE map = ?")
         defer { select.reset() }
-        guard try select.step() else { return nil }
-        return try decoder.decode(EngineState.self, from: Data(select.string(at: 0).utf8))
+        try select.bind(map, at: 1)
+        var result: [Key: Value] = [:]
+        while try select.step() {
+            result[try decoder.decode(Key.self, from: Data(select.string(at: 0).utf8))] = try decoder.decode(
+                Value.self, from: Data(select.string(at: 1).utf8))
+        }
+        return ChangeTrackedMap(result)
     }
 
     /// The orders in force (not lifted), by beach.

@@ -7,25 +7,25 @@ public struct EngineState: Sendable, Codable, Equatable {
     /// not decide from it (each subject has its own time, `marks`); it dates what an operator or a reload does.
     public var clock = Timestamp(milliseconds: 0)
     /// The open alerts, by fingerprint.
-    public var open: [AlertFingerprint: Alert] = [:]
+    public var open = ChangeTrackedMap<AlertFingerprint, Alert>()
     /// What is known of each outfall.
-    public var outfalls: [SensorID: OutfallTrack] = [:]
+    public var outfalls = ChangeTrackedMap<SensorID, OutfallTrack>()
     /// Latest E. coli and enterococci sample per beach.
-    public var samples: [String: ProbeSamples] = [:]
+    public var samples = ChangeTrackedMap<String, ProbeSamples>()
     /// Rain readings of the last 24 h per gauge, oldest first.
-    public var rain: [SensorID: [Sample]] = [:]
+    public var rain = ChangeTrackedMap<SensorID, [Sample]>()
     /// When each pending alert fires if its condition still holds.
-    public var raiseAt: [AlertFingerprint: Timestamp] = [:]
+    public var raiseAt = ChangeTrackedMap<AlertFingerprint, Timestamp>()
     /// The id the next alert will get.
     public var nextAlertID: Int64 = 0
     /// The latest transition's sequence.
     public var lastSequence: Int64 = 0
     /// Each subject's (outfall, rain gauge) newest applied observation and when it arrived: the subject's own
     /// time, and whether the wall clock may move it on.
-    public var marks: [SensorID: SubjectMark] = [:]
+    public var marks = ChangeTrackedMap<SensorID, SubjectMark>()
     /// When each fingerprint's latest alert resolved: a later alert of the same fingerprint never starts
     /// before it, so a beach has at most one open alert per rule at every instant of history.
-    public var lastResolved: [AlertFingerprint: Timestamp] = [:]
+    public var lastResolved = ChangeTrackedMap<AlertFingerprint, Timestamp>()
 
     /// A fresh state: no alert, no subject heard.
     public init() {}
@@ -38,15 +38,62 @@ public struct EngineState: Sendable, Codable, Equatable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         clock = try container.decode(Timestamp.self, forKey: .clock)
-        open = try container.decode([AlertFingerprint: Alert].self, forKey: .open)
-        outfalls = try container.decode([SensorID: OutfallTrack].self, forKey: .outfalls)
-        samples = try container.decode([String: ProbeSamples].self, forKey: .samples)
-        rain = try container.decode([SensorID: [Sample]].self, forKey: .rain)
-        raiseAt = try container.decode([AlertFingerprint: Timestamp].self, forKey: .raiseAt)
+        open = try container.decode(ChangeTrackedMap.self, forKey: .open)
+        outfalls = try container.decode(ChangeTrackedMap.self, forKey: .outfalls)
+        samples = try container.decode(ChangeTrackedMap.self, forKey: .samples)
+        rain = try container.decode(ChangeTrackedMap.self, forKey: .rain)
+        raiseAt = try container.decode(ChangeTrackedMap.self, forKey: .raiseAt)
         nextAlertID = try container.decode(Int64.self, forKey: .nextAlertID)
         lastSequence = try container.decode(Int64.self, forKey: .lastSequence)
-        marks = try container.decodeIfPresent([SensorID: SubjectMark].self, forKey: .marks) ?? [:]
-        lastResolved = try container.decodeIfPresent([AlertFingerprint: Timestamp].self, forKey: .lastResolved) ?? [:]
+        marks = try container.decodeIfPresent(ChangeTrackedMap.self, forKey: .marks) ?? ChangeTrackedMap()
+        lastResolved = try container.decodeIfPresent(ChangeTrackedMap.self, forKey: .lastResolved) ?? ChangeTrackedMap()
+    }
+
+    /// The state's single values, kept at the start of a step to compare with and to go back to.
+    public struct Counters: Sendable, Codable, Equatable {
+        /// See ``EngineState/clock``.
+        public var clock: Timestamp
+        /// See ``EngineState/nextAlertID``.
+        public var nextAlertID: Int64
+        /// See ``EngineState/lastSequence``.
+        public var lastSequence: Int64
+    }
+
+    /// The single values as they stand.
+    public var counters: Counters {
+        get { Counters(clock: clock, nextAlertID: nextAlertID, lastSequence: lastSequence) }
+        set { (clock, nextAlertID, lastSequence) = (newValue.clock, newValue.nextAlertID, newValue.lastSequence) }
+    }
+
+    /// Whether the step that began at `start` changed anything worth journalling: an entry, an alert id or a
+    /// sequence. The clock alone is not: it only dates what comes next, and moves on every reading.
+    public func hasChanges(since start: Counters) -> Bool {
+        nextAlertID != start.nextAlertID || lastSequence != start.lastSequence || open.hasChanges
+            || outfalls.hasChanges || samples.hasChanges || rain.hasChanges || raiseAt.hasChanges
+            || marks.hasChanges || lastResolved.hasChanges
+    }
+
+    /// Ends a step: its changes stay.
+    public mutating func commit() {
+        open.commit()
+        outfalls.commit()
+        samples.commit()
+        rain.commit()
+        raiseAt.commit()
+        marks.commit()
+        lastResolved.commit()
+    }
+
+    /// Undoes the step that began at `start`.
+    public mutating func rollBack(to start: Counters) {
+        counters = start
+        open.rollBack()
+        outfalls.rollBack()
+        samples.rollBack()
+        rain.rollBack()
+        raiseAt.rollBack()
+        marks.rollBack()
+        lastResolved.rollBack()
     }
 }
 
