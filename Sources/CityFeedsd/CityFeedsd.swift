@@ -104,7 +104,9 @@ struct CheckConfig: ParsableCommand {
         do {
             let configuration = try DaemonConfiguration.load(path: file, overrides: .environment())
             let series = configuration.sensorSpecs.flatMap { spec in spec.metrics.map { ($0, spec.id) } }
-            let bound = series.reduce(0) { $0 + configuration.storage.seriesLayout.worstCaseBytes(of: $1.0) }
+            let layout = configuration.storage.seriesLayout
+            let bound = series.reduce(0) { $0 + layout.worstCaseBytes(of: $1.0) }
+            let steady = series.reduce(0) { $0 + layout.steadyStateBytes(of: $1.0) }
             for warning in configuration.warnings { print("warning: \(warning)") }
             print(
                 "\(file): OK — \(configuration.carParks.count) car parks, \(configuration.beaches.count) beaches, "
@@ -112,7 +114,11 @@ struct CheckConfig: ParsableCommand {
                     + "\(configuration.ingest.routes.count) topic routes")
             print(
                 "series memory: at most \(bound / 1_048_576) MiB for \(series.count) possible series "
-                    + "(sensor × metric), rollups included; real data takes less")
+                    + "(sensor × metric), rollups included")
+            print(
+                "series memory estimate: about \(steady / 1_048_576) MiB once every series has filled its retention "
+                    + "with regular readings (2 bytes a raw sample, every rollup step held); less while they fill, "
+                    + "and for sensors that report rarely")
         } catch let error as ConfigurationError {
             printToStandardError(error.description)
             throw ExitCode(78)

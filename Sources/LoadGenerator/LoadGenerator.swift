@@ -26,16 +26,37 @@ struct LoadGenerator: ParsableCommand {
     @Option(help: "QoS 1 messages allowed in flight before waiting for acknowledgements.")
     var window: Int = 1_000
 
+    @Option(
+        help: """
+            Publish the messages of this file instead, one per line as topic, a tab, then the payload \
+            (benchmarks/scale.sh writes them for a generated city); --count and --topic are then ignored.
+            """)
+    var messages: String?
+
     func run() throws {
         let publisher = try MQTTPublisher(broker: try BrokerAddress(parsing: broker), maxInflight: UInt32(window))
-        let start = Timestamp.now.adding(seconds: -Double(count) / 1000 - 60)
         let clock = ContinuousClock()
         let began = clock.now
-        for index in 0..<count {
-            let ts = start.milliseconds + Int64(index)
-            try publisher.publish(topic: topic, text: #"{"ts":\#(ts),"occupied":\#(index % 400)}"#, qos: qos)
-            if qos > 0 && index % 256 == 255 {
+        var published = 0
+        func send(_ topic: String, _ payload: String) throws {
+            try publisher.publish(topic: topic, text: payload, qos: qos)
+            published += 1
+            if qos > 0 && published % 256 == 0 {
                 publisher.waitUntilOutstanding(atMost: window, timeout: .seconds(60))
+            }
+        }
+        if let messages {
+            for line in try String(contentsOfFile: messages, encoding: .utf8).split(separator: "\n") {
+                guard let tab = line.firstIndex(of: "\t") else {
+                    throw ValidationError("\(messages): a line without a tab: \(line.prefix(80))")
+                }
+                try send(String(line[..<tab]), String(line[line.index(after: tab)...]))
+            }
+        } else {
+            let start = Timestamp.now.adding(seconds: -Double(count) / 1000 - 60)
+            for index in 0..<count {
+                let ts = start.milliseconds + Int64(index)
+                try send(topic, #"{"ts":\#(ts),"occupied":\#(index % 400)}"#)
             }
         }
         guard publisher.waitForAcknowledgements(timeout: .seconds(120)) else {
@@ -46,7 +67,7 @@ struct LoadGenerator: ParsableCommand {
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         print(
             String(
-                format: "published %d messages at QoS %d in %.3f s: %.0f msg/s", count, qos, seconds,
-                Double(count) / seconds))
+                format: "published %d messages at QoS %d in %.3f s: %.0f msg/s", published, qos, seconds,
+                Double(published) / seconds))
     }
 }

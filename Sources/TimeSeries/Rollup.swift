@@ -48,45 +48,40 @@ public struct Aggregate: Equatable, Sendable {
     }
 }
 
-/// A fixed ring of consolidated steps (RRDtool's RRA): `capacity` steps of `step` time units, each holding
-/// min, max, sum, count and last of its samples. Memory is fixed when it is made.
+/// A ring of consolidated steps (RRDtool's RRA): the steps of `step` time units that hold samples, among the
+/// newest `capacity` steps, each with min, max, sum, count and last of its samples.
+///
+/// Only steps that hold samples take memory, in time order, in a buffer that doubles as they come up to the
+/// capacity and never beyond: a detector heard once holds one step, a car park reporting every minute for
+/// a month holds the whole ring (RRDtool's fixed memory is the upper bound, not the cost).
 struct RollupRing {
-    /// One step's place: its start, and its aggregate once a sample fell in it.
-    private struct Slot {
-        var start = Int64.min
-        var aggregate: Aggregate?
+    /// A step that holds samples.
+    struct Step {
+        var start: Int64
+        var aggregate: Aggregate
     }
-
-    /// Slots are allocated a page at a time, on the first sample that falls in the page: a series with little
-    /// data holds little, whatever the ring's capacity (a car park reporting since this morning touches a few
-    /// pages of a quarter's ring, not all of it).
-    static let pageSize = 64
 
     let step: Int64
     let capacity: Int
-    private var pages: [[Slot]?]
+    /// The occupied steps in time order, from `head`, wrapping around the buffer.
+    private var buffer: [Step] = []
+    private var head = 0
+    private(set) var count = 0
     private(set) var newestStart = Int64.min
 
     init(step: Int64, capacity: Int) {
         precondition(step > 0 && capacity > 0)
         self.step = step
         self.capacity = capacity
-        pages = Array(repeating: nil, count: (capacity + Self.pageSize - 1) / Self.pageSize)
     }
 
-    /// The most a step can cost, once its page is allocated (for the configuration's upper bound).
-    static var bytesPerStep: Int { MemoryLayout<Slot>.stride }
-    /// The most a ring of `capacity` steps can hold: every page allocated, the last one whole.
-    static func maximumBytes(capacity: Int) -> Int {
-        let pageCount = (capacity + pageSize - 1) / pageSize
-        return pageCount * MemoryLayout<[Slot]?>.stride + pageCount * pageSize * bytesPerStep + 64
-    }
+    /// What one step takes once held.
+    static var bytesPerStep: Int { MemoryLayout<Step>.stride }
+    /// The most a ring of `capacity` steps can hold: every step held (for the configuration's upper bound).
+    static func maximumBytes(capacity: Int) -> Int { capacity * bytesPerStep + 64 }
 
-    /// What the ring holds now: the page table and the pages allocated so far.
-    var byteCount: Int {
-        pages.count * MemoryLayout<[Slot]?>.stride + pages.reduce(0) { $0 + ($1 == nil ? 0 : Self.pageSize) }
-            * Self.bytesPerStep + 64
-    }
+    /// What the ring holds now: its buffer as allocated.
+    var byteCount: Int { buffer.capacity * Self.bytesPerStep + 64 }
 
     var oldestStart: Int64 { newestStart == .min ? .min : newestStart - step * Int64(capacity - 1) }
 
@@ -94,12 +89,24 @@ struct RollupRing {
         time >= 0 ? time / step * step : ((time + 1) / step - 1) * step
     }
 
-    private func slot(of start: Int64) -> Int {
-        Int(((start / step) % Int64(capacity) + Int64(capacity)) % Int64(capacity))
+    private func position(_ index: Int) -> Int {
+        let position = head + index
+        return position < buffer.count ? position : position - buffer.count
     }
 
-    private func read(_ index: Int) -> Slot? {
-        pages[index / Self.pageSize]?[index % Self.pageSize]
+    private subscript(index: Int) -> Step {
+        get { buffer[position(index)] }
+        set { buffer[position(index)] = newValue }
+    }
+
+    /// The index of the first held step starting at or after `start`.
+    private func firstIndex(startingAtOrAfter start: Int64) -> Int {
+        var (low, high) = (0, count)
+        while low < high {
+            let middle = (low + high) / 2
+            if self[middle].start < start { low = middle + 1 } else { high = middle }
+        }
+        return low
     }
 
     @discardableResult
@@ -107,31 +114,53 @@ struct RollupRing {
         let start = start(of: time)
         if start > newestStart {
             newestStart = start
-        } else if start < oldestStart {
-            return false
+            // Steps that fell out of the window leave from the front.
+            let oldest = oldestStart
+            while count > 0 && self[0].start < oldest {
+                head = position(1)
+                count -= 1
+            }
+            insert(Step(start: start, aggregate: Aggregate(value: value, time: time)), at: count)
+            return true
         }
-        let index = slot(of: start)
-        let (page, offset) = (index / Self.pageSize, index % Self.pageSize)
-        if pages[page] == nil { pages[page] = Array(repeating: Slot(), count: Self.pageSize) }
-        if pages[page]![offset].start != start {
-            pages[page]![offset] = Slot(start: start, aggregate: Aggregate(value: value, time: time))
+        guard start >= oldestStart else { return false }
+        let index = firstIndex(startingAtOrAfter: start)
+        if index < count && self[index].start == start {
+            self[index].aggregate.add(value, time: time)
         } else {
-            pages[page]![offset].aggregate!.add(value, time: time)
+            insert(Step(start: start, aggregate: Aggregate(value: value, time: time)), at: index)
         }
         return true
     }
 
+    /// Inserts `item` before the step at `index`; a step late in the window moves the newer ones up by one.
+    private mutating func insert(_ item: Step, at index: Int) {
+        if count == buffer.count {
+            // Full: a buffer twice as large (at most the capacity), in order from its start.
+            let grown = Swift.min(Swift.max(4, count * 2), capacity)
+            var larger: [Step] = []
+            larger.reserveCapacity(grown)
+            for offset in 0..<count { larger.append(self[offset]) }
+            larger.append(contentsOf: repeatElement(item, count: grown - count))
+            buffer = larger
+            head = 0
+        }
+        var moving = count
+        while moving > index {
+            self[moving] = self[moving - 1]
+            moving -= 1
+        }
+        self[index] = item
+        count += 1
+    }
+
     /// The steps with samples whose start lies in `[from, to]`, oldest first.
     func steps(from: Int64, to: Int64) -> [(start: Int64, aggregate: Aggregate)] {
-        guard newestStart != .min else { return [] }
         var result: [(start: Int64, aggregate: Aggregate)] = []
-        var start = Swift.max(start(of: from), oldestStart)
-        let end = Swift.min(to, newestStart)
-        while start <= end {
-            if let slot = read(slot(of: start)), slot.start == start, let aggregate = slot.aggregate {
-                result.append((start, aggregate))
-            }
-            start += step
+        var index = firstIndex(startingAtOrAfter: Swift.max(start(of: from), oldestStart))
+        while index < count && self[index].start <= to {
+            result.append((self[index].start, self[index].aggregate))
+            index += 1
         }
         return result
     }

@@ -143,13 +143,22 @@ public struct SeriesLayout: Sendable, Hashable {
 
     /// The most memory one series of `metric` can take, known from the configuration alone: raw samples at
     /// their worst encoding (17 bytes, every delta at full width) plus one block beyond the capacity, and the
-    /// rollups with every page allocated. Real series take far less: about 1.5 bytes a raw sample, and only the
-    /// rollup pages their samples fell in.
+    /// rollups with every step held. Real series take far less: about 1.5 bytes a raw sample, and only the
+    /// rollup steps their samples fell in (``steadyStateBytes(of:)``).
     public func worstCaseBytes(of metric: Metric) -> Int {
         let seriesClass = seriesClass(of: metric)
         let raw = (seriesClass.rawCapacity + CompressedSeries.defaultBlockSize) * 17
         let rollups = seriesClass.rollups.reduce(0) { $0 + RollupRing.maximumBytes(capacity: $1.capacity) }
         return raw + rollups
+    }
+
+    /// What one series of `metric` takes once it has filled its retention with regular readings: raw samples
+    /// at 2 bytes (real data sets measure 1.5 to 1.9, block headers included) and every rollup step held.
+    /// A series that reports rarely takes less: only the steps its samples fell in.
+    public func steadyStateBytes(of metric: Metric) -> Int {
+        let seriesClass = seriesClass(of: metric)
+        let raw = (seriesClass.rawCapacity + CompressedSeries.defaultBlockSize) * 2
+        return raw + seriesClass.rollups.reduce(0) { $0 + RollupRing.maximumBytes(capacity: $1.capacity) }
     }
 
     /// The same layout with every class's raw capacity set to `capacity`.

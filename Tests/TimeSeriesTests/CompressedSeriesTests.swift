@@ -120,6 +120,42 @@ import Testing
         #expect(steps[1].aggregate.count == 1)
     }
 
+    /// Steps held only where samples fell, in any order, against a plain model: a dictionary of the window's
+    /// steps. Times mostly move forward with some late ones, so the buffer wraps, grows and takes insertions
+    /// in its middle; it never holds more than the capacity.
+    @Test func holdsTheSameStepsAsAPlainModelWhateverTheOrder() {
+        var generator = SeededGenerator(seed: 16)
+        var ring = RollupRing(step: 10, capacity: 50)
+        var model: [Int64: (count: Int, sum: Double, last: Double, lastTime: Int64)] = [:]
+        var newest = Int64.min
+        var time: Int64 = 0
+        for _ in 0..<5_000 {
+            time += Int64.random(in: 0...25, using: &generator)
+            let sampleTime = Bool.random(using: &generator) ? time : time - Int64.random(in: 0...600, using: &generator)
+            let value = Double(Int.random(in: 0...100, using: &generator))
+            let start = sampleTime / 10 * 10
+            let oldest = newest == .min ? Int64.min : max(newest, start) - 10 * 49
+            let accepted = ring.add(value, time: sampleTime)
+            #expect(accepted == (start >= oldest))
+            guard accepted else { continue }
+            newest = max(newest, start)
+            var step = model[start] ?? (0, 0, value, sampleTime)
+            step.count += 1
+            step.sum += value
+            if sampleTime >= step.lastTime { (step.last, step.lastTime) = (value, sampleTime) }
+            model[start] = step
+            model = model.filter { $0.key >= newest - 10 * 49 }
+        }
+        let held = ring.steps(from: .min / 2, to: .max / 2)
+        #expect(held.map(\.start) == model.keys.sorted())
+        for (start, aggregate) in held {
+            #expect(aggregate.count == model[start]?.count && aggregate.sum == model[start]?.sum)
+            #expect(aggregate.last == model[start]?.last)
+        }
+        #expect(ring.count <= 50)
+        #expect(ring.byteCount <= RollupRing.maximumBytes(capacity: 50))
+    }
+
     @Test func forgetsStepsOlderThanItsCapacity() {
         var ring = RollupRing(step: 10, capacity: 3)
         for time in stride(from: 0, through: 100, by: 10) { ring.add(1, time: Int64(time)) }
