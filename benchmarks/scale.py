@@ -21,7 +21,7 @@ Per size, one run:
 Run it through benchmarks/scale.sh, which builds the release binaries first.
 Everything listens on 127.0.0.1 only; every process started here is stopped at the end.
 """
-import argparse, json, math, os, shutil, signal, statistics, subprocess, sys, tempfile, time, urllib.request
+import argparse, json, math, os, re, shutil, signal, statistics, subprocess, sys, tempfile, time, urllib.request
 from datetime import datetime, timezone
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -243,6 +243,7 @@ class Run:
         result["rss_after"] = proc_rss_bytes(daemon.pid)
         memory = get_json(self.http_port, "/v1/series")["memory"]
         result["store_memory"] = memory
+        print(f"  ingest: {json.dumps(result)}", flush=True)
 
         documents = {}
         for path in DOCUMENTS:
@@ -280,7 +281,8 @@ def report(results, count):
     rows = [
         ("sensors / series", lambda r: f"{r['sensors']:,} / {r['series']:,}"),
         ("readings in the traffic (rounds)", lambda r: f"{r['readings']:,} ({r['rounds']:,})"),
-        ("check-config", lambda r: "; ".join(line.split(":", 1)[1].strip() for line in r["check_config"])),
+        ("check-config: bound / steady state", lambda r: " / ".join(
+            re.search(r"(\d[\d,]*) MiB", line).group(1) + " MiB" for line in r["check_config"])),
         ("start-up, empty store", lambda r: f"{r['start_empty_s']:.2f} s"),
         ("resident memory, empty", lambda r: mib(r["rss_empty"])),
         ("ingest: mosquitto_sub", lambda r: f"{r['sub_rate']:,.0f} msg/s"),

@@ -14,6 +14,8 @@ package struct CityStatus: Sendable {
     let store: SeriesStore
     let calculator: AvailabilityCalculator
     let dynamics = ParkingDynamics()
+    /// The car parks' positions, for queries near a point or in a box.
+    let carParkGrid: CarParkGrid
     /// The alert center (it outlives reloads).
     package let alerts: AlertCenter
     let classifications = VersionedCache<[Int64], SeasonalClassification?>()
@@ -25,6 +27,7 @@ package struct CityStatus: Sendable {
         self.alerts = alerts
         self.calculator = AvailabilityCalculator(
             staleAfterSeconds: configuration.parking.staleAfterSeconds, timeZone: configuration.timeZone)
+        carParkGrid = CarParkGrid(configuration.carParks)
     }
 
     // MARK: Parking
@@ -38,9 +41,12 @@ package struct CityStatus: Sendable {
             zones: zoneCounts(carPark, now: now), staticDataUpdatedAt: configuration.staticDataUpdatedAt)
     }
 
-    /// The car parks `query` selects, nearest first when it has a position, with their outlooks.
+    /// The car parks `query` selects, nearest first when it has a position, with their outlooks. Only the car
+    /// parks in the grid cells the query's position reaches are looked at, when it has one.
     package func carParks(_ query: ParkingQuery, now: Timestamp) -> [CarParkState] {
-        query.apply(to: availabilities(now: now)).map { match in
+        let carParks = carParkGrid.candidates(for: query).map { $0.map { configuration.carParks[$0] } }
+        let candidates = (carParks ?? configuration.carParks).map { ($0, availability(of: $0, now: now)) }
+        return query.apply(to: candidates).map { match in
             CarParkState(
                 carPark: match.carPark, availability: match.availability,
                 outlook: outlook(match.carPark, availability: match.availability, now: now),
@@ -58,10 +64,6 @@ package struct CityStatus: Sendable {
     /// Every configured car park at `now`, in configuration order.
     package func carParks(now: Timestamp) -> [CarParkState] {
         configuration.carParks.map { carPark($0, now: now) }
-    }
-
-    func availabilities(now: Timestamp) -> [(carPark: CarPark, availability: Availability)] {
-        configuration.carParks.map { ($0, availability(of: $0, now: now)) }
     }
 
     /// Availability with the status smoothed by hysteresis over the last hour, and figures withheld from a

@@ -73,3 +73,47 @@ import Testing
         #expect(ParkingQuery(freeOfCharge: false).apply(to: carParks).count == 3)
     }
 }
+
+/// The grid finds, from the cells a query reaches, every car park the query selects: the same answers as
+/// looking at every car park, for random cities and queries (radii up to beyond the Earth's, boxes of any
+/// size, the antimeridian and the poles included).
+@Suite struct CarParkGridTests {
+    @Test(arguments: [
+        (43.48, -1.55, 0.5), (60.0, 24.9, 3.0), (-33.9, 151.2, 40.0), (0.0, 179.9, 0.4), (88.9, 0.0, 2.0),
+    ])
+    func theGridAnswersAsAScanOfEveryCarPark(latitude: Double, longitude: Double, spread: Double) {
+        var generator = SeededGenerator(seed: UInt64(abs(latitude * 1_000 + longitude)))
+        let carParks = (0..<2_000).map { index in
+            ParkingQueryTests.carPark(
+                "cp-\(index)",
+                latitude: min(max(latitude + Double.random(in: -spread...spread, using: &generator), -90), 90),
+                longitude: min(max(longitude + Double.random(in: -spread...spread, using: &generator), -180), 180))
+        }
+        let all = carParks.map { ($0, ParkingQueryTests.live(10)) }
+        let grid = CarParkGrid(carParks)
+        for _ in 0..<300 {
+            let centreLatitude = latitude + Double.random(in: -spread...spread, using: &generator)
+            let centreLongitude = longitude + Double.random(in: -spread...spread, using: &generator)
+            var query = ParkingQuery()
+            if Bool.random(using: &generator) {
+                let radius = [50.0, 1_000, 5_000, 100_000, 30_000_000].randomElement(using: &generator)!
+                query.near = .init(
+                    latitude: min(max(centreLatitude, -90), 90), longitude: min(max(centreLongitude, -180), 180),
+                    radiusMetres: radius)
+            } else {
+                let half = [0.001, 0.02, 0.5, 200].randomElement(using: &generator)!
+                query.box = .init(
+                    minLongitude: centreLongitude - half, minLatitude: centreLatitude - half,
+                    maxLongitude: centreLongitude + half, maxLatitude: centreLatitude + half)
+            }
+            let candidates = grid.candidates(for: query).map { $0.map { all[$0] } } ?? all
+            let expected = query.apply(to: all).map(\.carPark.id)
+            #expect(query.apply(to: candidates).map(\.carPark.id) == expected, "\(query)")
+        }
+    }
+
+    @Test func aQueryWithoutAPositionLooksAtEveryCarPark() {
+        let grid = CarParkGrid([ParkingQueryTests.carPark("a", latitude: 43.48, longitude: -1.55)])
+        #expect(grid.candidates(for: ParkingQuery(freeOfCharge: true)) == nil)
+    }
+}
