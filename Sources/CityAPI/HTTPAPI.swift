@@ -73,7 +73,7 @@ package struct HTTPAPI: Sendable {
     let now: @Sendable () -> Timestamp
     /// How often an idle alert stream sends a keep-alive comment (proxies drop silent connections).
     var heartbeatInterval: Duration = .seconds(15)
-    let snapshots = VersionedCache<SnapshotVersion, Representation>()
+    let snapshots = RenderedSnapshots<SnapshotVersion, Representation>()
     /// Stream events encoded once for all stream clients.
     let encodedEvents = EncodedEvents()
     /// Alert steps framed once as chunks for all stream clients answered on the event loop.
@@ -334,12 +334,13 @@ package struct HTTPAPI: Sendable {
     }
 
     /// A polled document from the snapshot cache: rendered once per change of the data (or of the second, for
-    /// the ages in it), whatever the number of pollers. The router and `PolledReadHandler` both serve it.
+    /// the ages in it), whatever the number of pollers; a slow one in the background (``RenderedSnapshots``).
+    /// The router and `PolledReadHandler` both serve it.
     func representation(of document: PolledDocument) -> Representation {
         let version = SnapshotVersion(
             readings: store.version, alerts: alerts.revision, configuration: statusSource.generation,
             second: now().milliseconds / 1_000)
-        return snapshots.value(document.rawValue, version: version) {
+        return snapshots.value(document.rawValue, version: version) { [self] in
             let status = status
             let time = now()
             let data: Data? =
