@@ -124,6 +124,8 @@ package struct ArchiveReplay {
             try checkpoint(last, store, alerts)
         }
         summary.alertTransitions = alerts.lastSequence - sequenceBefore
+        // The archive's complete hours go into chunks now, rather than when the daemon next starts.
+        try store.compact()
         return summary
     }
 }

@@ -41,6 +41,32 @@ package struct MaintenanceService: Service {
     }
 }
 
+/// Compacts the store's complete hours into chunks every `interval`, off the ingest thread (a span per
+/// transaction, so commits wait at most one span's compaction); a failure is logged and retried.
+package struct CompactionService: Service {
+    let store: SeriesStore
+    let interval: Duration
+    let logger: Logger
+
+    /// Compacts at start and every `interval`.
+    package init(store: SeriesStore, interval: Duration, logger: Logger) {
+        self.store = store
+        self.interval = interval
+        self.logger = logger
+    }
+
+    package func run() async throws {
+        await repeatUntilShutdown(every: interval) {
+            do {
+                let moved = try store.compact()
+                if moved > 0 { logger.debug("store compacted", metadata: ["store.readings_compacted": "\(moved)"]) }
+            } catch {
+                logger.error("store compaction failed", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+}
+
 /// Runs `body` at once and then every `interval` until graceful shutdown, which cancels the sleep in between
 /// (an hour-long sleep must not hold up a SIGTERM).
 func repeatUntilShutdown(every interval: Duration, _ body: @escaping @Sendable () async -> Void) async {

@@ -119,6 +119,7 @@ struct Daemon: Sendable {
                 IngestService(consumer: consumer),
                 MaintenanceService(
                     store: store, policy: configuration.storage.retention, interval: .seconds(3_600), logger: logger),
+                CompactionService(store: store, interval: .seconds(10), logger: logger),
                 StoreCheckService(store: store, health: storeHealth, interval: .seconds(86_400), logger: logger),
                 CalibrationLogService(source: cityStatus, interval: .seconds(60), logger: logger),
                 AlertClockService(

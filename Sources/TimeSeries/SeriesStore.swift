@@ -68,16 +68,31 @@ public final class SeriesStore: Sendable {
         self.configuration = configuration
         let log = try ReadingLog(path: configuration.path, durability: configuration.durability)
         var memory: [SeriesKey: SeriesMemory] = [:]
+        // One pass over the recent readings, then each series' chunks, newest first, as far back as its raw
+        // samples and its longest rollup reach.
+        let recent = try log.recentBySeries()
         for key in log.seriesKeys {
             var series = SeriesMemory(metric: key.metric, layout: configuration.layout)
             let capacity = series.seriesClass.rawCapacity
-            let newest = try log.newest(key, limit: capacity)
-            for sample in newest { series.raw.insert(series.encode(sample)) }
-            // A full load may have left older rows in the log: the raw series is then not the whole history.
-            if newest.count == capacity { series.raw.markOlderSamplesExist() }
             let span = series.seriesClass.rollups.map { Double($0.stepSeconds) * Double($0.capacity) }.max() ?? 0
+            let rollupsFrom = now.adding(seconds: -span)
+            var chunks: [[Sample]] = []
+            var held = recent[key]?.count ?? 0
+            try log.chunksNewestFirst(key) { samples in
+                chunks.append(samples)
+                held += samples.count
+                return held < capacity || (samples.first.map { $0.time > rollupsFrom } ?? true)
+            }
+            var samples = chunks.reversed().flatMap { $0 } + (recent[key] ?? [])
+            // Recent readings are newer than the chunks, but for late ones.
+            if zip(samples, samples.dropFirst()).contains(where: { $0.time > $1.time }) {
+                samples.sort { $0.time < $1.time }
+            }
+            for sample in samples.suffix(capacity) { series.raw.insert(series.encode(sample)) }
+            // A full load may have left older readings in the log: the raw series is then not the whole history.
+            if samples.count >= capacity { series.raw.markOlderSamplesExist() }
             if span > 0 {
-                for sample in try log.samples(key, since: now.adding(seconds: -span)) {
+                for sample in samples where sample.time >= rollupsFrom {
                     let time = series.encodeTime(sample.time)
                     for index in series.rollups.indices { series.rollups[index].add(sample.value, time: time) }
                 }
@@ -115,6 +130,27 @@ public final class SeriesStore: Sendable {
             return late
         }
         return AppendResult(new: new, duplicates: readings.count - new.count, late: late)
+    }
+
+    /// Moves complete spans (hours) of readings from the recent table into compressed chunks per series, a
+    /// span per transaction, leaving the log's lock between spans so that commits are never held up for
+    /// long; the newest two spans stay recent (late readings of them cost a plain insert). Returns how many
+    /// readings moved. Queries and restarts read both tables: nothing changes for them.
+    @discardableResult
+    public func compact() throws -> Int {
+        var moved = 0
+        while true {
+            let step = try withLog { log -> Int? in
+                // The span of the newest reading and the one before it stay.
+                guard let newest = try log.newestRecentTime(),
+                    let span = try log.nextSpanToCompact(
+                        endingBy: ReadingLog.span(of: newest) - ReadingLog.spanMilliseconds)
+                else { return nil }
+                return try log.compact(span: span)
+            }
+            guard let step else { return moved }
+            moved += step
+        }
     }
 
     /// Changes whenever new readings reach memory (and only then).

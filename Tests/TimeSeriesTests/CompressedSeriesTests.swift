@@ -166,3 +166,55 @@ import Testing
         #expect(inRange)
     }
 }
+
+/// The compacted chunks' encoding: lossless for any times and values, compact for regular ones, and a damaged
+/// chunk is refused rather than read wrong or crashed on.
+@Suite struct ChunkCodecTests {
+    @Test func anyTimesAndValuesComeBackExactly() {
+        var generator = SeededGenerator(seed: 21)
+        for round in 0..<300 {
+            var time = Int64.random(in: -1 << 45...1 << 45, using: &generator)
+            let samples = (0..<Int.random(in: 0...200, using: &generator)).map { _ -> StoredSample in
+                time &+= round % 3 == 0 ? 60_000 : Int64.random(in: 0...1 << 40, using: &generator)
+                let value: Double =
+                    switch Int.random(in: 0..<5, using: &generator) {
+                    case 0: Double(Int.random(in: 0...400, using: &generator))
+                    case 1: Double.random(in: -1e300...1e300, using: &generator)
+                    case 2:
+                        [0.0, -0.0, .infinity, -.infinity, .leastNonzeroMagnitude].randomElement(using: &generator)!
+                    default: 12.5
+                    }
+                return StoredSample(
+                    time: time, value: value, received: time &+ Int64.random(in: -5_000...900_000, using: &generator))
+            }
+            let decoded = ChunkCodec.decode(ChunkCodec.encode(samples))
+            #expect(decoded?.map(\.time) == samples.map(\.time))
+            #expect(decoded?.map(\.value.bitPattern) == samples.map(\.value.bitPattern))
+            #expect(decoded?.map(\.received) == samples.map(\.received))
+        }
+    }
+
+    @Test func aRegularSeriesCostsAFewBytesASample() {
+        let samples = (0..<60).map { minute in
+            StoredSample(
+                time: 1_784_000_000_000 + Int64(minute) * 60_000, value: Double(200 + minute % 3),
+                received: 1_784_000_000_000 + Int64(minute) * 60_000 + 120)
+        }
+        let bytes = ChunkCodec.encode(samples).count
+        #expect(bytes <= 60 * 5, "\(bytes) bytes for 60 samples")
+    }
+
+    @Test func damagedBytesAreRefused() {
+        var generator = SeededGenerator(seed: 3)
+        let good = ChunkCodec.encode(
+            (0..<20).map { StoredSample(time: Int64($0) * 1_000, value: Double($0), received: 0) })
+        #expect(ChunkCodec.decode(Array(good.dropLast())) == nil)
+        #expect(ChunkCodec.decode(good + [0]) == nil)
+        for _ in 0..<20_000 {
+            let garbage = (0..<Int.random(in: 0...64, using: &generator)).map { _ in
+                UInt8.random(in: 0...255, using: &generator)
+            }
+            _ = ChunkCodec.decode(garbage)  // must not trap
+        }
+    }
+}

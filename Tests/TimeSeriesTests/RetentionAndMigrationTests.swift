@@ -39,12 +39,17 @@ import Testing
         store.close()
         let check = try SQLiteDatabase(path: path)
         #expect(try check.pragmaInteger("user_version") == ReadingLog.schemaVersion)
-        let table = try check.statement("SELECT count(*) FROM sqlite_master WHERE name IN ('maintenance', 'readings')")
+        let table = try check.statement(
+            "SELECT count(*) FROM sqlite_master WHERE name IN ('maintenance', 'recent', 'chunks', 'readings')")
         #expect(try table.step())
-        #expect(table.int64(at: 0) == 2)
-        let clustered = try check.statement("SELECT sql FROM sqlite_master WHERE name = 'readings'")
+        #expect(table.int64(at: 0) == 3)
+        table.reset()
+        let clustered = try check.statement("SELECT sql FROM sqlite_master WHERE name = 'recent'")
         #expect(try clustered.step())
+        #expect(clustered.string(at: 0).contains("PRIMARY KEY (t, series)"))
         #expect(clustered.string(at: 0).contains("WITHOUT ROWID"))
+        clustered.reset()
+        check.close()
     }
 
     @Test func aStoreFromANewerReleaseIsRefused() throws {
@@ -61,7 +66,9 @@ import Testing
         }
     }
 
-    @Test func oldRowsGoByAgePerClass() throws {
+    /// Whether the readings were compacted into chunks before retention runs, or are still recent rows.
+    @Test(arguments: [false, true])
+    func oldRowsGoByAgePerClass(compacted: Bool) throws {
         let store = try SeriesStore(configuration: .init(path: path, durability: .normal))
         defer { store.close() }
         var readings: [Reading] = []
@@ -70,6 +77,7 @@ import Testing
             readings.append(reading("probe", .ecoli, day: Double(day)))
         }
         _ = try store.append(readings)
+        if compacted { #expect(try store.compact() == 198) }
         // Counted now, the row count is then kept up to date by the deletions below, not counted again.
         #expect(try store.storedCount() == 200)
         let policy = RetentionPolicy(maxAgeSeconds: ["parking": 30 * 86_400, "water": 60 * 86_400], maxBytes: 1 << 40)
@@ -80,7 +88,8 @@ import Testing
         #expect(try store.storedCount() == 90)
     }
 
-    @Test func theOldestRowsGoWhenTheStoreIsTooLarge() throws {
+    @Test(arguments: [false, true])
+    func theOldestRowsGoWhenTheStoreIsTooLarge(compacted: Bool) throws {
         let store = try SeriesStore(configuration: .init(path: path, durability: .normal))
         defer { store.close() }
         var readings: [Reading] = []
@@ -90,6 +99,7 @@ import Testing
         for chunk in stride(from: 0, to: readings.count, by: 5_000) {
             _ = try store.append(Array(readings[chunk..<min(chunk + 5_000, readings.count)]))
         }
+        if compacted { try store.compact() }
         let before = try store.enforceRetention(.init(maxAgeSeconds: [:], maxBytes: 1 << 40), now: .now)
         #expect(before.deletedForSize == 0)
         let limit = before.usedBytes / 2

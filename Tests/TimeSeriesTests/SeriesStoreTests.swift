@@ -87,7 +87,9 @@ import Testing
     }
 
     /// Raw samples and rollups alike: the same queries answer the same after a restart.
-    @Test func aRestartGivesIdenticalQueryAnswers() throws {
+    /// Restored from recent readings only, or (compacted) mostly from chunks.
+    @Test(arguments: [false, true])
+    func aRestartGivesIdenticalQueryAnswers(compacted: Bool) throws {
         let layout = SeriesLayout.defaults.withRawCapacity(300)
         let day = Timestamp(milliseconds: 1_784_000_000_000)
         var random = SeededGenerator(seed: 11)
@@ -113,6 +115,7 @@ import Testing
             }
             before = try answers(store)
             history = store.history(key).samples
+            if compacted { #expect(try store.compact() > 1_800) }
             store.close()
         }
         let reopened = try SeriesStore(configuration: .init(path: path, durability: .normal, layout: layout), now: now)
@@ -120,6 +123,68 @@ import Testing
         #expect(try answers(reopened) == before)
         #expect(reopened.history(key).samples == history)
         #expect(history.count == 300)
+    }
+
+    /// Compaction moves complete hours into chunks and changes no answer: the durable samples, the count, the
+    /// oldest time, a restart's memory; a repeat of a compacted reading is a duplicate, and a late reading of a
+    /// compacted hour is stored and later merged into its chunk.
+    @Test func compactionChangesNoAnswerAndKeepsEveryReadingOnce() throws {
+        let origin: Int64 = 1_784_000_000  // seconds
+        var random = SeededGenerator(seed: 4)
+        var readings: [Reading] = []
+        for minute in 0..<(10 * 60) {
+            for sensor in ["a", "b", "c"] where Int.random(in: 0..<4, using: &random) > 0 {
+                let seconds = origin + Int64(minute * 60 + Int.random(in: 0...59, using: &random))
+                readings.append(
+                    reading(SensorID(sensor), .occupied, seconds, Double.random(in: 0...400, using: &random)))
+            }
+        }
+        // Late readings scattered back in time, and a few readings sent twice.
+        readings += (0..<50).map { _ in
+            reading("b", .occupied, origin + Int64.random(in: 0...(9 * 3_600), using: &random) * 1 + 7, 1.5)
+        }
+        readings += readings.prefix(20)
+        let keys = ["a", "b", "c"].map { SeriesKey(sensor: SensorID($0), metric: .occupied) }
+        let since = Timestamp(milliseconds: (origin - 60) * 1_000)
+        func durable(_ store: SeriesStore) throws -> [[Sample]] {
+            try keys.map { try store.storedSamples($0, since: since) }
+        }
+
+        let store = try SeriesStore(configuration: .init(path: path, durability: .normal))
+        var stored = 0
+        for batch in stride(from: 0, to: readings.count, by: 97) {
+            stored += try store.append(Array(readings[batch..<min(batch + 97, readings.count)])).new.count
+        }
+        let before = try durable(store)
+        let count = try store.storedCount()
+        #expect(count == stored)
+        let oldest = try keys.map { key in try store.withLog { try $0.oldestTime(key) } }
+        let moved = try store.compact()
+        #expect(moved > 0 && moved < stored)
+        #expect(try store.compact() == 0, "nothing left to compact until newer readings come")
+        #expect(try durable(store) == before)
+        #expect(try keys.map { key in try store.withLog { try $0.oldestTime(key) } } == oldest)
+
+        // A compacted reading again is a duplicate; a new late one of a compacted hour is stored, then merged.
+        let repeated = try store.append([readings[0], readings[1]])
+        #expect(repeated.new.isEmpty && repeated.duplicates == 2)
+        let late = reading("c", .occupied, origin + 3_600 + 1, 42)
+        #expect(try store.append([late]).new.count == 1)
+        _ = try store.append([reading("c", .occupied, origin + 13 * 3_600, 1)])  // moves the newest hour on
+        #expect(try store.compact() > 0)
+        let after = try durable(store)
+        #expect(after[2].contains(Sample(time: late.time, value: 42)))
+        #expect(after[2].map(\.time) == after[2].map(\.time).sorted())
+        #expect(try store.storedCount() == count + 2)
+        let history = keys.map { store.history($0).samples }
+        store.close()
+
+        let reopened = try SeriesStore(configuration: .init(path: path, durability: .normal))
+        defer { reopened.close() }
+        #expect(try durable(reopened) == after)
+        #expect(keys.map { reopened.history($0).samples } == history)
+        #expect(try reopened.storedCount() == count + 2)
+        #expect(try reopened.append([late]).duplicates == 1)
     }
 
     /// A reading too old for the raw series in memory is never lost: it is durable, in the rollups, and counted.
