@@ -109,6 +109,11 @@ final class ReadingLog {
     /// Every span before this one has been compacted at least once: a reading older than it may have its
     /// twin in a chunk.
     private(set) var compactedBefore: Int64 = .min
+    /// Per series, the oldest and newest time it has inserted into `recent` (a superset of what is still
+    /// there), and the time every recent row is at or after: `recent` is clustered by time, so a query of one
+    /// series reads only its own time range (a probe sampled once a day: one row), not every series' rows.
+    private var recentBounds: [Int64: (oldest: Int64, newest: Int64)] = [:]
+    private var recentFloor: Int64 = .min
 
     init(path: String, durability: Durability) throws {
         do {
@@ -117,6 +122,7 @@ final class ReadingLog {
             try database.execute("PRAGMA journal_mode = WAL")
             try database.execute("PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
             try loadSeriesIDs()
+            try loadRecentBounds()
             let horizon = try database.statement("SELECT max(span) FROM chunks")
             if try horizon.step(), !horizon.isNull(at: 0) {
                 compactedBefore = horizon.int64(at: 0) + Self.spanMilliseconds
@@ -152,6 +158,22 @@ final class ReadingLog {
         }
     }
 
+    private func loadRecentBounds() throws {
+        recentBounds.removeAll()
+        let select = try database.statement("SELECT series, min(t), max(t) FROM recent GROUP BY series")
+        defer { select.reset() }
+        while try select.step() {
+            recentBounds[select.int64(at: 0)] = (select.int64(at: 1), select.int64(at: 2))
+        }
+    }
+
+    /// The range of `recent` where `series` may have rows at or after `since`; `nil` when it has none.
+    private func recentRange(of series: Int64, since: Int64) -> ClosedRange<Int64>? {
+        guard let bounds = recentBounds[series] else { return nil }
+        let lower = max(since, bounds.oldest, recentFloor)
+        return lower <= bounds.newest ? lower...bounds.newest : nil
+    }
+
     private func seriesID(for key: SeriesKey) throws -> Int64 {
         if let id = seriesIDs[key] { return id }
         let insert = try database.statement("INSERT INTO series (sensor, metric) VALUES (?, ?) RETURNING id")
@@ -176,7 +198,8 @@ final class ReadingLog {
         do {
             return try insertAll(readings)
         } catch {
-            // The rollback also undid any series rows created in the transaction: forget their ids.
+            // The rollback also undid any series rows created in the transaction: forget their ids. (The
+            // recent bounds may stay wider than the rows: a superset is all they promise.)
             try? loadSeriesIDs()
             throw error
         }
@@ -200,8 +223,14 @@ final class ReadingLog {
                 try insert.bind(reading.value, at: 3)
                 try insert.bind(reading.received.milliseconds, at: 4)
                 try insert.step()
-                isNew.append(database.changes > 0)
+                let inserted = database.changes > 0
+                isNew.append(inserted)
                 insert.reset()
+                if inserted {
+                    let bounds = recentBounds[series] ?? (time, time)
+                    recentBounds[series] = (min(bounds.oldest, time), max(bounds.newest, time))
+                    recentFloor = min(recentFloor, time)  // a late reading of a compacted span
+                }
             }
             return isNew
         }
@@ -293,6 +322,8 @@ final class ReadingLog {
             try delete.bind(span + Self.spanMilliseconds, at: 2)
             try delete.step()
             compactedBefore = max(compactedBefore, span + Self.spanMilliseconds)
+            // The span was the oldest in `recent`: every row left is after it.
+            recentFloor = max(recentFloor, span + Self.spanMilliseconds)
             return moved
         }
     }
@@ -342,14 +373,17 @@ final class ReadingLog {
             }
         }
         chunks.reset()
-        // `recent` is clustered by time: this reads its rows from `since` on, a few hours' worth.
-        let recent = try database.statement("SELECT t, value FROM recent WHERE t >= ? AND series = ? ORDER BY t")
-        defer { recent.reset() }
-        try recent.bind(since.milliseconds, at: 1)
-        try recent.bind(id, at: 2)
         var late: [Sample] = []
-        while try recent.step() {
-            late.append(Sample(time: Timestamp(milliseconds: recent.int64(at: 0)), value: recent.double(at: 1)))
+        if let range = recentRange(of: id, since: since.milliseconds) {
+            let recent = try database.statement(
+                "SELECT t, value FROM recent WHERE t >= ? AND t <= ? AND series = ? ORDER BY t")
+            defer { recent.reset() }
+            try recent.bind(range.lowerBound, at: 1)
+            try recent.bind(range.upperBound, at: 2)
+            try recent.bind(id, at: 3)
+            while try recent.step() {
+                late.append(Sample(time: Timestamp(milliseconds: recent.int64(at: 0)), value: recent.double(at: 1)))
+            }
         }
         // Recent rows are newer than the chunks except late ones: merge in time order.
         return late.isEmpty ? samples : (samples + late).sorted { $0.time < $1.time }
@@ -363,10 +397,15 @@ final class ReadingLog {
         try chunks.bind(id, at: 1)
         if try chunks.step(), !chunks.isNull(at: 0) { oldest = chunks.int64(at: 0) }
         chunks.reset()
-        let recent = try database.statement("SELECT min(t) FROM recent WHERE series = ?")
-        defer { recent.reset() }
-        try recent.bind(id, at: 1)
-        if try recent.step(), !recent.isNull(at: 0) { oldest = min(oldest ?? .max, recent.int64(at: 0)) }
+        if let range = recentRange(of: id, since: .min) {
+            let recent = try database.statement(
+                "SELECT t FROM recent WHERE t >= ? AND t <= ? AND series = ? ORDER BY t LIMIT 1")
+            defer { recent.reset() }
+            try recent.bind(range.lowerBound, at: 1)
+            try recent.bind(range.upperBound, at: 2)
+            try recent.bind(id, at: 3)
+            if try recent.step() { oldest = min(oldest ?? .max, recent.int64(at: 0)) }
+        }
         return oldest.map { Timestamp(milliseconds: $0) }
     }
 

@@ -170,6 +170,7 @@ import Testing
         #expect(repeated.new.isEmpty && repeated.duplicates == 2)
         let late = reading("c", .occupied, origin + 3_600 + 1, 42)
         #expect(try store.append([late]).new.count == 1)
+        #expect(try durable(store)[2].contains(Sample(time: late.time, value: 42)), "found before it is merged")
         _ = try store.append([reading("c", .occupied, origin + 13 * 3_600, 1)])  // moves the newest hour on
         #expect(try store.compact() > 0)
         let after = try durable(store)
