@@ -109,11 +109,10 @@ final class ReadingLog {
     /// Every span before this one has been compacted at least once: a reading older than it may have its
     /// twin in a chunk.
     private(set) var compactedBefore: Int64 = .min
-    /// Per series, the oldest and newest time it has inserted into `recent` (a superset of what is still
-    /// there), and the time every recent row is at or after: `recent` is clustered by time, so a query of one
-    /// series reads only its own time range (a probe sampled once a day: one row), not every series' rows.
-    private var recentBounds: [Int64: (oldest: Int64, newest: Int64)] = [:]
-    private var recentFloor: Int64 = .min
+    /// Per series, the times of its rows in `recent` (a superset: a rolled-back insert may leave one behind).
+    /// `recent` is clustered by time, so a query of one series looks its rows up by (time, series) instead of
+    /// reading every series' rows: 8 bytes a recent reading, a few hours' worth, dropped as they are compacted.
+    private var recentTimes: [Int64: [Int64]] = [:]
 
     init(path: String, durability: Durability) throws {
         do {
@@ -122,7 +121,7 @@ final class ReadingLog {
             try database.execute("PRAGMA journal_mode = WAL")
             try database.execute("PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
             try loadSeriesIDs()
-            try loadRecentBounds()
+            try loadRecentTimes()
             let horizon = try database.statement("SELECT max(span) FROM chunks")
             if try horizon.step(), !horizon.isNull(at: 0) {
                 compactedBefore = horizon.int64(at: 0) + Self.spanMilliseconds
@@ -158,20 +157,28 @@ final class ReadingLog {
         }
     }
 
-    private func loadRecentBounds() throws {
-        recentBounds.removeAll()
-        let select = try database.statement("SELECT series, min(t), max(t) FROM recent GROUP BY series")
+    private func loadRecentTimes() throws {
+        recentTimes.removeAll()
+        let select = try database.statement("SELECT series, t FROM recent")
         defer { select.reset() }
-        while try select.step() {
-            recentBounds[select.int64(at: 0)] = (select.int64(at: 1), select.int64(at: 2))
-        }
+        while try select.step() { recentTimes[select.int64(at: 0), default: []].append(select.int64(at: 1)) }
     }
 
-    /// The range of `recent` where `series` may have rows at or after `since`; `nil` when it has none.
-    private func recentRange(of series: Int64, since: Int64) -> ClosedRange<Int64>? {
-        guard let bounds = recentBounds[series] else { return nil }
-        let lower = max(since, bounds.oldest, recentFloor)
-        return lower <= bounds.newest ? lower...bounds.newest : nil
+    /// `series`' rows of `recent` at or after `since`, oldest first, looked up one by one.
+    private func recentSamples(of series: Int64, since: Int64) throws -> [StoredSample] {
+        guard let times = recentTimes[series] else { return [] }
+        let select = try database.statement("SELECT value, received FROM recent WHERE t = ? AND series = ?")
+        defer { select.reset() }
+        var result: [StoredSample] = []
+        for time in times.filter({ $0 >= since }).sorted() {
+            try select.bind(time, at: 1)
+            try select.bind(series, at: 2)
+            if try select.step() {
+                result.append(StoredSample(time: time, value: select.double(at: 0), received: select.int64(at: 1)))
+            }
+            select.reset()
+        }
+        return result
     }
 
     private func seriesID(for key: SeriesKey) throws -> Int64 {
@@ -198,8 +205,8 @@ final class ReadingLog {
         do {
             return try insertAll(readings)
         } catch {
-            // The rollback also undid any series rows created in the transaction: forget their ids. (The
-            // recent bounds may stay wider than the rows: a superset is all they promise.)
+            // The rollback also undid any series rows created in the transaction: forget their ids. (Their
+            // recent times may stay behind: a superset is all they promise.)
             try? loadSeriesIDs()
             throw error
         }
@@ -226,11 +233,7 @@ final class ReadingLog {
                 let inserted = database.changes > 0
                 isNew.append(inserted)
                 insert.reset()
-                if inserted {
-                    let bounds = recentBounds[series] ?? (time, time)
-                    recentBounds[series] = (min(bounds.oldest, time), max(bounds.newest, time))
-                    recentFloor = min(recentFloor, time)  // a late reading of a compacted span
-                }
+                if inserted { recentTimes[series, default: []].append(time) }
             }
             return isNew
         }
@@ -282,6 +285,21 @@ final class ReadingLog {
     /// Moves the readings of one span from `recent` into chunks, merging with a chunk the span already has (late
     /// readings), in one transaction. Returns how many readings moved.
     func compact(span: Int64) throws -> Int {
+        try keepingRecentTimesTrue { try compactInTransaction(span: span) }
+    }
+
+    /// Runs `body`; if it fails (its transaction rolled back), the recent times are read again from the table,
+    /// since `body` may have dropped some whose rows stay.
+    private func keepingRecentTimesTrue<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch {
+            try? loadRecentTimes()
+            throw error
+        }
+    }
+
+    private func compactInTransaction(span: Int64) throws -> Int {
         try database.transaction {
             let select = try database.statement(
                 "SELECT series, t, value, received FROM recent WHERE t >= ? AND t < ?")
@@ -322,8 +340,11 @@ final class ReadingLog {
             try delete.bind(span + Self.spanMilliseconds, at: 2)
             try delete.step()
             compactedBefore = max(compactedBefore, span + Self.spanMilliseconds)
-            // The span was the oldest in `recent`: every row left is after it.
-            recentFloor = max(recentFloor, span + Self.spanMilliseconds)
+            // The span was the oldest in `recent`: its series keep only their later times.
+            for series in bySeries.keys {
+                recentTimes[series]?.removeAll { $0 < span + Self.spanMilliseconds }
+                if recentTimes[series]?.isEmpty == true { recentTimes[series] = nil }
+            }
             return moved
         }
     }
@@ -373,17 +394,8 @@ final class ReadingLog {
             }
         }
         chunks.reset()
-        var late: [Sample] = []
-        if let range = recentRange(of: id, since: since.milliseconds) {
-            let recent = try database.statement(
-                "SELECT t, value FROM recent WHERE t >= ? AND t <= ? AND series = ? ORDER BY t")
-            defer { recent.reset() }
-            try recent.bind(range.lowerBound, at: 1)
-            try recent.bind(range.upperBound, at: 2)
-            try recent.bind(id, at: 3)
-            while try recent.step() {
-                late.append(Sample(time: Timestamp(milliseconds: recent.int64(at: 0)), value: recent.double(at: 1)))
-            }
+        let late = try recentSamples(of: id, since: since.milliseconds).map {
+            Sample(time: Timestamp(milliseconds: $0.time), value: $0.value)
         }
         // Recent rows are newer than the chunks except late ones: merge in time order.
         return late.isEmpty ? samples : (samples + late).sorted { $0.time < $1.time }
@@ -397,15 +409,7 @@ final class ReadingLog {
         try chunks.bind(id, at: 1)
         if try chunks.step(), !chunks.isNull(at: 0) { oldest = chunks.int64(at: 0) }
         chunks.reset()
-        if let range = recentRange(of: id, since: .min) {
-            let recent = try database.statement(
-                "SELECT t FROM recent WHERE t >= ? AND t <= ? AND series = ? ORDER BY t LIMIT 1")
-            defer { recent.reset() }
-            try recent.bind(range.lowerBound, at: 1)
-            try recent.bind(range.upperBound, at: 2)
-            try recent.bind(id, at: 3)
-            if try recent.step() { oldest = min(oldest ?? .max, recent.int64(at: 0)) }
-        }
+        if let first = try recentSamples(of: id, since: .min).first { oldest = min(oldest ?? .max, first.time) }
         return oldest.map { Timestamp(milliseconds: $0) }
     }
 
@@ -414,7 +418,11 @@ final class ReadingLog {
     /// chunks), so that a transaction stays short.
     func deleteRows(of key: SeriesKey, olderThan cutoff: Timestamp, limit: Int) throws -> Int {
         guard let id = seriesIDs[key] else { return 0 }
-        return try database.transaction {
+        return try keepingRecentTimesTrue { try deleteRowsInTransaction(of: id, olderThan: cutoff, limit: limit) }
+    }
+
+    private func deleteRowsInTransaction(of id: Int64, olderThan cutoff: Timestamp, limit: Int) throws -> Int {
+        try database.transaction {
             var deleted = 0
             let old = try database.statement(
                 "SELECT span, count FROM chunks WHERE series = ? AND last_t < ? ORDER BY span")
@@ -457,12 +465,16 @@ final class ReadingLog {
                     try rewrite.step()
                 }
             }
-            let recent = try database.statement("DELETE FROM recent WHERE t < ? AND series = ?")
+            let recent = try database.statement("DELETE FROM recent WHERE t = ? AND series = ?")
             defer { recent.reset() }
-            try recent.bind(cutoff.milliseconds, at: 1)
-            try recent.bind(id, at: 2)
-            try recent.step()
-            deleted += database.changes
+            for time in recentTimes[id, default: []] where time < cutoff.milliseconds {
+                try recent.bind(time, at: 1)
+                try recent.bind(id, at: 2)
+                try recent.step()
+                deleted += database.changes
+                recent.reset()
+            }
+            recentTimes[id]?.removeAll { $0 < cutoff.milliseconds }
             return deleted
         }
     }
