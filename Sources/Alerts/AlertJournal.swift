@@ -109,6 +109,13 @@ final class AlertJournal {
     private let database: SQLiteDatabase
     private let encoder = JSONEncoder()
     private let decoder = JSONDecoder()
+    /// Entry keys must be the same text every time they are written (the row's key): sorted, not in whatever
+    /// order an encoder happens to emit an object's members.
+    private let keyEncoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return encoder
+    }()
 
     init(path: String, synchronousFull: Bool) throws {
         do {
@@ -203,7 +210,7 @@ final class AlertJournal {
         for (key, value) in changes {
             let statement = value == nil ? delete : upsert
             try statement.bind(map, at: 1)
-            try statement.bind(try json(key), at: 2)
+            try statement.bind(String(decoding: try keyEncoder.encode(key), as: UTF8.self), at: 2)
             if let value { try statement.bind(try json(value), at: 3) }
             _ = try statement.step()
             statement.reset()

@@ -122,8 +122,9 @@ package struct BeachStatusPublisher: Service {
                 if let publisher {
                     let time = now()
                     let status = source.value
-                    for beach in status.configuration.beaches {
-                        let message = BeachStatusMessage(status.beach(beach, now: time))
+                    for state in status.beaches(now: time) {
+                        let beach = state.beach
+                        let message = BeachStatusMessage(state)
                         guard let body = try? BeachStatusMessage.encoder.encode(message), published[beach.id] != body
                         else { continue }
                         do {

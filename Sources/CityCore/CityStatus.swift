@@ -16,6 +16,8 @@ package struct CityStatus: Sendable {
     let dynamics = ParkingDynamics()
     /// The car parks' positions, for queries near a point or in a box.
     let carParkGrid: CarParkGrid
+    /// The outfalls that reach each beach, by beach id, in configuration order.
+    let outfallsByBeach: [String: [OutfallConfiguration]]
     /// The alert center (it outlives reloads).
     package let alerts: AlertCenter
     let classifications = VersionedCache<[Int64], SeasonalClassification?>()
@@ -28,6 +30,11 @@ package struct CityStatus: Sendable {
         self.calculator = AvailabilityCalculator(
             staleAfterSeconds: configuration.parking.staleAfterSeconds, timeZone: configuration.timeZone)
         carParkGrid = CarParkGrid(configuration.carParks)
+        var outfallsByBeach: [String: [OutfallConfiguration]] = [:]
+        for outfall in configuration.outfalls {
+            for beach in Set(outfall.beaches) { outfallsByBeach[beach, default: []].append(outfall) }
+        }
+        self.outfallsByBeach = outfallsByBeach
     }
 
     // MARK: Parking
@@ -259,12 +266,15 @@ package struct CityStatus: Sendable {
 
     /// One beach now: its assessment and the evidence (samples, probe, outfalls, alerts, order, classification).
     package func beach(_ beach: BeachConfiguration, now: Timestamp) -> BeachState {
-        let outfalls = configuration.outfalls.filter { $0.beaches.contains(beach.id) }
+        self.beach(beach, now: now, open: alerts.openAlerts.filter { $0.beaches.contains(beach.id) })
+    }
+
+    private func beach(_ beach: BeachConfiguration, now: Timestamp, open: [Alert]) -> BeachState {
+        let outfalls = outfallsByBeach[beach.id] ?? []
         return state(
             beach, now: now,
             conditions: outfalls.map { (id: $0.id, condition: alerts.condition(ofOutfall: $0.id, forBeach: beach.id)) },
-            open: alerts.openAlerts.filter { $0.beaches.contains(beach.id) },
-            override: alerts.override(of: beach.id).flatMap { $0.isActive(at: now) ? $0 : nil })
+            open: open, override: alerts.override(of: beach.id).flatMap { $0.isActive(at: now) ? $0 : nil })
     }
 
     /// What the daemon showed for `beach` at `time`: the readings stored up to then, the alerts open then as
@@ -272,7 +282,7 @@ package struct CityStatus: Sendable {
     /// the in-memory series hold. A discharge an operator marked not genuine is not discounted here.
     package func beach(_ beach: BeachConfiguration, at time: Timestamp) throws -> BeachState {
         let open = try alerts.alerts(openAt: time).filter { $0.beaches.contains(beach.id) }
-        let outfalls = configuration.outfalls.filter { $0.beaches.contains(beach.id) }
+        let outfalls = outfallsByBeach[beach.id] ?? []
         return state(
             beach, now: time,
             conditions: outfalls.map { (id: $0.id, condition: outfallCondition($0.id, at: time, open: open)) },
@@ -304,7 +314,7 @@ package struct CityStatus: Sendable {
         _ beach: BeachConfiguration, now: Timestamp, conditions: [(id: SensorID, condition: OutfallCondition)],
         open: [Alert], override: BeachOverride?
     ) -> BeachState {
-        let outfalls = configuration.outfalls.filter { $0.beaches.contains(beach.id) }
+        let outfalls = outfallsByBeach[beach.id] ?? []
         let ecoli = beach.probe.flatMap { store.latest(SeriesKey(sensor: $0, metric: .ecoli), atOrBefore: now) }
         let enterococci = beach.probe.flatMap {
             store.latest(SeriesKey(sensor: $0, metric: .enterococci), atOrBefore: now)
@@ -325,9 +335,14 @@ package struct CityStatus: Sendable {
             override: override, classification: classification(of: beach, now: now))
     }
 
-    /// Every configured beach now, in configuration order.
+    /// Every configured beach now, in configuration order. The open alerts are read once and sorted out by
+    /// beach, not once per beach (6,000 beaches under a storm's 6,000 alerts took 16 s).
     package func beaches(now: Timestamp) -> [BeachState] {
-        configuration.beaches.map { beach($0, now: now) }
+        var openByBeach: [String: [Alert]] = [:]
+        for alert in alerts.openAlerts {
+            for beach in Set(alert.beaches) { openByBeach[beach, default: []].append(alert) }
+        }
+        return configuration.beaches.map { beach($0, now: now, open: openByBeach[$0.id] ?? []) }
     }
 
     /// The probe's latest physical readings, whether it is online, and the plume signs they show.

@@ -58,12 +58,19 @@ import Testing
         center.close()
 
         let reopened = try open(policy)
-        defer { reopened.close() }
         let stopped = reopened.openAlerts.filter { $0.stoppedAt != nil }
         #expect(stopped.map(\.fingerprint.subject) == ["b7"])
         #expect(stopped.first?.endsAt == t.at(49))
         #expect(reopened.openAlerts.count == 3_000)
         #expect(reopened.lastSequence == 3_001)
+        reopened.close()
+        // One row per open alert: an entry rewritten is the same row (its key is the same text every time).
+        let database = try SQLiteDatabase(path: journalPath)
+        defer { database.close() }
+        let rows = try database.statement("SELECT count(*) FROM engine_entries WHERE map = 'open'")
+        _ = try rows.step()
+        #expect(rows.int64(at: 0) == 3_000)
+        rows.reset()
     }
 
     @Test func aJournalHoldingTheWholeStateIsSplitIntoEntriesAtOpen() throws {
