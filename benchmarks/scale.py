@@ -71,12 +71,14 @@ def city_config(k, work):
     return path, sensors, series
 
 
-def traffic(k, count, work):
-    """Writes `count` messages as 'topic<TAB>payload' lines; returns (path, readings they carry, rounds)."""
+def traffic(k, count, work, storm=True):
+    """Writes `count` messages as 'topic<TAB>payload' lines; returns (path, readings they carry, rounds).
+    With `storm`, the rain gauges report rain and every outfall discharges for a twentieth of the rounds (at
+    least one) in the middle: every beach gets a sewage alert."""
     per_round = 6 * k + 6 * k + 3 * k + k
     rounds = math.ceil(count / per_round)
     start = int(time.time()) - rounds * 60 - 3_600
-    storm = range(rounds // 2, rounds // 2 + max(1, rounds // 20))
+    storm = range(rounds // 2, rounds // 2 + max(1, rounds // 20)) if storm else range(0)
     lines = []  # (line, readings it carries)
     for round_index in range(rounds):
         stamp = datetime.fromtimestamp(start + round_index * 60, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -140,8 +142,8 @@ def proc_rss_bytes(pid):
 
 
 class Run:
-    def __init__(self, bin_dir, k, count, work):
-        self.bin, self.k, self.count, self.work = bin_dir, k, count, work
+    def __init__(self, bin_dir, k, count, work, storm=True):
+        self.bin, self.k, self.count, self.work, self.storm = bin_dir, k, count, work, storm
         self.processes = []
         self.broker_port, self.http_port = free_port(), free_port()
         self.broker_url = f"mqtt://127.0.0.1:{self.broker_port}"
@@ -201,7 +203,7 @@ class Run:
     def measure(self):
         result = {"k": self.k}
         config, result["sensors"], result["series"] = city_config(self.k, self.work)
-        messages, readings, result["rounds"] = traffic(self.k, self.count, self.work)
+        messages, readings, result["rounds"] = traffic(self.k, self.count, self.work, self.storm)
         result["readings"] = readings
         check = subprocess.run([os.path.join(self.bin, "cityfeedsd"), "check-config", config],
                                capture_output=True, text=True, check=True).stdout
@@ -317,12 +319,15 @@ def main():
     parser.add_argument("--sizes", default="1,10,100,1000", help="scale factors, comma-separated")
     parser.add_argument("--count", type=int, default=200_000, help="messages per size")
     parser.add_argument("--json", help="also write the raw results to this file")
+    parser.add_argument("--no-storm", action="store_true",
+                        help="no rain and no discharge: readings only, no alert (the storm's alerts are most of "
+                             "the bytes written at 1000x)")
     args = parser.parse_args()
     results = []
     for k in (int(size) for size in args.sizes.split(",")):
         work = tempfile.mkdtemp(prefix=f"cityfeeds-scale-{k}x-")
         print(f"{k}x: working in {work}", flush=True)
-        run = Run(args.bin, k, args.count, work)
+        run = Run(args.bin, k, args.count, work, storm=not args.no_storm)
         try:
             result = run.measure()
         finally:
@@ -332,6 +337,7 @@ def main():
         shutil.rmtree(work, ignore_errors=True)
     if args.json:
         json.dump(results, open(args.json, "w"), indent=1)
+    print("\n" + ("Without a storm (readings only)" if args.no_storm else "With a storm (every beach alerted)"))
     report(results, args.count)
 
 
