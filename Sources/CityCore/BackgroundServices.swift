@@ -58,7 +58,8 @@ package struct CompactionService: Service {
     package func run() async throws {
         await repeatUntilShutdown(every: interval) {
             do {
-                let moved = try store.compact()
+                // A graceful shutdown cancels this task: it stops after the span in progress.
+                let moved = try store.compact(while: { !Task.isCancelled })
                 if moved > 0 { logger.debug("store compacted", metadata: ["store.readings_compacted": "\(moved)"]) }
             } catch {
                 logger.error("store compaction failed", metadata: ["error": "\(error)"])

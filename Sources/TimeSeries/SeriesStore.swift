@@ -136,10 +136,11 @@ public final class SeriesStore: Sendable {
     /// span per transaction, leaving the log's lock between spans so that commits are never held up for
     /// long; the newest two spans stay recent (late readings of them cost a plain insert). Returns how many
     /// readings moved. Queries and restarts read both tables: nothing changes for them.
+    /// `shouldContinue` is asked between spans: a shutdown stops after the span in progress.
     @discardableResult
-    public func compact() throws -> Int {
+    public func compact(while shouldContinue: () -> Bool = { true }) throws -> Int {
         var moved = 0
-        while true {
+        while shouldContinue() {
             let step = try withLog { log -> Int? in
                 // The span of the newest reading and the one before it stay.
                 guard let newest = try log.newestRecentTime(),
@@ -151,6 +152,7 @@ public final class SeriesStore: Sendable {
             guard let step else { return moved }
             moved += step
         }
+        return moved
     }
 
     /// Changes whenever new readings reach memory (and only then).

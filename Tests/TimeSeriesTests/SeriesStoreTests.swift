@@ -188,6 +188,23 @@ import Testing
         #expect(try reopened.append([late]).duplicates == 1)
     }
 
+    /// Compaction goes a span at a time and stops between spans when told to (a shutdown), the rest left for
+    /// the next run.
+    @Test func compactionStopsBetweenSpansWhenTold() throws {
+        let store = try SeriesStore(configuration: .init(path: path, durability: .normal))
+        defer { store.close() }
+        // Twelve whole hours of one reading a minute: ten complete spans behind the newest two.
+        _ = try store.append((0..<720).map { reading("lot", .occupied, 1_784_001_600 + Int64($0) * 60, Double($0)) })
+        var asked = 0
+        let first = try store.compact(while: {
+            asked += 1
+            return asked <= 3
+        })
+        #expect(first == 3 * 60)
+        #expect(try store.compact() == 7 * 60)
+        #expect(try store.storedCount() == 720)
+    }
+
     /// A reading too old for the raw series in memory is never lost: it is durable, in the rollups, and counted.
     @Test func aLateReadingIsKeptDurableAndInTheRollups() throws {
         let store = try SeriesStore(
