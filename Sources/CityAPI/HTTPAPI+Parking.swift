@@ -21,9 +21,11 @@ package extension HTTPAPI {
 
     func parkingList(_ request: Request, geoJSON: Bool) -> Response {
         let query: ParkingQuery
+        let page: PageRequest?
         do throws(BadParameter) {
-            query = try RequestParsing.parkingQuery(
-                Query(request.uri.queryParameters.map { (String($0.key), String($0.value)) }))
+            let parameters = Query(request.uri.queryParameters.map { (String($0.key), String($0.value)) })
+            query = try RequestParsing.parkingQuery(parameters)
+            page = try RequestParsing.page(parameters)
         } catch {
             return problem(.badRequest, error.message)
         }
@@ -32,12 +34,30 @@ package extension HTTPAPI {
             return representation(of: document).response(for: request)
         }
         let time = now()
+        let items: [Contract.CarPark]
+        var next: PageCursor?
+        if let page {
+            let found = status.carParks(query, page: page, now: time)
+            (items, next) = (found.items.map(Contract.CarPark.init), found.next)
+        } else {
+            items = carParkDocuments(query, now: time)
+        }
         var response =
             geoJSON
-            ? json(Contract.FeatureCollection(carParks: carParkDocuments(query, now: time)))
-            : json(Contract.CarParkList(generatedAt: time.iso8601, items: carParkDocuments(query, now: time)))
+            ? json(Contract.FeatureCollection(carParks: items))
+            : json(Contract.CarParkList(generatedAt: time.iso8601, items: items, nextCursor: next?.token))
         if geoJSON { response.headers[.contentType] = PolledDocument.parkingGeoJSON.contentType }
+        if let next { response.headers[.link] = nextPageLink(request, next) }
         return response
+    }
+
+    /// `Link: <…&cursor=TOKEN>; rel="next"`: the request's own parameters with the next page's cursor (RFC 8288).
+    func nextPageLink(_ request: Request, _ next: PageCursor) -> String {
+        var parameters = request.uri.queryParameters.filter { $0.key != "cursor" }.map {
+            "\($0.key)=\(String($0.value).addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? "")"
+        }
+        parameters.append("cursor=\(next.token)")
+        return "<\(request.uri.path)?\(parameters.joined(separator: "&"))>; rel=\"next\""
     }
 
     /// The car parks `query` selects, nearest first when it has a position, with their outlooks.
@@ -109,4 +129,9 @@ func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
         difference |= (index < a.count ? a[index] : 0) ^ (index < b.count ? b[index] : 0)
     }
     return difference == 0
+}
+
+extension HTTPField.Name {
+    /// RFC 8288 web links: the next page of a list.
+    static let link = HTTPField.Name("Link")!
 }

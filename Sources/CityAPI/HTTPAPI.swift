@@ -25,7 +25,7 @@ enum PolledDocument: String, Sendable, CaseIterable {
     init?(path: Substring, query: Substring?, accept: String?) {
         switch path {
         case "/v1/status": self = .status
-        case "/v1/beaches": self = .beaches
+        case "/v1/beaches" where query?.isEmpty ?? true: self = .beaches
         case "/v1/parking" where query?.isEmpty ?? true:
             self = accept?.contains("application/geo+json") == true ? .parkingGeoJSON : .parking
         case "/v1/parking.geojson" where query?.isEmpty ?? true: self = .parkingGeoJSON
@@ -144,7 +144,28 @@ package struct HTTPAPI: Sendable {
             }
             return json(Contract.CarParkDetail(status.carParkDetail(carPark, now: time)))
         }
-        router.on(operation: "listBeaches") { request, _ in representation(of: .beaches).response(for: request) }
+        router.on(operation: "listBeaches") { request, _ in
+            if let document = PolledDocument(request) { return representation(of: document).response(for: request) }
+            // A page, or the beaches of a box: computed for this request, for the beaches it holds only.
+            let box: ParkingQuery.Box?
+            let page: PageRequest?
+            do throws(BadParameter) {
+                let parameters = Query(request.uri.queryParameters.map { (String($0.key), String($0.value)) })
+                box = try RequestParsing.boundingBox(parameters)
+                page = try RequestParsing.page(parameters)
+            } catch {
+                return problem(.badRequest, error.message)
+            }
+            let time = now()
+            let found = status.beaches(
+                in: box, page: page ?? PageRequest(limit: .max), now: time)
+            var response = json(
+                Contract.BeachList(
+                    generatedAt: time.iso8601, items: found.items.map(Contract.Beach.init),
+                    nextCursor: found.next?.token))
+            if let next = found.next { response.headers[.link] = nextPageLink(request, next) }
+            return response
+        }
         router.on(operation: "getBeach") { request, context in
             let id = try context.parameters.require("id")
             guard let beach = status.configuration.beaches.first(where: { $0.id == id }) else {

@@ -48,17 +48,43 @@ package struct CityStatus: Sendable {
             zones: zoneCounts(carPark, now: now), staticDataUpdatedAt: configuration.staticDataUpdatedAt)
     }
 
-    /// The car parks `query` selects, nearest first when it has a position, with their outlooks. Only the car
-    /// parks in the grid cells the query's position reaches are looked at, when it has one.
+    /// The car parks `query` selects, nearest first when it has a position (equal distances in configuration
+    /// order), with their outlooks: every page at once.
     package func carParks(_ query: ParkingQuery, now: Timestamp) -> [CarParkState] {
-        let carParks = carParkGrid.candidates(for: query).map { $0.map { configuration.carParks[$0] } }
-        let candidates = (carParks ?? configuration.carParks).map { ($0, availability(of: $0, now: now)) }
-        return query.apply(to: candidates).map { match in
-            CarParkState(
-                carPark: match.carPark, availability: match.availability,
-                outlook: outlook(match.carPark, availability: match.availability, now: now),
-                distanceMetres: match.distanceMetres, staticDataUpdatedAt: configuration.staticDataUpdatedAt)
+        carParks(query, page: PageRequest(limit: .max), now: now).items
+    }
+
+    /// One page of the car parks `query` selects, in its order (nearest first with a position, configuration
+    /// order otherwise), and where the next page starts if there is one. Only the car parks in the grid cells
+    /// the query's position reaches are looked at, and availability is computed for the page's car parks only
+    /// (and, with `minimumFree`, for those it has to look at): a page costs its size.
+    package func carParks(
+        _ query: ParkingQuery, page: PageRequest, now: Timestamp
+    ) -> (items: [CarParkState], next: PageCursor?) {
+        var ordered: [(cursor: PageCursor, carPark: CarPark, distance: Double?)] = []
+        for index in carParkGrid.candidates(for: query) ?? Array(configuration.carParks.indices) {
+            let carPark = configuration.carParks[index]
+            let (matches, distance) = query.matchesBesidesAvailability(carPark)
+            guard matches else { continue }
+            let millimetres = distance.map { Int64(($0 * 1_000).rounded()) } ?? 0
+            ordered.append((PageCursor(distanceMillimetres: millimetres, index: index), carPark, distance))
         }
+        if query.near != nil { ordered.sort { $0.cursor < $1.cursor } }
+        var items: [CarParkState] = []
+        var last: PageCursor?
+        for (cursor, carPark, distance) in ordered where page.after.map({ cursor > $0 }) ?? true {
+            let availability = availability(of: carPark, now: now)
+            guard query.availabilityMatches(availability) else { continue }
+            // One more match than the page holds: there is a next page, after the page's last item.
+            if items.count == page.limit { return (items, last) }
+            items.append(
+                CarParkState(
+                    carPark: carPark, availability: availability,
+                    outlook: outlook(carPark, availability: availability, now: now), distanceMetres: distance,
+                    staticDataUpdatedAt: configuration.staticDataUpdatedAt))
+            last = cursor
+        }
+        return (items, nil)
     }
 
     /// One car park with its last hour and, for entry/exit counters, the calibration: `/v1/parking/{id}`.
@@ -343,6 +369,31 @@ package struct CityStatus: Sendable {
             for beach in Set(alert.beaches) { openByBeach[beach, default: []].append(alert) }
         }
         return configuration.beaches.map { beach($0, now: now, open: openByBeach[$0.id] ?? []) }
+    }
+
+    /// One page of the beaches (inside `box` if given), in configuration order, and where the next page starts
+    /// if there is one: only the page's beaches are assessed.
+    package func beaches(
+        in box: ParkingQuery.Box?, page: PageRequest, now: Timestamp
+    ) -> (items: [BeachState], next: PageCursor?) {
+        var openByBeach: [String: [Alert]] = [:]
+        for alert in alerts.openAlerts {
+            for beach in Set(alert.beaches) { openByBeach[beach, default: []].append(alert) }
+        }
+        var items: [BeachState] = []
+        var last: PageCursor?
+        let start = page.after.map { $0.index + 1 } ?? 0
+        for (index, beach) in configuration.beaches.enumerated().dropFirst(start) {
+            if let box {
+                guard (box.minLatitude...box.maxLatitude).contains(beach.latitude),
+                    (box.minLongitude...box.maxLongitude).contains(beach.longitude)
+                else { continue }
+            }
+            if items.count == page.limit { return (items, last) }
+            items.append(self.beach(beach, now: now, open: openByBeach[beach.id] ?? []))
+            last = PageCursor(index: index)
+        }
+        return (items, nil)
     }
 
     /// The probe's latest physical readings, whether it is online, and the plume signs they show.

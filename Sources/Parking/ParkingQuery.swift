@@ -70,6 +70,36 @@ public struct ParkingQuery: Sendable, Equatable {
         self.type = type
     }
 
+    /// Whether `carPark` passes every criterion but `minimumFree` (which needs its availability), and its
+    /// distance in metres from `near`'s centre when there is one.
+    public func matchesBesidesAvailability(_ carPark: CarPark) -> (matches: Bool, distanceMetres: Double?) {
+        var distance: Double?
+        if let near {
+            let metres = greatCircleDistance(
+                latitude: near.latitude, longitude: near.longitude, toLatitude: carPark.latitude,
+                longitude: carPark.longitude)
+            guard metres <= near.radiusMetres else { return (false, nil) }
+            distance = metres
+        }
+        if let box {
+            guard (box.minLatitude...box.maxLatitude).contains(carPark.latitude),
+                (box.minLongitude...box.maxLongitude).contains(carPark.longitude)
+            else { return (false, nil) }
+        }
+        if let freeOfCharge, carPark.hasFee == freeOfCharge { return (false, nil) }
+        if let height = vehicleHeightCentimetres, let limit = carPark.maxHeightCentimetres, limit < height {
+            return (false, nil)
+        }
+        if let type, carPark.type != type { return (false, nil) }
+        return (true, distance)
+    }
+
+    /// Whether `availability` has the free spaces `minimumFree` asks for (always, without it).
+    public func availabilityMatches(_ availability: Availability) -> Bool {
+        guard let minimumFree else { return true }
+        return availability.hasRealtimeData && (availability.free.map { $0 >= minimumFree } ?? false)
+    }
+
     /// The car parks that match, nearest first when `near` is given (with their distance in metres), in the
     /// given order otherwise.
     public func apply(
@@ -79,27 +109,8 @@ public struct ParkingQuery: Sendable, Equatable {
     {
         var result: [(carPark: CarPark, availability: Availability, distanceMetres: Double?)] = []
         for (carPark, availability) in carParks {
-            var distance: Double?
-            if let near {
-                let metres = greatCircleDistance(
-                    latitude: near.latitude, longitude: near.longitude, toLatitude: carPark.latitude,
-                    longitude: carPark.longitude)
-                guard metres <= near.radiusMetres else { continue }
-                distance = metres
-            }
-            if let box {
-                guard (box.minLatitude...box.maxLatitude).contains(carPark.latitude),
-                    (box.minLongitude...box.maxLongitude).contains(carPark.longitude)
-                else { continue }
-            }
-            if let freeOfCharge, carPark.hasFee == freeOfCharge { continue }
-            if let height = vehicleHeightCentimetres, let limit = carPark.maxHeightCentimetres, limit < height {
-                continue
-            }
-            if let minimumFree {
-                guard availability.hasRealtimeData, let free = availability.free, free >= minimumFree else { continue }
-            }
-            if let type, carPark.type != type { continue }
+            let (matches, distance) = matchesBesidesAvailability(carPark)
+            guard matches, availabilityMatches(availability) else { continue }
             result.append((carPark, availability, distance))
         }
         if near != nil {

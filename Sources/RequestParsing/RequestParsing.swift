@@ -112,6 +112,44 @@ public enum RequestParsing {
         return filter
     }
 
+    /// The page `limit` and `cursor` ask for; `nil` when neither is given (the whole list).
+    public static func page(_ parameters: Query) throws(BadParameter) -> PageRequest? {
+        let limitText = parameters.get("limit")
+        let cursorText = parameters.get("cursor")
+        guard limitText != nil || cursorText != nil else { return nil }
+        var page = PageRequest(limit: PageRequest.defaultLimit)
+        if let limitText {
+            guard let limit = Int(limitText), (1...PageRequest.maximumLimit).contains(limit) else {
+                throw BadParameter(
+                    message:
+                        "limit is a whole number from 1 to \(PageRequest.maximumLimit), not '\(limitText.prefix(40))'.")
+            }
+            page.limit = limit
+        }
+        if let cursorText {
+            guard let cursor = PageCursor(token: cursorText) else {
+                throw BadParameter(
+                    message: "cursor is the next_cursor of a previous page, not '\(cursorText.prefix(40))'.")
+            }
+            page.after = cursor
+        }
+        return page
+    }
+
+    /// A `bbox` parameter: `min_lon,min_lat,max_lon,max_lat`, each within its range.
+    public static func boundingBox(_ parameters: Query) throws(BadParameter) -> ParkingQuery.Box? {
+        guard let bbox = parameters.get("bbox") else { return nil }
+        let values = bbox.split(separator: ",", omittingEmptySubsequences: false).compactMap { Double($0) }
+        guard values.count == 4, values[0] <= values[2], values[1] <= values[3],
+            values.allSatisfy({ $0.isFinite }), (-180...180).contains(values[0]), (-180...180).contains(values[2]),
+            (-90...90).contains(values[1]), (-90...90).contains(values[3])
+        else {
+            throw BadParameter(
+                message: "bbox is min_lon,min_lat,max_lon,max_lat in degrees, not '\(bbox.prefix(80))'.")
+        }
+        return .init(minLongitude: values[0], minLatitude: values[1], maxLongitude: values[2], maxLatitude: values[3])
+    }
+
     /// Reads the query parameters; every malformed one is a 400 with the reason.
     public static func parkingQuery(_ parameters: Query) throws(BadParameter) -> ParkingQuery {
         func number(_ name: String) throws(BadParameter) -> Double? {
@@ -140,14 +178,7 @@ public enum RequestParsing {
         default:
             throw BadParameter(message: "lat and lon go together.")
         }
-        if let bbox = parameters.get("bbox") {
-            let values = bbox.split(separator: ",").compactMap { Double($0) }
-            guard values.count == 4, values[0] <= values[2], values[1] <= values[3] else {
-                throw BadParameter(message: "bbox is min_lon,min_lat,max_lon,max_lat.")
-            }
-            query.box = .init(
-                minLongitude: values[0], minLatitude: values[1], maxLongitude: values[2], maxLatitude: values[3])
-        }
+        query.box = try boundingBox(parameters)
         if let text = parameters.get("free_of_charge") {
             switch text.lowercased() {
             case "true", "1", "yes": query.freeOfCharge = true
