@@ -41,6 +41,8 @@ enum RequestHarness {
             if let step = query.get("step") { _ = try? RequestParsing.step(step) }
             _ = try? RequestParsing.alertFilter(query)
             _ = try? RequestParsing.parkingQuery(query)
+            _ = try? RequestParsing.page(query)
+            _ = try? RequestParsing.boundingBox(query)
         case 1:
             _ = try? RequestParsing.decodeStrictly(Action.self, rest, keys: ["by", "reason", "minutes"])
         case 2:
