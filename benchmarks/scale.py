@@ -16,7 +16,8 @@ Per size, one run:
   - cityfeedsd's CPU time and bytes written to disk per reading while draining; resident memory before and after,
     and what it comes to per series and per stored sample;
   - each polled document's size, its first render after the traffic, a warm poll and an ETag revalidation
-    (medians), and the near-me parking query (1 km radius) at 50 points (median).
+    (medians), a page of 20 car parks and of 20 beaches (computed per request), and the near-me parking query
+    (1 km radius) at 50 points (median).
 
 Run it through benchmarks/scale.sh, which builds the release binaries first.
 Everything listens on 127.0.0.1 only; every process started here is stopped at the end.
@@ -30,7 +31,8 @@ from ingest_throughput import free_port, wait_port  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TICK = os.sysconf("SC_CLK_TCK")
 CENTRE = (43.4832, -1.5586)  # Biarritz
-DOCUMENTS = ["/v1/status", "/v1/parking", "/v1/parking.geojson", "/v1/beaches", "/v1/alerts?state=active"]
+DOCUMENTS = ["/v1/status", "/v1/parking", "/v1/parking.geojson", "/v1/beaches", "/v1/alerts?state=active",
+             "/v1/parking?limit=20", "/v1/beaches?limit=20"]
 
 
 def city_config(k, work):
