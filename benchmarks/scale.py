@@ -22,11 +22,11 @@ Per size, one run:
 Run it through benchmarks/scale.sh, which builds the release binaries first.
 Everything listens on 127.0.0.1 only; every process started here is stopped at the end.
 """
-import argparse, json, math, os, re, shutil, signal, statistics, subprocess, sys, tempfile, time, urllib.request
+import argparse, json, math, os, re, shutil, statistics, subprocess, sys, tempfile, time, urllib.request
 from datetime import datetime, timezone
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ingest_throughput import free_port, wait_port  # noqa: E402
+from ingest_throughput import Bench  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TICK = os.sysconf("SC_CLK_TCK")
@@ -143,42 +143,13 @@ def proc_rss_bytes(pid):
     return 0
 
 
-class Run:
+class Run(Bench):
+    """One size's run: the ingest benchmark's broker and process handling, with a generated city."""
+
     def __init__(self, bin_dir, k, count, work, storm=True):
-        self.bin, self.k, self.count, self.work, self.storm = bin_dir, k, count, work, storm
-        self.processes = []
-        self.broker_port, self.http_port = free_port(), free_port()
-        self.broker_url = f"mqtt://127.0.0.1:{self.broker_port}"
+        super().__init__(bin_dir, count, work)
+        self.k, self.storm = k, storm
         self.data = os.path.join(work, "data")
-
-    def start(self, args, log):
-        process = subprocess.Popen(args, stdout=open(os.path.join(self.work, log), "ab"), stderr=subprocess.STDOUT)
-        self.processes.append(process)
-        return process
-
-    def stop(self, process):
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(60)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-    def stop_all(self):
-        for process in reversed(self.processes):
-            self.stop(process)
-
-    def start_broker(self):
-        conf = open(os.path.join(ROOT, "deploy/mosquitto.conf")).read()
-        conf = conf.replace("listener 1883 127.0.0.1", f"listener {self.broker_port} 127.0.0.1")
-        broker_dir = os.path.join(self.work, "broker")
-        os.makedirs(broker_dir, exist_ok=True)
-        conf += f"\npersistence_location {broker_dir}/\nuser {os.environ.get('USER') or 'root'}\n"
-        path = os.path.join(broker_dir, "mosquitto.conf")
-        open(path, "w").write(conf)
-        self.start([shutil.which("mosquitto") or "/usr/sbin/mosquitto", "-c", path], "mosquitto.log")
-        wait_port(self.broker_port)
 
     def start_daemon(self, config):
         began = time.monotonic()
