@@ -101,7 +101,9 @@ public struct ParkingQuery: Sendable, Equatable {
     }
 
     /// The car parks that match, nearest first when `near` is given (with their distance in metres), in the
-    /// given order otherwise.
+    /// given order otherwise: the query's plain definition over a list whose availabilities are all known. The
+    /// daemon answers through the grid and pages instead (`CityStatus.carParks(_:page:now:)`), which the tests
+    /// check against this.
     public func apply(
         to carParks: [(carPark: CarPark, availability: Availability)]
     )
