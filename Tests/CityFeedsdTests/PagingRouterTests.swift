@@ -1,6 +1,7 @@
 import FeedCore
 import Foundation
 import Logging
+import Parking
 import TestSupport
 import Testing
 import TimeSeries
@@ -108,6 +109,39 @@ import TimeSeries
             // The filters select what they say.
             #expect(try await ids(client, "/v1/parking?free_of_charge=true").count == 10)
             #expect(try await ids(client, "/v1/beaches?bbox=-1.6,43.465,-1.5,43.48") == (2...6).map { "b-\($0)" })
+        }
+    }
+
+    /// The grid and pages select what the query's plain definition (`ParkingQuery.apply` over every car park
+    /// and its availability) selects, nearest first.
+    @Test func theDaemonsAnswerIsTheQuerysPlainDefinition() async throws {
+        try await withCity { _, daemon in
+            let now = Timestamp.now
+            _ = try daemon.store.append(
+                (0..<30).map {
+                    Reading(
+                        sensor: SensorID("cp-\($0)"), metric: .occupied, time: now.adding(seconds: -60),
+                        value: Double($0 * 3 % 100), received: now)
+                })
+            let status = CityStatus(configuration: daemon.configuration, store: daemon.store, alerts: daemon.alerts)
+            let all = daemon.configuration.carParks.map { ($0, status.carPark($0, now: now).availability) }
+            var generator = SeededGenerator(seed: 8)
+            for _ in 0..<200 {
+                var query = ParkingQuery()
+                if Bool.random(using: &generator) {
+                    query.near = .init(
+                        latitude: 43.47 + Double.random(in: 0...0.03, using: &generator),
+                        longitude: -1.57 + Double.random(in: 0...0.03, using: &generator),
+                        radiusMetres: Double.random(in: 100...3_000, using: &generator))
+                }
+                if Bool.random(using: &generator) { query.freeOfCharge = Bool.random(using: &generator) }
+                if Bool.random(using: &generator) { query.minimumFree = Int.random(in: 0...100, using: &generator) }
+                let answered = status.carParks(query, now: now)
+                let expected = query.apply(to: all)
+                #expect(Set(answered.map(\.carPark.id)) == Set(expected.map(\.carPark.id)), "\(query)")
+                let distances = answered.compactMap(\.distanceMetres)
+                #expect(distances == distances.sorted(), "\(query)")
+            }
         }
     }
 
