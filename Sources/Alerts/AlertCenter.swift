@@ -33,7 +33,13 @@ public final class AlertCenter: Sendable {
         var loggedThrough: Int64
         var logFailure: AlertLogHealth.Failure?
         var logWriteFailures = 0
+        /// When watermarks and `lastHeard`s were last journalled (they wait at most ``deferredFlushInterval``).
+        var deferredFlushedAt = ContinuousClock.now
     }
+
+    /// How long watermark and `lastHeard` changes may wait for a step that journals them: every reading of a
+    /// subject moves them, and writing them per reading made the journal the largest cost of a large city.
+    static let deferredFlushInterval = Duration.seconds(5)
 
     private let inner: Mutex<Inner>
     /// Bumped (under `inner`'s lock, once the change is journalled) by every change anyone reading the center
@@ -337,6 +343,8 @@ public final class AlertCenter: Sendable {
     public func close() {
         finishSubscribers()
         inner.withLock { inner in
+            // Watermarks and lastHeards still waiting are journalled now.
+            if inner.engine.hasDeferredChanges { try? inner.journal.record([], changesOf: inner.engine.state) }
             // The exact mark, so that a log rotated while the daemon is stopped is not refilled with the last step.
             try? inner.journal.setLoggedThrough(inner.loggedThrough)
             inner.journal.close()
@@ -387,8 +395,22 @@ public final class AlertCenter: Sendable {
                 inner.engine.rollBack(to: start)
                 throw error
             }
-            guard inner.engine.hasChanges(since: start) || !transitions.isEmpty else {
+            guard inner.engine.hasEssentialChanges(since: start) || !transitions.isEmpty else {
+                // Only watermarks and lastHeards moved (or nothing): they wait for a later step, at most a few
+                // seconds.
+                let due = ContinuousClock.now - inner.deferredFlushedAt >= Self.deferredFlushInterval
+                guard due, inner.engine.hasDeferredChanges else {
+                    inner.engine.commit(keepingDeferred: true)
+                    return []
+                }
+                do {
+                    try inner.journal.record([], changesOf: inner.engine.state)
+                } catch {
+                    inner.engine.rollBack(to: start)
+                    throw error
+                }
                 inner.engine.commit()
+                inner.deferredFlushedAt = .now
                 return []
             }
             do {
@@ -399,6 +421,7 @@ public final class AlertCenter: Sendable {
                 throw error
             }
             inner.engine.commit()
+            inner.deferredFlushedAt = .now
             changes.add(1, ordering: .releasing)
             catchUpLog(&inner, with: transitions, now: recorded)
             if !transitions.isEmpty {

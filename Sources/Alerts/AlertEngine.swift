@@ -35,8 +35,18 @@ public struct AlertEngine: Sendable {
     /// ``EngineState/hasChanges(since:)``).
     public func hasChanges(since checkpoint: Checkpoint) -> Bool { state.hasChanges(since: checkpoint.counters) }
 
-    /// Keeps what the steps since the last checkpoint changed (they are journalled, or changed nothing).
-    public mutating func commit() { state.commit() }
+    /// Whether the steps since `checkpoint` changed what a restart must find at once (see
+    /// ``EngineState/hasEssentialChanges(since:)``).
+    public func hasEssentialChanges(since checkpoint: Checkpoint) -> Bool {
+        state.hasEssentialChanges(since: checkpoint.counters)
+    }
+
+    /// Whether watermarks or `lastHeard`s wait to be journalled.
+    public var hasDeferredChanges: Bool { state.hasDeferredChanges }
+
+    /// Keeps what the steps since the last checkpoint changed (they are journalled, or changed nothing);
+    /// with `keepingDeferred`, the deferred changes stay pending for a later step's journal.
+    public mutating func commit(keepingDeferred: Bool = false) { state.commit(keepingDeferred: keepingDeferred) }
 
     /// Undoes the steps since `checkpoint` (the journal refused them), key by key.
     public mutating func rollBack(to checkpoint: Checkpoint) {

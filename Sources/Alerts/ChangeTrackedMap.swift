@@ -41,6 +41,11 @@ public struct ChangeTrackedMap<Key: Hashable & Sendable, Value: Equatable & Send
     /// Whether any key's value differs from the step's start.
     public var hasChanges: Bool { before.contains { key, old in storage[key] != old } }
 
+    /// Whether any key changed in a way `significant` (given the old and the new value) counts.
+    public func hasChanges(where significant: (_ old: Value?, _ new: Value?) -> Bool) -> Bool {
+        before.contains { key, old in storage[key] != old && significant(old, storage[key]) }
+    }
+
     /// Ends the step: its changes stay.
     public mutating func commit() {
         before.removeAll(keepingCapacity: true)

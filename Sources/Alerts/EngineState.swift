@@ -73,15 +73,35 @@ public struct EngineState: Sendable, Codable, Equatable {
             || marks.hasChanges || lastResolved.hasChanges
     }
 
-    /// Ends a step: its changes stay.
-    public mutating func commit() {
+    /// Whether the step that began at `start` changed anything a restart must find at once: everything but
+    /// the subjects' watermarks and the outfalls' `lastHeard`, which every reading of a subject moves and no
+    /// rule decides from after a restart (a watermark left behind lets a redelivered reading through, which
+    /// the rules absorb; a state change is guarded by its own time). Those wait for ``hasDeferredChanges``.
+    public func hasEssentialChanges(since start: Counters) -> Bool {
+        nextAlertID != start.nextAlertID || lastSequence != start.lastSequence || open.hasChanges
+            || samples.hasChanges || rain.hasChanges || raiseAt.hasChanges || lastResolved.hasChanges
+            || outfalls.hasChanges(where: { old, new in
+                guard var old, let new else { return true }
+                old.lastHeard = new.lastHeard
+                return old != new
+            })
+    }
+
+    /// Whether watermarks or `lastHeard`s changed since they were last journalled.
+    public var hasDeferredChanges: Bool { marks.hasChanges || outfalls.hasChanges }
+
+    /// Ends a step: its changes stay. With `keepingDeferred`, the watermarks' and outfalls' changes stay
+    /// pending, to be journalled with a later step.
+    public mutating func commit(keepingDeferred: Bool = false) {
         open.commit()
-        outfalls.commit()
         samples.commit()
         rain.commit()
         raiseAt.commit()
-        marks.commit()
         lastResolved.commit()
+        if !keepingDeferred {
+            outfalls.commit()
+            marks.commit()
+        }
     }
 
     /// Undoes the step that began at `start`.

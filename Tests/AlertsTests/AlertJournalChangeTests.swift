@@ -138,6 +138,44 @@ import Testing
             ]).map(\.sequence) == transitions.map(\.sequence))
     }
 
+    /// The journalled watermark of `subject`, read from the file.
+    func journalledWatermark(_ subject: String) throws -> Timestamp? {
+        let database = try SQLiteDatabase(path: journalPath)
+        defer { database.close() }
+        let select = try database.statement("SELECT body FROM engine_entries WHERE map = 'marks' AND key = ?")
+        defer { select.reset() }
+        try select.bind("\"\(subject)\"", at: 1)
+        guard try select.step() else { return nil }
+        return try JSONDecoder().decode(SubjectMark.self, from: Data(select.string(at: 0).utf8)).watermark
+    }
+
+    /// A heartbeat (an outfall repeating its state) moves only its watermark and `lastHeard`: nothing is
+    /// written for it until a step with a real change, a few seconds later, or the close.
+    @Test func heartbeatsWaitForTheNextRealChangeOrTheClose() throws {
+        do {
+            let center = try AlertCenter(
+                policy: t.policy(), journalPath: journalPath, logPath: logPath, logger: Logger(label: "test"))
+            try center.ingest([t.outfall("o1", .discharging, 0)])
+            let before = walBytes()
+            try center.ingest([t.outfall("o1", .discharging, 0.1)])
+            try center.ingest([t.outfall("o1", .discharging, 0.2)])
+            #expect(walBytes() == before, "a heartbeat wrote to the journal")
+            try center.ingest([t.outfall("o2", .stopped, 0.3)])  // a new outfall: a real change
+            #expect(walBytes() > before)
+            try center.ingest([t.outfall("o1", .discharging, 0.4)])
+            center.close()
+        }
+        #expect(try journalledWatermark("o1") == t.at(0.4), "the close writes what waited")
+        #expect(try journalledWatermark("o2") == t.at(0.3))
+        // The restored engine is where the live one was: the heartbeat at 0.4 h is a repeat, nothing new.
+        let center = try AlertCenter(
+            policy: t.policy(), journalPath: journalPath, logPath: logPath, logger: Logger(label: "test"))
+        defer { center.close() }
+        let sequence = center.lastSequence
+        try center.ingest([t.outfall("o1", .discharging, 0.4)])
+        #expect(center.lastSequence == sequence)
+    }
+
     @Test func aStepThatOnlyMovesTheClockIsNotJournalled() throws {
         let center = try open(t.policy())
         defer { center.close() }
