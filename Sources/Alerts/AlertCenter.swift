@@ -413,15 +413,17 @@ public final class AlertCenter: Sendable {
                 inner.deferredFlushedAt = .now
                 return []
             }
+            // The watermarks and lastHeards that wait go along only when they are due.
+            let due = ContinuousClock.now - inner.deferredFlushedAt >= Self.deferredFlushInterval
             do {
                 try inner.journal.record(
-                    transitions, changesOf: inner.engine.state, loggedThrough: inner.loggedThrough)
+                    transitions, changesOf: inner.engine.state, deferred: due, loggedThrough: inner.loggedThrough)
             } catch {
                 inner.engine.rollBack(to: start)
                 throw error
             }
-            inner.engine.commit()
-            inner.deferredFlushedAt = .now
+            inner.engine.commit(keepingDeferred: !due)
+            if due { inner.deferredFlushedAt = .now }
             changes.add(1, ordering: .releasing)
             catchUpLog(&inner, with: transitions, now: recorded)
             if !transitions.isEmpty {

@@ -152,7 +152,12 @@ final class AlertJournal {
     /// the engine's state (its entries changed since the step began, and its counters); with `loggedThrough`,
     /// the last sequence known to be on disk in the alert log (it rides along with the step rather than
     /// costing a commit of its own).
-    func record(_ transitions: [AlertTransition], changesOf state: EngineState?, loggedThrough: Int64? = nil) throws {
+    /// Without `deferred`, the watermarks and the outfalls' `lastHeard`-only changes are left out (they stay
+    /// pending in the state, see ``EngineState/hasEssentialChanges(since:)``).
+    func record(
+        _ transitions: [AlertTransition], changesOf state: EngineState?, deferred: Bool = true,
+        loggedThrough: Int64? = nil
+    ) throws {
         guard !transitions.isEmpty || state != nil || loggedThrough != nil else { return }
         try database.transaction {
             if let loggedThrough {
@@ -175,12 +180,12 @@ final class AlertJournal {
                 try insert.bind(try json(transition), at: 5)
                 _ = try insert.step()
             }
-            if let state { try writeChanges(of: state, all: false) }
+            if let state { try writeChanges(of: state, all: false, deferred: deferred) }
         }
     }
 
     /// Writes the state's counters and its entries: those changed in the current step, or (`all`) every one.
-    private func writeChanges(of state: EngineState, all: Bool) throws {
+    private func writeChanges(of state: EngineState, all: Bool, deferred: Bool = true) throws {
         let counters = try database.statement(
             "INSERT INTO engine (key, body) VALUES ('counters', ?) ON CONFLICT (key) DO UPDATE SET body = excluded.body"
         )
@@ -188,18 +193,29 @@ final class AlertJournal {
         try counters.bind(try json(state.counters), at: 1)
         _ = try counters.step()
         try writeEntries("open", state.open, all: all)
-        try writeEntries("outfalls", state.outfalls, all: all)
+        if deferred || all {
+            try writeEntries("outfalls", state.outfalls, all: all)
+        } else {
+            try writeEntries("outfalls", state.outfalls.changes(where: EngineState.isEssential))
+        }
         try writeEntries("samples", state.samples, all: all)
         try writeEntries("rain", state.rain, all: all)
         try writeEntries("raise_at", state.raiseAt, all: all)
-        try writeEntries("marks", state.marks, all: all)
+        if deferred || all { try writeEntries("marks", state.marks, all: all) }
         try writeEntries("last_resolved", state.lastResolved, all: all)
     }
 
     private func writeEntries<Key: Codable, Value: Codable>(
         _ map: String, _ entries: ChangeTrackedMap<Key, Value>, all: Bool
     ) throws {
-        let changes = all ? entries.map { (key: $0.key, value: Optional($0.value)) } : entries.changes
+        try writeEntries(map, all ? entries.map { (key: $0.key, value: Optional($0.value)) } : entries.changes)
+    }
+
+    private func writeEntries<Key: Codable, Value: Codable>(
+        _ map: String, _ changes: [(key: Key, value: Value?)]
+    )
+        throws
+    {
         guard !changes.isEmpty else { return }
         let upsert = try database.statement(
             "INSERT INTO engine_entries (map, key, body) VALUES (?, ?, ?) ON CONFLICT (map, key) DO UPDATE SET body = excluded.body"

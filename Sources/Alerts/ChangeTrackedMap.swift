@@ -46,9 +46,20 @@ public struct ChangeTrackedMap<Key: Hashable & Sendable, Value: Equatable & Send
         before.contains { key, old in storage[key] != old && significant(old, storage[key]) }
     }
 
+    /// The changed keys `selected` (given the old and the new value) picks, with their value now.
+    public func changes(where selected: (_ old: Value?, _ new: Value?) -> Bool) -> [(key: Key, value: Value?)] {
+        before.compactMap { key, old in storage[key] == old || !selected(old, storage[key]) ? nil : (key, storage[key])
+        }
+    }
+
     /// Ends the step: its changes stay.
     public mutating func commit() {
         before.removeAll(keepingCapacity: true)
+    }
+
+    /// Keeps the changes `selected` picks as done; the others stay pending (their old values kept).
+    public mutating func commit(where selected: (_ old: Value?, _ new: Value?) -> Bool) {
+        before = before.filter { key, old in storage[key] != old && !selected(old, storage[key]) }
     }
 
     /// Ends the step by putting back what each changed key held at its start.

@@ -80,11 +80,14 @@ public struct EngineState: Sendable, Codable, Equatable {
     public func hasEssentialChanges(since start: Counters) -> Bool {
         nextAlertID != start.nextAlertID || lastSequence != start.lastSequence || open.hasChanges
             || samples.hasChanges || rain.hasChanges || raiseAt.hasChanges || lastResolved.hasChanges
-            || outfalls.hasChanges(where: { old, new in
-                guard var old, let new else { return true }
-                old.lastHeard = new.lastHeard
-                return old != new
-            })
+            || outfalls.hasChanges(where: Self.isEssential)
+    }
+
+    /// Whether an outfall's track changed in more than its `lastHeard`.
+    static func isEssential(_ old: OutfallTrack?, _ new: OutfallTrack?) -> Bool {
+        guard var old, let new else { return true }
+        old.lastHeard = new.lastHeard
+        return old != new
     }
 
     /// Whether watermarks or `lastHeard`s changed since they were last journalled.
@@ -98,7 +101,9 @@ public struct EngineState: Sendable, Codable, Equatable {
         rain.commit()
         raiseAt.commit()
         lastResolved.commit()
-        if !keepingDeferred {
+        if keepingDeferred {
+            outfalls.commit(where: Self.isEssential)
+        } else {
             outfalls.commit()
             marks.commit()
         }

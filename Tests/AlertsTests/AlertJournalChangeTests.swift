@@ -150,7 +150,8 @@ import Testing
     }
 
     /// A heartbeat (an outfall repeating its state) moves only its watermark and `lastHeard`: nothing is
-    /// written for it until a step with a real change, a few seconds later, or the close.
+    /// written for it, and a step with a real change writes that change alone, until 5 s have passed since the
+    /// last time they were written, or the close.
     @Test func heartbeatsWaitForTheNextRealChangeOrTheClose() throws {
         do {
             let center = try AlertCenter(
@@ -162,6 +163,8 @@ import Testing
             #expect(walBytes() == before, "a heartbeat wrote to the journal")
             try center.ingest([t.outfall("o2", .stopped, 0.3)])  // a new outfall: a real change
             #expect(walBytes() > before)
+            // Written with it: the new outfall's track; still waiting (not yet due): the watermarks.
+            #expect(try journalledWatermark("o1") == nil)
             try center.ingest([t.outfall("o1", .discharging, 0.4)])
             center.close()
         }
