@@ -214,6 +214,11 @@ public final class AlertCenter: Sendable {
     /// Alerts open now, oldest first.
     public var openAlerts: [Alert] { inner.withLock { $0.engine.openAlerts } }
 
+    /// Alerts open now that concern any of `beaches`, oldest first (a page of beaches needs only theirs).
+    public func openAlerts(concerning beaches: Set<String>) -> [Alert] {
+        inner.withLock { $0.engine.openAlerts(concerning: beaches) }
+    }
+
     /// The outfall's condition as it bears on `beach` now: discharging, recently stopped within the beach's hold, offline or clear.
     public func condition(ofOutfall id: SensorID, forBeach beach: String) -> OutfallCondition {
         inner.withLock { $0.engine.condition(ofOutfall: id, forBeach: beach) }

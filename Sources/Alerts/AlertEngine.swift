@@ -104,6 +104,11 @@ public struct AlertEngine: Sendable {
     /// Alerts open now, oldest first.
     public var openAlerts: [Alert] { state.open.values.sorted { $0.id < $1.id } }
 
+    /// Alerts open now that concern any of `beaches`, oldest first: only those are copied and sorted.
+    public func openAlerts(concerning beaches: Set<String>) -> [Alert] {
+        state.open.values.filter { alert in alert.beaches.contains { beaches.contains($0) } }.sorted { $0.id < $1.id }
+    }
+
     /// The open alert with this fingerprint, if any.
     public func openAlert(_ fingerprint: AlertFingerprint) -> Alert? { state.open[fingerprint] }
 

@@ -376,12 +376,10 @@ package struct CityStatus: Sendable {
     package func beaches(
         in box: ParkingQuery.Box?, page: PageRequest, now: Timestamp
     ) -> (items: [BeachState], next: PageCursor?) {
-        var openByBeach: [String: [Alert]] = [:]
-        for alert in alerts.openAlerts {
-            for beach in Set(alert.beaches) { openByBeach[beach, default: []].append(alert) }
-        }
-        var items: [BeachState] = []
-        var last: PageCursor?
+        // The page's beaches first, then the open alerts that concern them (not the whole city's), then each
+        // beach's state.
+        var selected: [(index: Int, beach: BeachConfiguration)] = []
+        var more = false
         let start = page.after.map { $0.index + 1 } ?? 0
         for (index, beach) in configuration.beaches.enumerated().dropFirst(start) {
             if let box {
@@ -389,11 +387,19 @@ package struct CityStatus: Sendable {
                     (box.minLongitude...box.maxLongitude).contains(beach.longitude)
                 else { continue }
             }
-            if items.count == page.limit { return (items, last) }
-            items.append(self.beach(beach, now: now, open: openByBeach[beach.id] ?? []))
-            last = PageCursor(index: index)
+            if selected.count == page.limit {
+                more = true
+                break
+            }
+            selected.append((index, beach))
         }
-        return (items, nil)
+        var openByBeach: [String: [Alert]] = [:]
+        let ids = Set(selected.map(\.beach.id))
+        for alert in alerts.openAlerts(concerning: ids) {
+            for beach in Set(alert.beaches) where ids.contains(beach) { openByBeach[beach, default: []].append(alert) }
+        }
+        let items = selected.map { beach($0.beach, now: now, open: openByBeach[$0.beach.id] ?? []) }
+        return (items, more ? selected.last.map { PageCursor(index: $0.index) } : nil)
     }
 
     /// The probe's latest physical readings, whether it is online, and the plume signs they show.

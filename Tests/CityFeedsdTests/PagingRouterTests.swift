@@ -1,3 +1,5 @@
+import Alerts
+import Beaches
 import FeedCore
 import Foundation
 import Logging
@@ -37,6 +39,10 @@ import TimeSeries
                 probe = "probe-\(index)"
 
                 """
+        }
+        for index in 0..<4 {
+            toml += "[[outfalls]]\nid = \"o-\(index)\"\nname = \"Outfall \(index)\"\n"
+            toml += "beaches = [\"b-\(index * 3)\", \"b-\(index * 3 + 1)\"]\n\n"
         }
         return toml
     }
@@ -142,6 +148,38 @@ import TimeSeries
                 let distances = answered.compactMap(\.distanceMetres)
                 #expect(distances == distances.sorted(), "\(query)")
             }
+        }
+    }
+
+    /// A page of beaches carries each beach's open alerts, as the whole list does.
+    @Test func aPageOfBeachesCarriesTheirAlerts() async throws {
+        try await withCity { client, daemon in
+            let now = Timestamp.now
+            try daemon.alerts.ingest(
+                (0..<3).map {
+                    Reading(
+                        sensor: SensorID("o-\($0)"), metric: .overflowState, time: now.adding(seconds: -60),
+                        value: OverflowState.discharging.value, received: now)
+                })
+            func alertsByBeach(_ items: [[String: Any]]) -> [String: [Int]] {
+                Dictionary(
+                    uniqueKeysWithValues: items.map {
+                        ($0["id"] as! String, ($0["alerts"] as? [[String: Any]] ?? []).map { $0["id"] as! Int })
+                    })
+            }
+            let whole =
+                try JSONSerialization.jsonObject(with: try await client.raw("/v1/beaches").body) as! [String: Any]
+            var paged: [[String: Any]] = []
+            var cursor: String?
+            repeat {
+                let reply = try await client.raw("/v1/beaches?limit=4" + (cursor.map { "&cursor=\($0)" } ?? ""))
+                let document = try JSONSerialization.jsonObject(with: reply.body) as! [String: Any]
+                paged += document["items"] as! [[String: Any]]
+                cursor = document["next_cursor"] as? String
+            } while cursor != nil
+            let expected = alertsByBeach(whole["items"] as! [[String: Any]])
+            #expect(alertsByBeach(paged) == expected)
+            #expect(expected.values.filter { !$0.isEmpty }.count == 6, "three outfalls, two beaches each")
         }
     }
 
