@@ -17,7 +17,7 @@ package extension HTTPAPI {
             let filter: AlertFilter
             do throws(BadParameter) {
                 filter = try RequestParsing.alertFilter(
-                    Query(request.uri.queryParameters.map { (String($0.key), String($0.value)) }))
+                    Query(request))
             } catch {
                 return problem(.badRequest, error.message)
             }

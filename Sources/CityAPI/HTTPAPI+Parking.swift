@@ -23,7 +23,7 @@ package extension HTTPAPI {
         let query: ParkingQuery
         let page: PageRequest?
         do throws(BadParameter) {
-            let parameters = Query(request.uri.queryParameters.map { (String($0.key), String($0.value)) })
+            let parameters = Query(request)
             query = try RequestParsing.parkingQuery(parameters)
             page = try RequestParsing.page(parameters)
         } catch {
@@ -134,4 +134,11 @@ func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
 extension HTTPField.Name {
     /// RFC 8288 web links: the next page of a list.
     static let link = HTTPField.Name("Link")!
+}
+
+extension Query {
+    /// The request's query parameters.
+    init(_ request: Request) {
+        self.init(request.uri.queryParameters.map { (String($0.key), String($0.value)) })
+    }
 }

@@ -150,7 +150,7 @@ package struct HTTPAPI: Sendable {
             let box: ParkingQuery.Box?
             let page: PageRequest?
             do throws(BadParameter) {
-                let parameters = Query(request.uri.queryParameters.map { (String($0.key), String($0.value)) })
+                let parameters = Query(request)
                 box = try RequestParsing.boundingBox(parameters)
                 page = try RequestParsing.page(parameters)
             } catch {

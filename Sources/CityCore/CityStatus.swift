@@ -364,11 +364,7 @@ package struct CityStatus: Sendable {
     /// Every configured beach now, in configuration order. The open alerts are read once and sorted out by
     /// beach, not once per beach (6,000 beaches under a storm's 6,000 alerts took 16 s).
     package func beaches(now: Timestamp) -> [BeachState] {
-        var openByBeach: [String: [Alert]] = [:]
-        for alert in alerts.openAlerts {
-            for beach in Set(alert.beaches) { openByBeach[beach, default: []].append(alert) }
-        }
-        return configuration.beaches.map { beach($0, now: now, open: openByBeach[$0.id] ?? []) }
+        beaches(in: nil, page: PageRequest(limit: .max), now: now).items
     }
 
     /// One page of the beaches (inside `box` if given), in configuration order, and where the next page starts

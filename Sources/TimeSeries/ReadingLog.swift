@@ -113,6 +113,8 @@ final class ReadingLog {
     /// `recent` is clustered by time, so a query of one series looks its rows up by (time, series) instead of
     /// reading every series' rows: 8 bytes a recent reading, a few hours' worth, dropped as they are compacted.
     private var recentTimes: [Int64: [Int64]] = [:]
+    /// The recent readings read at open, until the restore takes them.
+    private var openedRecent: [SeriesKey: [Sample]]?
 
     init(path: String, durability: Durability) throws {
         do {
@@ -121,7 +123,7 @@ final class ReadingLog {
             try database.execute("PRAGMA journal_mode = WAL")
             try database.execute("PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
             try loadSeriesIDs()
-            try loadRecentTimes()
+            openedRecent = try scanRecent()
             let horizon = try database.statement("SELECT max(span) FROM chunks")
             if try horizon.step(), !horizon.isNull(at: 0) {
                 compactedBefore = horizon.int64(at: 0) + Self.spanMilliseconds
@@ -158,10 +160,22 @@ final class ReadingLog {
     }
 
     private func loadRecentTimes() throws {
+        _ = try scanRecent()
+    }
+
+    /// One pass over `recent`: rebuilds the recent times, and returns the readings by series.
+    private func scanRecent() throws -> [SeriesKey: [Sample]] {
         recentTimes.removeAll()
-        let select = try database.statement("SELECT series, t FROM recent")
+        let select = try database.statement("SELECT series, t, value FROM recent")
         defer { select.reset() }
-        while try select.step() { recentTimes[select.int64(at: 0), default: []].append(select.int64(at: 1)) }
+        var result: [SeriesKey: [Sample]] = [:]
+        while try select.step() {
+            let (series, time) = (select.int64(at: 0), select.int64(at: 1))
+            recentTimes[series, default: []].append(time)
+            guard let key = seriesKeysByID[series] else { continue }
+            result[key, default: []].append(Sample(time: Timestamp(milliseconds: time), value: select.double(at: 2)))
+        }
+        return result
     }
 
     /// `series`' rows of `recent` at or after `since`, oldest first, looked up one by one.
@@ -353,17 +367,14 @@ final class ReadingLog {
 
     var seriesKeys: [SeriesKey] { Array(seriesIDs.keys) }
 
-    /// Every reading of `recent`, by series, oldest first: read once, in one pass, at start.
+    /// Every reading of `recent`, by series, oldest first. The first call after opening returns what the open
+    /// read (the start reads `recent` once, not twice); later calls read it again.
     func recentBySeries() throws -> [SeriesKey: [Sample]] {
-        let select = try database.statement("SELECT series, t, value FROM recent")
-        defer { select.reset() }
-        var result: [SeriesKey: [Sample]] = [:]
-        while try select.step() {
-            guard let key = seriesKeysByID[select.int64(at: 0)] else { continue }
-            result[key, default: []].append(
-                Sample(time: Timestamp(milliseconds: select.int64(at: 1)), value: select.double(at: 2)))
+        if let opened = openedRecent {
+            openedRecent = nil
+            return opened
         }
-        return result
+        return try scanRecent()
     }
 
     /// A series' compacted readings, newest chunk first, until `enough` says so; each chunk's samples are
