@@ -24,6 +24,8 @@ public struct BeachConfiguration: Sendable {
     public var probe: SensorID?
     /// How its discharge alerts end after the outfalls stop.
     public var clearance: DischargeClearance = .hold
+    /// The district (`[[districts]]` id) it is listed under, if the city is divided into districts.
+    public var district: String?
 }
 
 /// A sewer overflow outfall and the beaches it reaches.
@@ -140,6 +142,8 @@ public struct BeachSection: Decodable, Sendable {
     var probe: String?
     /// `hold` (default) or `clean_sample`: how a discharge alert ends after the stop.
     var clearance: String?
+    /// The `[[districts]]` id it is listed under.
+    var district: String?
 }
 
 /// One `[[outfalls]]` table.
@@ -207,7 +211,7 @@ public struct BeachesSettings: Sendable {
             beaches.append(
                 BeachConfiguration(
                     id: raw.id, name: raw.name, water: raw.water ?? .coastal, latitude: raw.latitude.value,
-                    longitude: raw.longitude.value, probe: probe, clearance: clearance))
+                    longitude: raw.longitude.value, probe: probe, clearance: clearance, district: raw.district))
         }
 
         outfalls = []

@@ -29,6 +29,7 @@ extension Contract.CarPark {
             address: carPark.address, capacity: carPark.capacity, capacityCharging: carPark.evChargingSpaces,
             capacityDisabled: carPark.disabledSpaces, dataAgeSeconds: availability.dataAgeSeconds.map { $0.rounded() },
             dataQuality: availability.dataQuality?.rawValue, distance: state.distanceMetres.map { $0.rounded() },
+            district: carPark.district,
             feeDescription: carPark.hasFee ? feeDescription : nil,
             forecastBasis: state.outlook.forecastBasis, forecastDays: state.outlook.forecastDays,
             forecastFree30min: state.outlook.forecast30.map(Double.init),
@@ -97,7 +98,7 @@ extension Contract.Beach {
         let assessment = state.assessment
         self.init(
             alerts: state.alerts.map(Contract.Alert.init),
-            classification: state.classification.map(Contract.Classification.init),
+            classification: state.classification.map(Contract.Classification.init), district: state.beach.district,
             id: state.beach.id, lat: state.beach.latitude, lon: state.beach.longitude, name: state.beach.name,
             outfalls: state.outfalls.map { Outfall(outfall: $0.outfall, condition: $0.condition) },
             override: state.override.map(Override.init), probe: state.probe.map(Probe.init),

@@ -31,7 +31,7 @@ package extension HTTPAPI {
         }
         // The whole list is what apps poll: from the snapshot cache, by the rule PolledReadHandler follows.
         if let document = PolledDocument(request) {
-            return representation(of: document).response(for: request)
+            return response(to: document, request)
         }
         let time = now()
         let items: [Contract.CarPark]

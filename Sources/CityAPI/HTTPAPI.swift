@@ -12,46 +12,6 @@ import Prometheus
 import RequestParsing
 import TimeSeries
 
-/// The documents apps poll: whole, unfiltered, the same for everyone.
-enum PolledDocument: String, Sendable, CaseIterable {
-    case status, beaches, parking
-    case parkingGeoJSON = "parking.geojson"
-
-    /// The path it is served at; each is an operation of `openapi.yaml` (checked by the contract tests).
-    var path: String { "/v1/\(rawValue)" }
-
-    /// The polled document a GET of `path` asks for, or `nil` when it asks for something else (a filtered
-    /// list is computed per request). `/v1/parking` gives GeoJSON to clients that accept it.
-    init?(path: Substring, query: Substring?, accept: String?) {
-        switch path {
-        case "/v1/status": self = .status
-        case "/v1/beaches" where query?.isEmpty ?? true: self = .beaches
-        case "/v1/parking" where query?.isEmpty ?? true:
-            self = accept?.contains("application/geo+json") == true ? .parkingGeoJSON : .parking
-        case "/v1/parking.geojson" where query?.isEmpty ?? true: self = .parkingGeoJSON
-        default: return nil
-        }
-    }
-
-    init?(_ request: Request) {
-        self.init(
-            path: request.uri.path[...], query: request.uri.query.map { $0[...] }, accept: request.headers[.accept])
-    }
-
-    var contentType: String {
-        self == .parkingGeoJSON ? "application/geo+json" : "application/json; charset=utf-8"
-    }
-}
-
-/// What the polled documents depend on: a rendering made for one version is served until another.
-struct SnapshotVersion: Equatable, Sendable {
-    var readings: Int64
-    var alerts: Int64
-    var configuration: Int64
-    /// The documents' ages and generation time change with the second.
-    var second: Int64
-}
-
 /// The read-only HTTP JSON API.
 package struct HTTPAPI: Sendable {
     /// Replaced as a whole on configuration reload; each request reads the current one.
@@ -74,6 +34,8 @@ package struct HTTPAPI: Sendable {
     /// How often an idle alert stream sends a keep-alive comment (proxies drop silent connections).
     var heartbeatInterval: Duration = .seconds(15)
     let snapshots = RenderedSnapshots<SnapshotVersion, Representation>()
+    /// The car parks' and beaches' renderings the polled lists are made of.
+    let items = ItemRenderings()
     /// Stream events encoded once for all stream clients.
     let encodedEvents = EncodedEvents()
     /// Alert steps framed once as chunks for all stream clients answered on the event loop.
@@ -116,7 +78,11 @@ package struct HTTPAPI: Sendable {
             let document = healthDocument()
             return json(document, status: document.ready ? .ok : .serviceUnavailable)
         }
-        router.on(operation: "getStatus") { request, _ in representation(of: .status).response(for: request) }
+        router.on(operation: "getStatus") { request, _ in response(to: .status, request) }
+        router.on(operation: "listDistricts") { request, _ in response(to: .districts, request) }
+        router.on(operation: "getDistrict") { request, context in
+            response(to: .district(try context.parameters.require("id")), request)
+        }
         router.on(operation: "getMetrics") { _, _ in prometheusText() }
         let openAPI = Representation(OpenAPI.json, cacheControl: "public, max-age=3600")
         router.on(operation: "getOpenAPIDocument") { request, _ in openAPI.response(for: request) }
@@ -145,7 +111,7 @@ package struct HTTPAPI: Sendable {
             return json(Contract.CarParkDetail(status.carParkDetail(carPark, now: time)))
         }
         router.on(operation: "listBeaches") { request, _ in
-            if let document = PolledDocument(request) { return representation(of: document).response(for: request) }
+            if let document = PolledDocument(request) { return response(to: document, request) }
             // A page, or the beaches of a box: computed for this request, for the beaches it holds only.
             let box: ParkingQuery.Box?
             let page: PageRequest?
@@ -226,19 +192,6 @@ package struct HTTPAPI: Sendable {
     /// Alive as long as it answers; whether it is ready is in the body (and `/readyz`).
     func health() -> Response {
         json(healthDocument())
-    }
-
-    func statusDocument() -> Contract.Status {
-        let time = now()
-        let carParks = status.carParks(now: time).map(Contract.CarPark.init)
-        let live = carParks.filter(\.hasRealtimeData)
-        return Contract.Status(
-            alerts: status.activeAlerts().map(Contract.Alert.init),
-            beaches: status.beaches(now: time).map(Contract.Beach.init), carParks: carParks,
-            city: status.configuration.cityName, generatedAt: time.iso8601, mqtt: Contract.MQTTStatus(consumer.status),
-            parking: .init(
-                carParks: carParks.count, totalFree: live.compactMap(\.realtimeFreeCapacity).reduce(0, +),
-                withRealtimeData: live.count))
     }
 
     private func gauge(_ name: String, _ help: String, labels: [(String, String)] = []) -> Gauge {
@@ -351,36 +304,6 @@ package struct HTTPAPI: Sendable {
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
         } catch {
             return problem(.internalServerError, "The response could not be encoded: \(error)")
-        }
-    }
-
-    /// A polled document from the snapshot cache: rendered once per change of the data (or of the second, for
-    /// the ages in it), whatever the number of pollers; a slow one in the background (``RenderedSnapshots``).
-    /// The router and `PolledReadHandler` both serve it.
-    func representation(of document: PolledDocument) -> Representation {
-        let version = SnapshotVersion(
-            readings: store.version, alerts: alerts.revision, configuration: statusSource.generation,
-            second: now().milliseconds / 1_000)
-        return snapshots.value(document.rawValue, version: version) { [self] in
-            let status = status
-            let time = now()
-            let data: Data? =
-                switch document {
-                case .status: try? Self.encoder.encode(statusDocument())
-                case .beaches:
-                    try? Self.encoder.encode(
-                        Contract.BeachList(
-                            generatedAt: time.iso8601, items: status.beaches(now: time).map(Contract.Beach.init)))
-                case .parking:
-                    try? Self.encoder.encode(
-                        Contract.CarParkList(
-                            generatedAt: time.iso8601, items: carParkDocuments(ParkingQuery(), now: time)))
-                case .parkingGeoJSON:
-                    try? Self.encoder.encode(
-                        Contract.FeatureCollection(carParks: carParkDocuments(ParkingQuery(), now: time)))
-                }
-            return Representation(
-                Array(data ?? Data()), contentType: document.contentType, cacheControl: "public, max-age=1")
         }
     }
 

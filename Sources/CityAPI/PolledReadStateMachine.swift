@@ -34,7 +34,11 @@ struct PolledReadStateMachine {
     init() {}
 
     /// A request's head. `requestsInProgress` counts this one: 1 means no other is waiting for its answer.
-    mutating func head(_ head: HTTPRequestHead, requestsInProgress: Int) -> Action {
+    /// `serves` says whether a polled document exists (a district the city has); one that does not is the
+    /// router's to refuse.
+    mutating func head(
+        _ head: HTTPRequestHead, requestsInProgress: Int, serves: (PolledDocument) -> Bool = { _ in true }
+    ) -> Action {
         switch state {
         case .streaming:
             return .wait
@@ -49,7 +53,7 @@ struct PolledReadStateMachine {
                 state = .receivingStreamRequest(head)
                 return .wait
             }
-            if let document = PolledReadHandler.polledDocument(head) {
+            if let document = PolledReadHandler.polledDocument(head), serves(document) {
                 state = .receivingPoll(document, head)
                 return .wait
             }

@@ -58,7 +58,7 @@ package final class PolledReadHandler: ChannelInboundHandler, RemovableChannelHa
         let action: PolledReadStateMachine.Action
         switch unwrapInboundIn(data) {
         case .head(let head):
-            action = requests.head(head, requestsInProgress: lifecycle.requestsInProgress)
+            action = requests.head(head, requestsInProgress: lifecycle.requestsInProgress, serves: api.serves)
             if action == .wait { started = .now }
         case .body: action = requests.body()
         case .end: action = requests.end()
@@ -150,7 +150,8 @@ package final class PolledReadHandler: ChannelInboundHandler, RemovableChannelHa
         _ document: PolledDocument, to request: HTTPRequestHead, started: ContinuousClock.Instant,
         context: ChannelHandlerContext
     ) {
-        let representation = api.representation(of: document)
+        // `serves` said yes at the head: a reload in between that removed the district is answered as empty.
+        let representation = api.representation(of: document) ?? Representation([], cacheControl: "no-cache")
         let variant = representation.variant(
             ifNoneMatch: request.headers.first(name: "if-none-match"),
             acceptEncoding: request.headers.first(name: "accept-encoding"))

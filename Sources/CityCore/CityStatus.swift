@@ -296,11 +296,7 @@ package struct CityStatus: Sendable {
     }
 
     private func beach(_ beach: BeachConfiguration, now: Timestamp, open: [Alert]) -> BeachState {
-        let outfalls = outfallsByBeach[beach.id] ?? []
-        return state(
-            beach, now: now,
-            conditions: outfalls.map { (id: $0.id, condition: alerts.condition(ofOutfall: $0.id, forBeach: beach.id)) },
-            open: open, override: alerts.override(of: beach.id).flatMap { $0.isActive(at: now) ? $0 : nil })
+        self.beach(beach, inputs: inputs(of: beach, open: open), now: now)
     }
 
     /// What the daemon showed for `beach` at `time`: the readings stored up to then, the alerts open then as
@@ -336,7 +332,7 @@ package struct CityStatus: Sendable {
         }
     }
 
-    private func state(
+    func state(
         _ beach: BeachConfiguration, now: Timestamp, conditions: [(id: SensorID, condition: OutfallCondition)],
         open: [Alert], override: BeachOverride?
     ) -> BeachState {
@@ -389,11 +385,7 @@ package struct CityStatus: Sendable {
             }
             selected.append((index, beach))
         }
-        var openByBeach: [String: [Alert]] = [:]
-        let ids = Set(selected.map(\.beach.id))
-        for alert in alerts.openAlerts(concerning: ids) {
-            for beach in Set(alert.beaches) where ids.contains(beach) { openByBeach[beach, default: []].append(alert) }
-        }
+        let openByBeach = openAlerts(concerning: Set(selected.map(\.beach.id)))
         let items = selected.map { beach($0.beach, now: now, open: openByBeach[$0.beach.id] ?? []) }
         return (items, more ? selected.last.map { PageCursor(index: $0.index) } : nil)
     }

@@ -29,9 +29,10 @@ struct ConfigurationFile: Decodable {
     var rainGauges: [RainGaugeSection]?
     var alerts: AlertsSection?
     var simulator: SimulatorTopics.Section?
+    var districts: [DistrictSection]?
 
     enum CodingKeys: String, CodingKey {
-        case city, mqtt, http, storage, ingest, parking, beaches, outfalls, simulator, alerts
+        case city, mqtt, http, storage, ingest, parking, beaches, outfalls, simulator, alerts, districts
         case carParks = "car_parks"
         case beachSettings = "beach_settings"
         case rainGauges = "rain_gauges"

@@ -98,6 +98,8 @@ package struct DaemonConfiguration: Sendable {
     /// `[alerts]`.
     package var alerts: AlertSettings
     var simulatorTopics: SimulatorTopics
+    /// `[[districts]]`, each with its car parks and beaches, in the file's order.
+    package var districts: [District] = []
     /// What is allowed but worth an operator's attention (a secret file others can read).
     package var warnings: [ConfigurationProblem] = []
     /// When the car parks' and beaches' static data last changed: the file's modification time (ParkAPI's
@@ -274,6 +276,8 @@ private enum Validator {
         let defaultLogPath = (storage.dataDirectory as NSString).appendingPathComponent("alerts.jsonl")
         let alerts = AlertSettings(raw.alerts, defaultLogPath: defaultLogPath, report: &report)
         let simulatorTopics = SimulatorTopics(raw.simulator)
+        let districts = District.checked(
+            raw.districts, carParks: parking.carParks, beaches: bathingWater.beaches, report: &report)
 
         let timeZone = TimeZone(identifier: raw.city.timezone ?? "Europe/Paris")
         if timeZone == nil { report.error("city.timezone", "'\(raw.city.timezone ?? "")' is not an IANA time zone") }
@@ -286,7 +290,7 @@ private enum Validator {
         return DaemonConfiguration(
             cityName: raw.city.name, timeZone: timeZone, mqtt: mqtt, http: http, storage: storage, ingest: ingest,
             parking: parking, bathingWater: bathingWater, alerts: alerts, simulatorTopics: simulatorTopics,
-            warnings: report.warnings)
+            districts: districts, warnings: report.warnings)
     }
 
     /// Why the daemon could not append to `path`, if it could not: an existing file must be writable, a new

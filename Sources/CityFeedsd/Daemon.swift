@@ -33,6 +33,8 @@ struct Daemon: Sendable {
     let application: Application<HeadAsGetResponder<RouterResponder<BasicRequestContext>>>
     /// Reloads the configuration file (SIGHUP); `nil` when the daemon was not started from a file.
     let reloader: ConfigurationReloader?
+    /// The HTTP API the router and the fast path answer from.
+    let api: HTTPAPI
 
     /// - Parameters:
     ///   - source: the file and overrides the configuration came from, reloaded on SIGHUP (`nil`: no reload).
@@ -96,6 +98,7 @@ struct Daemon: Sendable {
             statistics: statistics, store: store, metrics: metrics, httpStatistics: httpStatistics,
             storeHealth: storeHealth, quarantine: quarantine, alerts: alerts, now: now)
         api.addRoutes(to: router)
+        self.api = api
         let serverName = "cityfeedsd"
         responder = HeadAsGetResponder(wrapped: router.buildResponder())
         application = Application(

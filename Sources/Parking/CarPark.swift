@@ -87,6 +87,8 @@ public struct CarPark: Sendable, Identifiable {
     public var balancing: BalancingCounter?
     /// Set for car parks counted space by space.
     public var spaceSensors: SpaceSensors?
+    /// The district (`[[districts]]` id) it is listed under, if the city is divided into districts.
+    public var district: String?
 
     /// A car park as configured; the optional details are set afterwards.
     public init(

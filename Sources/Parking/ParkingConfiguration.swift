@@ -36,9 +36,11 @@ public struct CarParkSection: Decodable, Sendable {
         var spaces: [String]
     }
     var spaceHeartbeatMinutes: Number?
+    /// The `[[districts]]` id it is listed under.
+    var district: String?
 
     enum CodingKeys: String, CodingKey {
-        case id, name, type, address, latitude, longitude, capacity, sensor, source
+        case id, name, type, address, latitude, longitude, capacity, sensor, source, district
         case overnightOccupancy = "overnight_occupancy"
         case nightlyReset = "nightly_reset"
         case spaces, zones
@@ -107,6 +109,7 @@ public struct ParkingSettings: Sendable {
                 }
             }
             carPark.disabledSpaces = raw.disabledSpaces
+            carPark.district = raw.district
             carPark.evChargingSpaces = raw.evChargingSpaces
             if raw.source == .balancing {
                 let overnight = raw.overnightOccupancy ?? 0

@@ -10,6 +10,8 @@ struct SeriesMemory {
     var rollups: [RollupRing]
     /// Readings the raw series could no longer place (older than what it holds): durable and in the rollups.
     var late = 0
+    /// The store's revision of the last append that changed this series (see `SeriesStore.revision(of:)`).
+    var revision: Int64 = 0
 
     init(metric: Metric, layout: SeriesLayout) {
         self.metric = metric
@@ -40,8 +42,9 @@ struct SeriesMemory {
         Timestamp(milliseconds: time * timeUnit)
     }
 
-    /// Adds a reading the durable log took as new.
-    mutating func add(_ sample: Sample) {
+    /// Adds a reading the durable log took as new, in the store's append numbered `revision`.
+    mutating func add(_ sample: Sample, revision: Int64) {
+        self.revision = revision
         if raw.insert(encode(sample)) == .beforeWindow { late += 1 }
         let time = encodeTime(sample.time)
         for index in rollups.indices {

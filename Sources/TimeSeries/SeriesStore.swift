@@ -60,6 +60,8 @@ public final class SeriesStore: Sendable {
     private let memory: Mutex<[SeriesKey: SeriesMemory]>
     /// Readings added to memory since the store opened: a cheap "has anything changed?" for caches.
     private let appended = Atomic<Int64>(0)
+    /// Numbers the appends that reach memory, each its own, so that a series' revision names its last change.
+    private let revisions = Atomic<Int64>(0)
     let configuration: SeriesStoreConfiguration
 
     /// Opens (or creates) the store and rebuilds the in-memory series from it: the newest raw samples, and
@@ -116,6 +118,8 @@ public final class SeriesStore: Sendable {
         let new = zip(readings, isNew).compactMap { $1 ? $0 : nil }
         defer { appended.add(Int64(new.count), ordering: .releasing) }
         let layout = configuration.layout
+        // Taken before memory changes: a reader that sees the new revision finds the new samples with it.
+        let revision = revisions.add(1, ordering: .relaxed).newValue
         let late = memory.withLock { memory in
             var late = 0
             for reading in new {
@@ -125,7 +129,7 @@ public final class SeriesStore: Sendable {
                     late += 1
                 }
                 memory[reading.seriesKey, default: SeriesMemory(metric: reading.metric, layout: layout)]
-                    .add(Sample(time: reading.time, value: reading.value))
+                    .add(Sample(time: reading.time, value: reading.value), revision: revision)
             }
             return late
         }
@@ -157,6 +161,13 @@ public final class SeriesStore: Sendable {
 
     /// Changes whenever new readings reach memory (and only then).
     public var version: Int64 { appended.load(ordering: .acquiring) }
+
+    /// The revision of the last append that changed any of `keys` in memory (0: none since the store opened).
+    /// Each append has its own, larger than every earlier one, so an answer computed from these series after
+    /// reading their revision is current as long as the revision stays the same. One lock for all the keys.
+    public func revision(of keys: some Sequence<SeriesKey>) -> Int64 {
+        memory.withLock { memory in keys.reduce(0) { max($0, memory[$1]?.revision ?? 0) } }
+    }
 
     /// The newest sample of a series (at the in-memory resolution).
     public func latest(_ key: SeriesKey) -> Sample? {

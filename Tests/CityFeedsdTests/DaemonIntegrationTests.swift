@@ -439,10 +439,22 @@ func runningDaemon(
             #expect((grandePlage["alerts"] as? [[String: Any]])?.first?["subject"] as? String == "grande-plage")
             #expect(grandePlage["sewage"] as? String == "alert")
 
+            // The summary counts them; the district of both beaches carries them.
             let status = try await client.get("/v1/status").json()
-            #expect((status["alerts"] as? [Any])?.count == 2)
-            #expect((status["car_parks"] as? [Any])?.count == 6)
-            #expect((status["beaches"] as? [Any])?.count == 6)
+            #expect((status["alerts"] as? [String: Any])?["open"] as? Int == 2)
+            #expect((status["parking"] as? [String: Any])?["car_parks"] as? Int == 6)
+            #expect((status["beaches"] as? [String: Any])?["beaches"] as? Int == 6)
+            #expect(status["districts"] as? Int == 3)
+            let centre = try await client.get("/v1/districts/centre").json()
+            #expect((centre["alerts"] as? [[String: Any]])?.count == 2)
+            #expect((centre["car_parks"] as? [Any])?.count == 4)
+            #expect(
+                (centre["beaches"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == [
+                    "grande-plage", "miramar", "port-vieux",
+                ])
+            let southern = try await client.get("/v1/districts/cote-des-basques").json()
+            #expect((southern["alerts"] as? [Any])?.isEmpty == true)
+            #expect(try await client.get("/v1/districts/nowhere").status == 404)
         }
     }
 }

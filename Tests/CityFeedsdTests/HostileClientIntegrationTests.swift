@@ -143,7 +143,7 @@ import Testing
             }
         ) { client in
             for (target, version, headers) in [
-                ("/v1/status", "HTTP/1.0", [String]()), ("/v1/status", "HTTP/1.1", ["Connection: close"]),
+                ("/v1/parking", "HTTP/1.0", [String]()), ("/v1/parking", "HTTP/1.1", ["Connection: close"]),
                 ("/v1/parking?bbox=-180,-90,180,90", "HTTP/1.1", ["Connection: close"]),
             ] {
                 let connection = try Connection(port: client.port, receiveBuffer: 16_384)

@@ -118,7 +118,7 @@ import Testing
         try await runningDaemon(brokerURL: broker.address.description) { client in
             // HEAD: the GET's headers, Content-Length included, and no body; the connection stays usable.
             let connection = try Connection(port: client.port)
-            try connection.send(Connection.request("HEAD", "/v1/status"))
+            try connection.send(Connection.request("HEAD", "/v1/districts/centre"))
             let head = try connection.response(bodyless: true)
             #expect(head.status == 200)
             #expect(Int(head.headers["content-length"] ?? "") ?? 0 > 1_000)
