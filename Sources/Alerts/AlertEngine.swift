@@ -522,7 +522,9 @@ public struct AlertEngine: Sendable {
                 resolve(alert, at: leaves, note: "24 h rainfall fell below \(formatted(clearBelow)) mm")
             }
         }
-        state.rain[gauge] = window.filter { $0.time > time.adding(seconds: -86_400) }
+        let kept = window.filter { $0.time > time.adding(seconds: -86_400) }
+        // An empty window is no window: the journal keeps rain one reading a row, and restores none.
+        if kept != window || kept.isEmpty { state.rain[gauge] = kept.isEmpty ? nil : kept }
     }
 
     // MARK: Time

@@ -107,6 +107,7 @@ final class AlertJournal {
     ]
 
     private let database: SQLiteDatabase
+    private let path: String
     private let encoder = JSONEncoder()
     private let decoder = JSONDecoder()
     /// Entry keys must be the same text every time they are written (the row's key): sorted, not in whatever
@@ -118,6 +119,7 @@ final class AlertJournal {
     }()
 
     init(path: String, synchronousFull: Bool) throws {
+        self.path = path
         do {
             database = try SQLiteDatabase(path: path)
             // A damaged journal is refused at start, not found out by the first alert that fails to commit.
@@ -133,6 +135,7 @@ final class AlertJournal {
             try database.execute("PRAGMA journal_mode = WAL")
             try database.execute("PRAGMA synchronous = \(synchronousFull ? "FULL" : "NORMAL")")
             try splitWholeState()
+            try splitRainWindows()
         } catch SchemaProblem.foreign {
             throw JournalError(path: path, problem: "this SQLite file belongs to another application; left untouched")
         } catch SchemaProblem.newer(let found, let supported) {
@@ -199,7 +202,7 @@ final class AlertJournal {
             try writeEntries("outfalls", state.outfalls.changes(where: EngineState.isEssential))
         }
         try writeEntries("samples", state.samples, all: all)
-        try writeEntries("rain", state.rain, all: all)
+        try writeRain(all ? state.rain.map { ($0.key, nil, $0.value) } : state.rain.changesWithPrevious)
         try writeEntries("raise_at", state.raiseAt, all: all)
         if deferred || all { try writeEntries("marks", state.marks, all: all) }
         try writeEntries("last_resolved", state.lastResolved, all: all)
@@ -226,7 +229,7 @@ final class AlertJournal {
         for (key, value) in changes {
             let statement = value == nil ? delete : upsert
             try statement.bind(map, at: 1)
-            try statement.bind(String(decoding: try keyEncoder.encode(key), as: UTF8.self), at: 2)
+            try statement.bind(try entryKey(key), at: 2)
             if let value { try statement.bind(try json(value), at: 3) }
             _ = try statement.step()
             statement.reset()
@@ -246,6 +249,63 @@ final class AlertJournal {
         try database.transaction {
             try writeChanges(of: state, all: true)
             try database.execute("DELETE FROM engine WHERE key = 'state'")
+        }
+    }
+
+    /// A gauge's rain window is journalled one row per reading (map `rain_samples`, key `<gauge>@<time>`): a
+    /// rain reading adds a row and the readings leaving the 24 h window delete theirs, where writing the window
+    /// whole cost a day of readings (some 60 KB at a reading a minute) on every reading.
+    private func writeRain(_ changes: [(key: SensorID, old: [Sample]?, new: [Sample]?)]) throws {
+        guard !changes.isEmpty else { return }
+        let upsert = try database.statement(
+            "INSERT INTO engine_entries (map, key, body) VALUES ('rain_samples', ?, ?) ON CONFLICT (map, key) DO UPDATE SET body = excluded.body"
+        )
+        defer { upsert.reset() }
+        let delete = try database.statement("DELETE FROM engine_entries WHERE map = 'rain_samples' AND key = ?")
+        defer { delete.reset() }
+        for (gauge, old, new) in changes {
+            let prefix = try entryKey(gauge) + "@"
+            let before = Dictionary((old ?? []).map { ($0.time, $0.value) }, uniquingKeysWith: { _, last in last })
+            let after = Dictionary((new ?? []).map { ($0.time, $0.value) }, uniquingKeysWith: { _, last in last })
+            for time in before.keys where after[time] == nil {
+                try delete.bind(prefix + String(time.milliseconds), at: 1)
+                _ = try delete.step()
+                delete.reset()
+            }
+            for (time, value) in after where before[time] != value {
+                try upsert.bind(prefix + String(time.milliseconds), at: 1)
+                try upsert.bind(value.description, at: 2)
+                _ = try upsert.step()
+                upsert.reset()
+            }
+        }
+    }
+
+    /// The rain windows from their rows, each oldest first.
+    private func rainWindows() throws -> ChangeTrackedMap<SensorID, [Sample]> {
+        let select = try database.statement("SELECT key, body FROM engine_entries WHERE map = 'rain_samples'")
+        defer { select.reset() }
+        var windows: [SensorID: [Sample]] = [:]
+        while try select.step() {
+            let key = select.string(at: 0)
+            guard let at = key.lastIndex(of: "@"), let milliseconds = Int64(key[key.index(after: at)...]),
+                let value = Double(select.string(at: 1))
+            else {
+                throw JournalError(path: path, problem: "a rain reading's row '\(key.prefix(80))' cannot be read")
+            }
+            let gauge = try decoder.decode(SensorID.self, from: Data(key[..<at].utf8))
+            windows[gauge, default: []].append(Sample(time: Timestamp(milliseconds: milliseconds), value: value))
+        }
+        return ChangeTrackedMap(windows.mapValues { $0.sorted { $0.time < $1.time } })
+    }
+
+    /// A journal of 0.15 holds each rain window as one row (map `rain`): split into a row per reading, once.
+    private func splitRainWindows() throws {
+        let windows: ChangeTrackedMap<SensorID, [Sample]> = try entries("rain")
+        guard !windows.isEmpty else { return }
+        try database.transaction {
+            try writeRain(windows.map { ($0.key, nil, $0.value) })
+            try database.execute("DELETE FROM engine_entries WHERE map = 'rain'")
         }
     }
 
@@ -323,7 +383,7 @@ final class AlertJournal {
         state.open = try entries("open")
         state.outfalls = try entries("outfalls")
         state.samples = try entries("samples")
-        state.rain = try entries("rain")
+        state.rain = try rainWindows()
         state.raiseAt = try entries("raise_at")
         state.marks = try entries("marks")
         state.lastResolved = try entries("last_resolved")
@@ -472,6 +532,13 @@ final class AlertJournal {
     }
 
     private func json(_ value: some Encodable) throws -> String {
-        String(decoding: try encoder.encode(value), as: UTF8.self)
+        if let text = JournalJSON.body(value) { return text }
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    /// An entry's key: the same text every time it is written (see `keyEncoder`).
+    private func entryKey(_ key: some Encodable) throws -> String {
+        if let text = (key as? any JournalKey)?.journalKey { return text }
+        return String(decoding: try keyEncoder.encode(key), as: UTF8.self)
     }
 }

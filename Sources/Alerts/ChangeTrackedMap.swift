@@ -38,6 +38,11 @@ public struct ChangeTrackedMap<Key: Hashable & Sendable, Value: Equatable & Send
         before.compactMap { key, old in storage[key] == old ? nil : (key, storage[key]) }
     }
 
+    /// The keys whose value differs from the step's start, with their value then and now (`nil`: absent).
+    public var changesWithPrevious: [(key: Key, old: Value?, new: Value?)] {
+        before.compactMap { key, old in storage[key] == old ? nil : (key, old, storage[key]) }
+    }
+
     /// Whether any key's value differs from the step's start.
     public var hasChanges: Bool { before.contains { key, old in storage[key] != old } }
 
