@@ -15,7 +15,7 @@ Per size, one run:
     reading stored): messages per second and their ratio;
   - cityfeedsd's CPU time and bytes written to disk per reading while draining; resident memory before and after,
     and what it comes to per series and per stored sample;
-  - each polled document's size, its first render after the traffic, a warm poll and an ETag revalidation
+  - each polled document's size (the status summary, the district list and one district among them), its first render after the traffic, a warm poll and an ETag revalidation
     (medians), a page of 20 car parks and of 20 beaches (computed per request), and the near-me parking query
     (1 km radius) at 50 points (median).
 
@@ -31,7 +31,8 @@ from ingest_throughput import Bench  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TICK = os.sysconf("SC_CLK_TCK")
 CENTRE = (43.4832, -1.5586)  # Biarritz
-DOCUMENTS = ["/v1/status", "/v1/parking", "/v1/parking.geojson", "/v1/beaches", "/v1/alerts?state=active",
+DOCUMENTS = ["/v1/status", "/v1/districts", "/v1/districts/d-0", "/v1/parking", "/v1/parking.geojson",
+             "/v1/beaches", "/v1/alerts?state=active",
              "/v1/parking?limit=20", "/v1/beaches?limit=20"]
 
 
@@ -39,6 +40,11 @@ def city_config(k, work):
     """The generated city's configuration file; returns (path, sensors, series it can have)."""
     side = 0.05 * math.sqrt(k)  # degrees: about 4 km x 5.5 km for the sample, 180 km across at 1000x
     car_parks, beaches, outfalls, gauges = 6 * k, 6 * k, 3 * k, k
+    # A district per ten copies of the sample (60 car parks and 60 beaches at 1000x): bands of the grid.
+    districts = max(1, math.ceil(k / 10))
+
+    def district(index, count):
+        return f'district = "d-{index * districts // count}"'
 
     def position(index, count):
         columns = max(1, math.ceil(math.sqrt(count)))
@@ -50,15 +56,17 @@ def city_config(k, work):
              '[mqtt]\nclient_id = "cityfeedsd-scale"\nmax_burst = 1000',
              '[storage]\ndurability = "full"', '[ingest]\nmax_age_days = 90',
              '[alerts]\nstatus_topic = ""']
+    lines += [f'[[districts]]\nid = "d-{index}"\nname = "District {index}"' for index in range(districts)]
     for index in range(car_parks):
         lat, lon = position(index, car_parks)
         lines.append(f'[[car_parks]]\nid = "cp-{index}"\nname = "Car park {index}"\nlatitude = {lat:.5f}\n'
                      f'longitude = {lon:.5f}\ncapacity = {100 + 50 * (index % 10)}\n'
-                     f'has_fee = {"true" if index % 3 else "false"}\nmax_height_cm = {190 + 10 * (index % 3)}')
+                     f'has_fee = {"true" if index % 3 else "false"}\nmax_height_cm = {190 + 10 * (index % 3)}\n'
+                     + district(index, car_parks))
     for index in range(beaches):
         lat, lon = position(index, beaches)
         lines.append(f'[[beaches]]\nid = "b-{index}"\nname = "Beach {index}"\nwater = "coastal"\n'
-                     f'latitude = {lat:.5f}\nlongitude = {lon:.5f}\nprobe = "probe-{index}"')
+                     f'latitude = {lat:.5f}\nlongitude = {lon:.5f}\nprobe = "probe-{index}"\n' + district(index, beaches))
     for index in range(outfalls):
         lines.append(f'[[outfalls]]\nid = "o-{index}"\nname = "Outfall {index}"\n'
                      f'beaches = ["b-{2 * index}", "b-{2 * index + 1}"]')
