@@ -42,14 +42,18 @@ struct SeriesMemory {
         Timestamp(milliseconds: time * timeUnit)
     }
 
-    /// Adds a reading the durable log took as new, in the store's append numbered `revision`.
-    mutating func add(_ sample: Sample, revision: Int64) {
+    /// Adds a reading the durable log took as new, in the store's append numbered `revision`; returns whether it
+    /// was older than the series' newest sample (a late reading).
+    @discardableResult
+    mutating func add(_ sample: Sample, revision: Int64) -> Bool {
         self.revision = revision
+        let isLate = raw.last.map { decode($0).time > sample.time } ?? false
         if raw.insert(encode(sample)) == .beforeWindow { late += 1 }
         let time = encodeTime(sample.time)
         for index in rollups.indices {
             rollups[index].add(sample.value, time: time)
         }
+        return isLate
     }
 
     var byteCount: Int {

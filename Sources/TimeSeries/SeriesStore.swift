@@ -123,13 +123,10 @@ public final class SeriesStore: Sendable {
         let late = memory.withLock { memory in
             var late = 0
             for reading in new {
-                if let series = memory[reading.seriesKey], let last = series.raw.last,
-                    reading.time < series.decode(last).time
-                {
-                    late += 1
-                }
-                memory[reading.seriesKey, default: SeriesMemory(metric: reading.metric, layout: layout)]
+                // One lookup per reading: the series is found (or made) and changed in place.
+                let wasLate = memory[reading.seriesKey, default: SeriesMemory(metric: reading.metric, layout: layout)]
                     .add(Sample(time: reading.time, value: reading.value), revision: revision)
+                if wasLate { late += 1 }
             }
             return late
         }
