@@ -12,12 +12,13 @@ Per size, one run:
   - check-config's memory bound and estimate;
   - start-up to ready with an empty store, and again with the store the traffic left;
   - the traffic as a QoS 1 backlog drained by mosquitto_sub, then by cityfeedsd (from ready to the last
-    reading stored): messages per second and their ratio;
-  - cityfeedsd's CPU time and bytes written to disk per reading while draining; resident memory before and after,
-    and what it comes to per series and per stored sample;
-  - each polled document's size (the status summary, the district list and one district among them), its first render after the traffic, a warm poll and an ETag revalidation
-    (medians), a page of 20 car parks and of 20 beaches (computed per request), and the near-me parking query
-    (1 km radius) at 50 points (median).
+    reading stored): messages per second and their ratio; cityfeedsd's CPU time and bytes written to disk per
+    reading while draining. Twice: a first traffic in which every series is new, then the rounds that follow,
+    every series known (a city's daemon in its daily run);
+  - resident memory before and after the first traffic, and what it comes to per series and per stored sample;
+  - each polled document's size (the status summary, the district list and one district among them), its
+    first render after the traffic, a warm poll and an ETag revalidation (medians), a page of 20 car parks and
+    of 20 beaches (computed per request), and the near-me parking query (1 km radius) at 50 points (median).
 
 Run it through benchmarks/scale.sh, which builds the release binaries first.
 Everything listens on 127.0.0.1 only; every process started here is stopped at the end.
@@ -81,13 +82,14 @@ def city_config(k, work):
     return path, sensors, series
 
 
-def traffic(k, count, work, storm=True):
-    """Writes `count` messages as 'topic<TAB>payload' lines; returns (path, readings they carry, rounds).
-    With `storm`, the rain gauges report rain and every outfall discharges for a twentieth of the rounds (at
-    least one) in the middle: every beach gets a sewage alert."""
+def traffic(k, count, work, storm=True, start=None):
+    """Writes `count` messages as 'topic<TAB>payload' lines; returns (path, readings they carry, rounds, the
+    time after the last round). The rounds start at `start` (Unix seconds; by default so that they end an hour
+    ago). With `storm`, the rain gauges report rain and every outfall discharges for a twentieth of the rounds
+    (at least one) in the middle: every beach gets a sewage alert."""
     per_round = 6 * k + 6 * k + 3 * k + k
     rounds = math.ceil(count / per_round)
-    start = int(time.time()) - rounds * 60 - 3_600
+    start = int(time.time()) - rounds * 60 - 3_600 if start is None else start
     storm = range(rounds // 2, rounds // 2 + max(1, rounds // 20)) if storm else range(0)
     lines = []  # (line, readings it carries)
     for round_index in range(rounds):
@@ -114,7 +116,7 @@ def traffic(k, count, work, storm=True):
     del lines[count:]
     path = os.path.join(work, f"traffic-{k}x.txt")
     open(path, "w").write("\n".join(line for line, _ in lines) + "\n")
-    return path, sum(carried for _, carried in lines), rounds
+    return path, sum(carried for _, carried in lines), rounds, start + rounds * 60
 
 
 def get(port, path, headers=None):
@@ -181,10 +183,42 @@ class Run(Bench):
         return ["mosquitto_sub", "-h", "127.0.0.1", "-p", str(self.broker_port), "-q", "1", "-t", "cityfeeds/#",
                 "-c", "-i", "scale-sub"] + extra
 
+    def drain(self, config, messages, readings):
+        """Queues `messages` for mosquitto_sub's session and the daemon's (stopped), drains mosquitto_sub's,
+        then starts the daemon and measures its drain; returns the running daemon and the figures."""
+        figures = {}
+        load = subprocess.run([os.path.join(self.bin, "cityfeeds-loadgen"), "--broker", self.broker_url,
+                               "--messages", messages, "--qos", "1"], capture_output=True, text=True, check=True)
+        figures["load"] = load.stdout.strip()
+        began = time.monotonic()
+        subprocess.run(self.mosquitto_sub(["-C", str(self.count)]), check=True, stdout=subprocess.DEVNULL)
+        figures["sub_rate"] = self.count / (time.monotonic() - began)
+
+        daemon, _ = self.start_daemon(config)
+        ready = time.monotonic()
+        cpu0, written0 = proc_cpu_seconds(daemon.pid), proc_written_bytes(daemon.pid)
+        # The counters are the process's own: everything counted is this drain's.
+        deadline = ready + 1_800
+        while time.monotonic() < deadline:
+            ingest = get_json(self.http_port, "/v1/ingest")
+            handled = ingest["readings_stored"] + ingest["readings_duplicate"] + ingest["readings_rejected"]
+            if ingest["messages_received"] >= self.count and handled >= readings:
+                break
+            time.sleep(0.05)
+        ended = time.monotonic()
+        cpu1, written1 = proc_cpu_seconds(daemon.pid), proc_written_bytes(daemon.pid)
+        figures["ingest"] = {key: ingest[key] for key in (
+            "messages_received", "messages_rejected", "readings_stored", "readings_duplicate", "readings_rejected")}
+        stored = figures["ingest"]["readings_stored"]
+        figures["daemon_rate"] = self.count / (ended - ready)
+        figures["cpu_us_per_reading"] = (cpu1 - cpu0) / max(stored, 1) * 1e6
+        figures["bytes_written_per_reading"] = (written1 - written0) / max(stored, 1)
+        return daemon, figures
+
     def measure(self):
         result = {"k": self.k}
         config, result["sensors"], result["series"] = city_config(self.k, self.work)
-        messages, readings, result["rounds"] = traffic(self.k, self.count, self.work, self.storm)
+        messages, readings, result["rounds"], then = traffic(self.k, self.count, self.work, self.storm)
         result["readings"] = readings
         check = subprocess.run([os.path.join(self.bin, "cityfeedsd"), "check-config", config],
                                capture_output=True, text=True, check=True).stdout
@@ -195,37 +229,17 @@ class Run(Bench):
         daemon, result["start_empty_s"] = self.start_daemon(config)
         result["rss_empty"] = proc_rss_bytes(daemon.pid)
         self.stop(daemon)
-        load = subprocess.run([os.path.join(self.bin, "cityfeeds-loadgen"), "--broker", self.broker_url,
-                               "--messages", messages, "--qos", "1"], capture_output=True, text=True, check=True)
-        result["load"] = load.stdout.strip()
-
-        began = time.monotonic()
-        subprocess.run(self.mosquitto_sub(["-C", str(self.count)]), check=True, stdout=subprocess.DEVNULL)
-        result["sub_rate"] = self.count / (time.monotonic() - began)
-
-        daemon, _ = self.start_daemon(config)
-        ready = time.monotonic()
-        cpu0, written0 = proc_cpu_seconds(daemon.pid), proc_written_bytes(daemon.pid)
-        stored0 = get_json(self.http_port, "/v1/ingest")["readings_stored"]
-        deadline = ready + 1_800
-        while time.monotonic() < deadline:
-            ingest = get_json(self.http_port, "/v1/ingest")
-            handled = ingest["readings_stored"] + ingest["readings_duplicate"] + ingest["readings_rejected"]
-            if ingest["messages_received"] >= self.count and handled >= readings:
-                break
-            time.sleep(0.05)
-        ended = time.monotonic()
-        cpu1, written1 = proc_cpu_seconds(daemon.pid), proc_written_bytes(daemon.pid)
-        result["ingest"] = {key: ingest[key] for key in (
-            "messages_received", "messages_rejected", "readings_stored", "readings_duplicate", "readings_rejected")}
-        stored = ingest["readings_stored"] - stored0
-        result["daemon_rate"] = self.count / (ended - ready)
-        result["cpu_us_per_reading"] = (cpu1 - cpu0) / max(stored, 1) * 1e6
-        result["bytes_written_per_reading"] = (written1 - written0) / max(stored, 1)
+        # First traffic: every series is new (its first readings, its row in the store's series table, its
+        # alert-engine entries). Second traffic: the rounds that follow, every series known, as a city's
+        # daemon runs day after day.
+        daemon, result["first"] = self.drain(config, messages, readings)
         time.sleep(1)
         result["rss_after"] = proc_rss_bytes(daemon.pid)
         memory = get_json(self.http_port, "/v1/series")["memory"]
         result["store_memory"] = memory
+        self.stop(daemon)
+        messages, readings, _, _ = traffic(self.k, self.count, self.work, self.storm, start=then)
+        daemon, result["known"] = self.drain(config, messages, readings)
         print(f"  ingest: {json.dumps(result)}", flush=True)
 
         documents = {}
@@ -253,6 +267,10 @@ class Run(Bench):
         return result
 
 
+def size(value):
+    return f"{value:,} B" if value < 10_240 else f"{value / 1024:,.0f} KiB"
+
+
 def mib(value):
     return f"{value / 1_048_576:,.0f} MiB"
 
@@ -268,11 +286,16 @@ def report(results, count):
             re.search(r"(\d[\d,]*) MiB", line).group(1) + " MiB" for line in r["check_config"])),
         ("start-up, empty store", lambda r: f"{r['start_empty_s']:.2f} s"),
         ("resident memory, empty", lambda r: mib(r["rss_empty"])),
-        ("ingest: mosquitto_sub", lambda r: f"{r['sub_rate']:,.0f} msg/s"),
-        ("ingest: cityfeedsd", lambda r: f"{r['daemon_rate']:,.0f} msg/s"),
-        ("ingest ratio", lambda r: f"{r['daemon_rate'] / r['sub_rate']:.2f}"),
-        ("CPU per reading", lambda r: f"{r['cpu_us_per_reading']:.0f} µs"),
-        ("bytes written per reading", lambda r: f"{r['bytes_written_per_reading']:,.0f}"),
+        ("ingest (new series): mosquitto_sub", lambda r: f"{r['first']['sub_rate']:,.0f} msg/s"),
+        ("ingest (new series): cityfeedsd", lambda r: f"{r['first']['daemon_rate']:,.0f} msg/s"),
+        ("ingest (new series): ratio", lambda r: f"{r['first']['daemon_rate'] / r['first']['sub_rate']:.2f}"),
+        ("CPU per reading (new series)", lambda r: f"{r['first']['cpu_us_per_reading']:.1f} µs"),
+        ("bytes written per reading (new series)", lambda r: f"{r['first']['bytes_written_per_reading']:,.0f}"),
+        ("ingest (known series): mosquitto_sub", lambda r: f"{r['known']['sub_rate']:,.0f} msg/s"),
+        ("ingest (known series): cityfeedsd", lambda r: f"{r['known']['daemon_rate']:,.0f} msg/s"),
+        ("ingest (known series): ratio", lambda r: f"{r['known']['daemon_rate'] / r['known']['sub_rate']:.2f}"),
+        ("CPU per reading (known series)", lambda r: f"{r['known']['cpu_us_per_reading']:.1f} µs"),
+        ("bytes written per reading (known series)", lambda r: f"{r['known']['bytes_written_per_reading']:,.0f}"),
         ("resident memory after", lambda r: mib(r["rss_after"])),
         ("growth per series (RSS)", lambda r: f"{(r['rss_after'] - r['rss_empty']) / r['series']:,.0f} B"),
         ("store's own count per series", lambda r: f"{r['store_memory']['bytes'] / max(r['store_memory']['series'], 1):,.0f} B"),
@@ -283,7 +306,7 @@ def report(results, count):
         ("near-me parking (1 km), median", lambda r: f"{r['near_me_ms']:.1f} ms"),
     ]
     for path in DOCUMENTS:
-        rows.append((f"{path}: size", lambda r, p=path: f"{r['documents'][p]['bytes'] / 1024:,.0f} KiB"))
+        rows.append((f"{path}: size", lambda r, p=path: size(r["documents"][p]["bytes"])))
         rows.append((f"{path}: first / warm / 304", lambda r, p=path: "{:.1f} / {:.1f} / {} ms".format(
             r["documents"][p]["first_ms"], r["documents"][p]["warm_ms"],
             "-" if r["documents"][p]["revalidate_ms"] is None else f"{r['documents'][p]['revalidate_ms']:.1f}")))

@@ -39,8 +39,10 @@ public struct IngestPipeline: Sendable {
     public let aliases: [String: SensorID]
     /// Payload size, clock skew and age bounds.
     public let policy: IngestPolicy
-    /// Topic → route index and sensor, so that a busy sensor's topic is matched once, not per message.
-    private let routeCache = RouteCache()
+    /// Topic → route index and sensor, so that a busy sensor's topic is matched once, not per message. Room for
+    /// every configured sensor's topics twice over (a city of 16,000 sensors filled the old fixed 16,384 and
+    /// would have matched every message afresh once larger).
+    private let routeCache: RouteCache
 
     /// A pipeline for these routes and sensors.
     public init(
@@ -51,6 +53,7 @@ public struct IngestPipeline: Sendable {
         self.sensors = Dictionary(sensors.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         self.aliases = aliases
         self.policy = policy
+        routeCache = RouteCache(capacity: max(16_384, 2 * (sensors.count + aliases.count)))
     }
 
     /// The subscription filters that cover every route, without duplicates.
