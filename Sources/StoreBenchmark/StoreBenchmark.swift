@@ -169,7 +169,6 @@ struct StoreBenchmark {
         let perSeries = total / series
         let start = Timestamp.now.adding(seconds: -Double(perSeries) * 60)
         var random = SeededGenerator(seed: 9)
-        var compaction: (whole: Double, wholeReadings: Int, transactions: [Double], readings: Int) = (0, 0, [], 0)
         let fillSeconds = try seconds {
             let store = try SeriesStore(configuration: .init(path: path, durability: .normal))
             var batch: [Reading] = []
@@ -188,26 +187,8 @@ struct StoreBenchmark {
                 }
             }
             if !batch.isEmpty { _ = try store.append(batch) }
-            // What the daemon's compaction does in the background as the spans complete: the first span in
-            // one transaction (as before batches), the rest in batches, each transaction timed.
-            var calls = 0
-            compaction.whole = try seconds {
-                compaction.wholeReadings = try store.compact(batchRows: .max) {
-                    calls += 1
-                    return calls == 1
-                }
-            }
-            // Asked before each transaction: the time since the previous question is the previous transaction.
-            var last: ContinuousClock.Instant?
-            compaction.readings = try store.compact {
-                let now = ContinuousClock.now
-                if let last {
-                    let elapsed = (now - last).components
-                    compaction.transactions.append(Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18)
-                }
-                last = now
-                return true
-            }
+            // What the daemon's compaction does in the background as the spans complete.
+            try store.compact()
             store.close()
         }
         var restored: SeriesStore?
@@ -237,17 +218,5 @@ struct StoreBenchmark {
             String(
                 format: "  SQLite full scan        %8.2f s  (%d chunk and recent rows; reference)", scanSeconds, rows))
         print(String(format: "  ratio scan/open         %8.2f", scanSeconds / restoreSeconds))
-        let sorted = compaction.transactions.sorted()
-        print(
-            "compaction: \(compaction.readings) readings in \(sorted.count) transactions of at most "
-                + "\(SeriesStore.compactionBatchRows) readings")
-        print(
-            String(
-                format: "  longest transaction     %8.1f ms  (median %.1f ms)", (sorted.last ?? 0) * 1e3,
-                sorted.isEmpty ? 0 : sorted[sorted.count / 2] * 1e3))
-        print(
-            String(
-                format: "  one span whole          %8.1f ms  (%d readings in one transaction; reference)",
-                compaction.whole * 1e3, compaction.wholeReadings))
     }
 }

@@ -296,11 +296,10 @@ final class ReadingLog {
         return select.int64(at: 0)
     }
 
-    /// Moves readings of one span from `recent` into chunks, merging with a chunk the span already has (late
-    /// readings), in one transaction: whole series, in id order, up to `maxRows` readings (at least one
-    /// series). Call again while the span is the oldest in `recent`. Returns how many readings moved.
-    func compact(span: Int64, maxRows: Int = SeriesStore.compactionBatchRows) throws -> Int {
-        try keepingRecentTimesTrue { try compactInTransaction(span: span, maxRows: maxRows) }
+    /// Moves the readings of one span from `recent` into chunks, merging with a chunk the span already has (late
+    /// readings), in one transaction. Returns how many readings moved.
+    func compact(span: Int64) throws -> Int {
+        try keepingRecentTimesTrue { try compactInTransaction(span: span) }
     }
 
     /// Runs `body`; if it fails (its transaction rolled back), the recent times are read again from the table,
@@ -314,62 +313,7 @@ final class ReadingLog {
         }
     }
 
-    private func compactInTransaction(span: Int64, maxRows: Int) throws -> Int {
-        let end = span + Self.spanMilliseconds
-        // The series with readings in the span, from the recent times kept in memory, as many as the batch
-        // holds: each series' rows are then found and deleted by their keys, not by scanning the span.
-        var batch: [(series: Int64, times: [Int64])] = []
-        var rows = 0
-        for series in recentTimes.keys.sorted() {
-            let times = recentTimes[series, default: []].filter { $0 >= span && $0 < end }
-            guard !times.isEmpty else { continue }
-            if !batch.isEmpty && rows + times.count > maxRows { break }
-            batch.append((series, Array(Set(times)).sorted()))
-            rows += times.count
-        }
-        // A reading of the span arriving late from now on may have its twin in a chunk: look there first.
-        compactedBefore = max(compactedBefore, end)
-        guard !batch.isEmpty else {
-            // The recent times are a superset of the rows, never less; should they miss some, the span is
-            // moved in one pass rather than left behind.
-            return try compactWholeSpan(span)
-        }
-        return try database.transaction {
-            let select = try database.statement("SELECT value, received FROM recent WHERE t = ? AND series = ?")
-            defer { select.reset() }
-            let delete = try database.statement("DELETE FROM recent WHERE t = ? AND series = ?")
-            defer { delete.reset() }
-            var bySeries: [Int64: [StoredSample]] = [:]
-            var moved = 0
-            for (series, times) in batch {
-                var samples: [StoredSample] = []
-                for time in times {
-                    try select.bind(time, at: 1)
-                    try select.bind(series, at: 2)
-                    if try select.step() {
-                        samples.append(
-                            StoredSample(time: time, value: select.double(at: 0), received: select.int64(at: 1)))
-                    }
-                    select.reset()
-                    try delete.bind(time, at: 1)
-                    try delete.bind(series, at: 2)
-                    try delete.step()
-                    delete.reset()
-                }
-                moved += samples.count
-                if !samples.isEmpty { bySeries[series] = samples }
-            }
-            try writeChunks(bySeries, span: span)
-            for (series, _) in batch {
-                recentTimes[series]?.removeAll { $0 >= span && $0 < end }
-                if recentTimes[series]?.isEmpty == true { recentTimes[series] = nil }
-            }
-            return moved
-        }
-    }
-
-    /// Moves every reading of `span` in one transaction, found by scanning the span.
-    private func compactWholeSpan(_ span: Int64) throws -> Int {
+    private func compactInTransaction(span: Int64) throws -> Int {
         try database.transaction {
             let select = try database.statement(
                 "SELECT series, t, value, received FROM recent WHERE t >= ? AND t < ?")
@@ -383,43 +327,39 @@ final class ReadingLog {
                 moved += 1
             }
             select.reset()
-            try writeChunks(bySeries, span: span)
+            let upsert = try database.statement(
+                """
+                INSERT INTO chunks (series, span, count, first_t, last_t, body) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (series, span) DO UPDATE SET count = excluded.count, first_t = excluded.first_t,
+                    last_t = excluded.last_t, body = excluded.body
+                """)
+            for (series, fresh) in bySeries.sorted(by: { $0.key < $1.key }) {
+                var samples = fresh
+                if let existing = try chunk(series: series, span: span) {
+                    // Recent rows never repeat a chunk's time (checked at append): a plain merge.
+                    samples = (existing + fresh).sorted { $0.time < $1.time }
+                }
+                try upsert.bind(series, at: 1)
+                try upsert.bind(span, at: 2)
+                try upsert.bind(Int64(samples.count), at: 3)
+                try upsert.bind(samples.first!.time, at: 4)
+                try upsert.bind(samples.last!.time, at: 5)
+                try upsert.bind(ChunkCodec.encode(samples), at: 6)
+                try upsert.step()
+                upsert.reset()
+            }
             let delete = try database.statement("DELETE FROM recent WHERE t >= ? AND t < ?")
             defer { delete.reset() }
             try delete.bind(span, at: 1)
             try delete.bind(span + Self.spanMilliseconds, at: 2)
             try delete.step()
+            compactedBefore = max(compactedBefore, span + Self.spanMilliseconds)
+            // The span was the oldest in `recent`: its series keep only their later times.
             for series in bySeries.keys {
-                recentTimes[series]?.removeAll { $0 >= span && $0 < span + Self.spanMilliseconds }
+                recentTimes[series]?.removeAll { $0 < span + Self.spanMilliseconds }
                 if recentTimes[series]?.isEmpty == true { recentTimes[series] = nil }
             }
             return moved
-        }
-    }
-
-    /// Writes each series' readings of `span` into its chunk, merged with what the chunk already holds.
-    private func writeChunks(_ bySeries: [Int64: [StoredSample]], span: Int64) throws {
-        let upsert = try database.statement(
-            """
-            INSERT INTO chunks (series, span, count, first_t, last_t, body) VALUES (?, ?, ?, ?, ?, ?)
-            ON CONFLICT (series, span) DO UPDATE SET count = excluded.count, first_t = excluded.first_t,
-                last_t = excluded.last_t, body = excluded.body
-            """)
-        defer { upsert.reset() }
-        for (series, fresh) in bySeries.sorted(by: { $0.key < $1.key }) {
-            var samples = fresh.sorted { $0.time < $1.time }
-            if let existing = try chunk(series: series, span: span) {
-                // Recent rows never repeat a chunk's time (checked at append): a plain merge.
-                samples = (existing + samples).sorted { $0.time < $1.time }
-            }
-            try upsert.bind(series, at: 1)
-            try upsert.bind(span, at: 2)
-            try upsert.bind(Int64(samples.count), at: 3)
-            try upsert.bind(samples.first!.time, at: 4)
-            try upsert.bind(samples.last!.time, at: 5)
-            try upsert.bind(ChunkCodec.encode(samples), at: 6)
-            try upsert.step()
-            upsert.reset()
         }
     }
 

@@ -133,20 +133,13 @@ public final class SeriesStore: Sendable {
         return AppendResult(new: new, duplicates: readings.count - new.count, late: late)
     }
 
-    /// At most this many readings move per compaction transaction: an hour of a metropolis at a reading a minute
-    /// is millions of rows, and the commits of incoming readings wait for the log while a transaction runs.
-    public static let compactionBatchRows = 20_000
-
-    /// Moves complete spans (hours) of readings from the recent table into compressed chunks per series, whole
-    /// series at a time, at most `batchRows` readings per transaction, leaving the log's lock between
-    /// transactions so that commits are never held up for long (an hour of a metropolis is millions of rows);
-    /// the newest two spans stay recent (late readings of them cost a plain insert). Returns how many readings
-    /// moved. Queries and restarts read both tables: nothing changes for them.
-    /// `shouldContinue` is asked between transactions: a shutdown stops after the one in progress.
+    /// Moves complete spans (hours) of readings from the recent table into compressed chunks per series, a
+    /// span per transaction, leaving the log's lock between spans so that commits are never held up for
+    /// long; the newest two spans stay recent (late readings of them cost a plain insert). Returns how many
+    /// readings moved. Queries and restarts read both tables: nothing changes for them.
+    /// `shouldContinue` is asked between spans: a shutdown stops after the span in progress.
     @discardableResult
-    public func compact(
-        batchRows: Int = compactionBatchRows, while shouldContinue: () -> Bool = { true }
-    ) throws -> Int {
+    public func compact(while shouldContinue: () -> Bool = { true }) throws -> Int {
         var moved = 0
         while shouldContinue() {
             let step = try withLog { log -> Int? in
@@ -155,7 +148,7 @@ public final class SeriesStore: Sendable {
                     let span = try log.nextSpanToCompact(
                         endingBy: ReadingLog.span(of: newest) - ReadingLog.spanMilliseconds)
                 else { return nil }
-                return try log.compact(span: span, maxRows: batchRows)
+                return try log.compact(span: span)
             }
             guard let step else { return moved }
             moved += step

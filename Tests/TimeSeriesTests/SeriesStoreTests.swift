@@ -128,9 +128,7 @@ import Testing
     /// Compaction moves complete hours into chunks and changes no answer: the durable samples, the count, the
     /// oldest time, a restart's memory; a repeat of a compacted reading is a duplicate, and a late reading of a
     /// compacted hour is stored and later merged into its chunk.
-    /// With `batchRows` 1, each series of each span moves in a transaction of its own.
-    @Test(arguments: [SeriesStore.compactionBatchRows, 1])
-    func compactionChangesNoAnswerAndKeepsEveryReadingOnce(batchRows: Int) throws {
+    @Test func compactionChangesNoAnswerAndKeepsEveryReadingOnce() throws {
         let origin: Int64 = 1_784_000_000  // seconds
         var random = SeededGenerator(seed: 4)
         var readings: [Reading] = []
@@ -161,21 +159,9 @@ import Testing
         let count = try store.storedCount()
         #expect(count == stored)
         let oldest = try keys.map { key in try store.withLog { try $0.oldestTime(key) } }
-        if batchRows == 1 {
-            // Halfway through the first span (one series moved): a repeat of a reading moved, or not yet moved,
-            // is a duplicate, and every answer is the same.
-            var transactions = 0
-            let first = try store.compact(batchRows: 1) {
-                transactions += 1
-                return transactions == 1
-            }
-            #expect(first > 0 && first < 60)
-            #expect(try store.append(Array(readings.prefix(40))).new.isEmpty)
-            #expect(try durable(store) == before)
-        }
-        let moved = try store.compact(batchRows: batchRows)
+        let moved = try store.compact()
         #expect(moved > 0 && moved < stored)
-        #expect(try store.compact(batchRows: batchRows) == 0, "nothing left to compact until newer readings come")
+        #expect(try store.compact() == 0, "nothing left to compact until newer readings come")
         #expect(try durable(store) == before)
         #expect(try keys.map { key in try store.withLog { try $0.oldestTime(key) } } == oldest)
 
