@@ -169,6 +169,8 @@ struct StoreBenchmark {
         let perSeries = total / series
         let start = Timestamp.now.adding(seconds: -Double(perSeries) * 60)
         var random = SeededGenerator(seed: 9)
+        var spanTransactions: [Double] = []
+        var compacted = 0
         let fillSeconds = try seconds {
             let store = try SeriesStore(configuration: .init(path: path, durability: .normal))
             var batch: [Reading] = []
@@ -187,8 +189,19 @@ struct StoreBenchmark {
                 }
             }
             if !batch.isEmpty { _ = try store.append(batch) }
-            // What the daemon's compaction does in the background as the spans complete.
-            try store.compact()
+            // What the daemon's compaction does in the background as the spans complete, a span per
+            // transaction, each timed (asked before each transaction: the time since the previous question is
+            // the previous transaction's).
+            var last: ContinuousClock.Instant?
+            compacted = try store.compact {
+                let now = ContinuousClock.now
+                if let last {
+                    let elapsed = (now - last).components
+                    spanTransactions.append(Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18)
+                }
+                last = now
+                return true
+            }
             store.close()
         }
         var restored: SeriesStore?
@@ -218,5 +231,12 @@ struct StoreBenchmark {
             String(
                 format: "  SQLite full scan        %8.2f s  (%d chunk and recent rows; reference)", scanSeconds, rows))
         print(String(format: "  ratio scan/open         %8.2f", scanSeconds / restoreSeconds))
+        let sorted = spanTransactions.sorted()
+        print("compaction: \(compacted) readings, a span (hour, \(series * 60) readings) per transaction")
+        print(
+            String(
+                format: "  transaction             %8.1f ms  median, %.1f ms longest (%.2f µs a reading)",
+                sorted.isEmpty ? 0 : sorted[sorted.count / 2] * 1e3, (sorted.last ?? 0) * 1e3,
+                sorted.isEmpty ? 0 : sorted[sorted.count / 2] / Double(series * 60) * 1e6))
     }
 }
