@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Polling benchmark (issue #7): wrk against GET /v1/status of cityfeedsd (release build, Biarritz
-# config with simulated traffic) and against nginx serving the same bytes as a static file, in one run:
-# plain GETs, then GETs that revalidate with the last ETag seen (If-None-Match, as polling apps do).
-# Prints requests/s and p99 for each and the ratios cityfeedsd / nginx. Loopback only.
-#   benchmarks/polling.sh [--connections 256] [--duration 10] [--threads 2]
+# Polling benchmark (issue #7): wrk against a polled document of cityfeedsd (release build, Biarritz
+# config with simulated traffic; GET /v1/status by default, or --path, e.g. /v1/districts/centre) and against
+# nginx serving the same bytes as a static file, in one run: plain GETs, then GETs that revalidate with the
+# last ETag seen (If-None-Match, as polling apps do). Prints requests/s and p99 for each and the ratios
+# cityfeedsd / nginx. Loopback only.
+#   benchmarks/polling.sh [--path /v1/status] [--connections 256] [--duration 10] [--threads 2]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-connections=256; duration=10; threads=2
+connections=256; duration=10; threads=2; path=/v1/status
 while [ $# -gt 0 ]; do
   case "$1" in
+    --path) path="$2"; shift 2 ;;
     --connections) connections="$2"; shift 2 ;;
     --duration) duration="$2"; shift 2 ;;
     --threads) threads="$2"; shift 2 ;;
@@ -35,7 +37,7 @@ wait_ready "http://127.0.0.1:$http_port/readyz" || { cat "$work/cityfeedsd.log";
 # the same apart from their ages and generation time, which change each second).
 "$bin/cityfeedsd" simulate --config config/biarritz.toml --broker "mqtt://127.0.0.1:$broker_port" \
   --interval 0.1 --duration 5 >"$work/simulator.log" 2>&1 || true
-curl -fs "http://127.0.0.1:$http_port/v1/status" -o "$work/www/status.json"
+curl -fs "http://127.0.0.1:$http_port$path" -o "$work/www/status.json"
 
 # nginx, as a city would run it in front of static files: two workers (one per core), no access log.
 cat > "$work/nginx/nginx.conf" <<CONF
@@ -57,7 +59,7 @@ CONF
 nginx -c "$work/nginx/nginx.conf" &
 pids+=($!)
 wait_ready "http://127.0.0.1:$nginx_port/status.json"
-echo "document: $(wc -c < "$work/www/status.json") bytes; wrk -t$threads -c$connections -d${duration}s"
+echo "document: $path, $(wc -c < "$work/www/status.json") bytes; wrk -t$threads -c$connections -d${duration}s"
 
 run() {  # run NAME URL [wrk args…]: prints NAME req/s p99 to stderr, "req/s p99-in-ms" to stdout
   local name="$1" url="$2"; shift 2
@@ -72,9 +74,9 @@ run() {  # run NAME URL [wrk args…]: prints NAME req/s p99 to stderr, "req/s p
 to_ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) print v/1000; else if (v ~ /ms$/) print v+0; else print v*1000 }'; }
 
 read -r nginx_plain _ <<<"$(run "nginx, static file" "http://127.0.0.1:$nginx_port/status.json")"
-read -r daemon_plain daemon_plain_p99 <<<"$(run "cityfeedsd GET /v1/status" "http://127.0.0.1:$http_port/v1/status")"
+read -r daemon_plain daemon_plain_p99 <<<"$(run "cityfeedsd GET $path" "http://127.0.0.1:$http_port$path")"
 read -r nginx_revalidate _ <<<"$(run "nginx, revalidating (If-None-Match)" "http://127.0.0.1:$nginx_port/status.json" -s benchmarks/revalidate.lua)"
-read -r daemon_revalidate daemon_revalidate_p99 <<<"$(run "cityfeedsd, revalidating (If-None-Match)" "http://127.0.0.1:$http_port/v1/status" -s benchmarks/revalidate.lua)"
+read -r daemon_revalidate daemon_revalidate_p99 <<<"$(run "cityfeedsd, revalidating (If-None-Match)" "http://127.0.0.1:$http_port$path" -s benchmarks/revalidate.lua)"
 awk -v a="$daemon_plain" -v b="$nginx_plain" -v c="$daemon_revalidate" -v d="$nginx_revalidate" \
     -v p="$daemon_plain_p99" -v q="$daemon_revalidate_p99" -v n="$connections" 'BEGIN {
   printf "ratio cityfeedsd / nginx: plain %.2f, revalidating %.2f (goal: at least 0.5)\n", a / b, c / d
