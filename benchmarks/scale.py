@@ -82,13 +82,17 @@ def city_config(k, work):
     return path, sensors, series
 
 
+def traffic_rounds(k, count):
+    """Rounds (one message per sensor, a minute apart) that `count` messages make."""
+    return math.ceil(count / (6 * k + 6 * k + 3 * k + k))
+
+
 def traffic(k, count, work, storm=True, start=None):
     """Writes `count` messages as 'topic<TAB>payload' lines; returns (path, readings they carry, rounds, the
     time after the last round). The rounds start at `start` (Unix seconds; by default so that they end an hour
     ago). With `storm`, the rain gauges report rain and every outfall discharges for a twentieth of the rounds
     (at least one) in the middle: every beach gets a sewage alert."""
-    per_round = 6 * k + 6 * k + 3 * k + k
-    rounds = math.ceil(count / per_round)
+    rounds = traffic_rounds(k, count)
     start = int(time.time()) - rounds * 60 - 3_600 if start is None else start
     storm = range(rounds // 2, rounds // 2 + max(1, rounds // 20)) if storm else range(0)
     lines = []  # (line, readings it carries)
@@ -218,7 +222,10 @@ class Run(Bench):
     def measure(self):
         result = {"k": self.k}
         config, result["sensors"], result["series"] = city_config(self.k, self.work)
-        messages, readings, result["rounds"], then = traffic(self.k, self.count, self.work, self.storm)
+        # The first traffic, then the rounds that follow it, both ending an hour or more ago.
+        first_start = int(time.time()) - 2 * traffic_rounds(self.k, self.count) * 60 - 3_600
+        messages, readings, result["rounds"], then = traffic(
+            self.k, self.count, self.work, self.storm, start=first_start)
         result["readings"] = readings
         check = subprocess.run([os.path.join(self.bin, "cityfeedsd"), "check-config", config],
                                capture_output=True, text=True, check=True).stdout
