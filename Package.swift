@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // C libraries, each imported by exactly one Swift file.
@@ -122,8 +123,8 @@ let package = Package(
         .target(
             name: "CityAPI",
             dependencies: [
-                "CityCore", "FeedCore", "Ingest", "TimeSeries", "Parking", "Beaches", "Alerts", "RequestParsing",
-                "CZlib",
+                "CityCore", "CityPage", "FeedCore", "Ingest", "TimeSeries", "Parking", "Beaches", "Alerts",
+                "RequestParsing", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -139,6 +140,24 @@ let package = Package(
             resources: [.embedInCode("openapi.yaml")],
             swiftSettings: swiftSettings,
             plugins: ["ContractTypes"]
+        ),
+
+        // The public page for residents and visitors: HTML rendered on the server from the city's status
+        // (Mustache templates, French and English wording, a style sheet and a small script, all resources).
+        .target(
+            name: "CityPage",
+            dependencies: [
+                "CityCore", "FeedCore", "Parking", "Beaches", "Alerts",
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            resources: [
+                .embedInCode("Templates/layout.mustache"), .embedInCode("Templates/home.mustache"),
+                .embedInCode("Templates/beach.mustache"), .embedInCode("Templates/carpark.mustache"),
+                .embedInCode("Templates/beachCard.mustache"), .embedInCode("Templates/carParkRow.mustache"),
+                .embedInCode("Wording/fr.json"), .embedInCode("Wording/en.json"),
+                .embedInCode("Assets/page.css"), .embedInCode("Assets/live.js"),
+            ],
+            swiftSettings: swiftSettings
         ),
 
         // Writes the contract's document types from openapi.yaml at build time (the ContractTypes plugin).

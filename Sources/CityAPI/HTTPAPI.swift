@@ -148,6 +148,7 @@ package struct HTTPAPI: Sendable {
         }
         addSeriesRoutes(to: router)
         addParkingRoutes(to: router)
+        addPageRoutes(to: router)
         addOperatorRoutes(to: router)
         addAlertRoutes(to: router)
     }

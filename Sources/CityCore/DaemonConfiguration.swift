@@ -84,7 +84,8 @@ struct SimulatorTopics: Sendable, Equatable {
 package struct DaemonConfiguration: Sendable {
     /// `city.name`.
     package var cityName: String
-    var timeZone: TimeZone
+    /// `city.timezone`: opening hours, nightly resets, seasons and the times the public page shows.
+    package var timeZone: TimeZone
     /// Each section is checked by the module it configures.
     package var mqtt: MQTTSettings
     /// `[http]`.
@@ -112,6 +113,8 @@ package struct DaemonConfiguration: Sendable {
     package var beaches: [BeachConfiguration] { bathingWater.beaches }
     /// The outfalls (`[[outfalls]]`).
     package var outfalls: [OutfallConfiguration] { bathingWater.outfalls }
+    /// A sample older than this says nothing of today's water (`beach_settings.max_sample_age_hours`).
+    package var maxSampleAgeSeconds: Double { bathingWater.maxSampleAgeSeconds }
     /// The rain gauges (`[[rain_gauges]]`).
     package var rainGauges: [RainGaugeConfiguration] { bathingWater.rainGauges }
     var dataDirectory: String { storage.dataDirectory }
