@@ -3,9 +3,10 @@
 # Needs root (or sudo). The Swift toolchain itself is expected to be installed already.
 set -euo pipefail
 
-# prometheus: its promtool checks the /metrics exposition in the tests; systemd: systemd-analyze verifies the unit.
+# prometheus: its promtool checks the /metrics exposition in the tests; systemd: systemd-analyze verifies the unit;
+# chromium and its driver: the public page's browser suite (scripts/page-check.sh).
 packages=(mosquitto mosquitto-clients libmosquitto-dev libsqlite3-dev sqlite3 zlib1g-dev pkg-config curl python3
-  prometheus systemd)
+  python3-venv prometheus systemd chromium chromium-driver)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
