@@ -12,12 +12,7 @@ bin="$(swift build -c release --show-bin-path)"
 source scripts/lib/local-stack.sh
 broker_port="$(free_port)"; http_port="$(free_port)"
 start_broker "$broker_port"
-"$bin/cityfeedsd" run --config config/biarritz.toml --broker "mqtt://127.0.0.1:$broker_port" \
-  --http "127.0.0.1:$http_port" --data-dir "$work/data" --log-level warning >"$work/cityfeedsd.log" 2>&1 &
-pids+=($!)
-wait_ready "http://127.0.0.1:$http_port/readyz" || { cat "$work/cityfeedsd.log"; exit 1; }
-"$bin/cityfeedsd" simulate --config config/biarritz.toml --broker "mqtt://127.0.0.1:$broker_port" \
-  --interval 0.1 --duration 3 >"$work/simulator.log" 2>&1 || true
+start_sample_daemon "$bin" "$broker_port" "$http_port" 3
 base="http://127.0.0.1:$http_port"
 
 median_ms() {  # median_ms URL: the median of 50 requests' total time, in ms

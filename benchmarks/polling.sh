@@ -29,14 +29,8 @@ source scripts/lib/local-stack.sh
 broker_port="$(free_port)"; http_port="$(free_port)"; nginx_port="$(free_port)"
 mkdir -p "$work/www" "$work/nginx"
 start_broker "$broker_port"
-"$bin/cityfeedsd" run --config config/biarritz.toml --broker "mqtt://127.0.0.1:$broker_port" \
-  --http "127.0.0.1:$http_port" --data-dir "$work/data" --log-level warning >"$work/cityfeedsd.log" 2>&1 &
-pids+=($!)
-wait_ready "http://127.0.0.1:$http_port/readyz" || { cat "$work/cityfeedsd.log"; exit 1; }
-# Realistic content: a few seconds of simulated Biarritz traffic, then a quiet city (the documents stay
-# the same apart from their ages and generation time, which change each second).
-"$bin/cityfeedsd" simulate --config config/biarritz.toml --broker "mqtt://127.0.0.1:$broker_port" \
-  --interval 0.1 --duration 5 >"$work/simulator.log" 2>&1 || true
+# Realistic content: a few seconds of simulated Biarritz traffic, then a quiet city.
+start_sample_daemon "$bin" "$broker_port" "$http_port" 5
 curl -fs "http://127.0.0.1:$http_port$path" -o "$work/www/status.json"
 
 # nginx, as a city would run it in front of static files: two workers (one per core), no access log.

@@ -139,17 +139,11 @@ extension HTTPAPI {
         case .beaches:
             let beaches = items.beaches(
                 configuration.beaches.indices, status: status, generation: generation, now: time)
-            out.begin()
-            out.member("generated_at", encoded: generatedAt)
-            out.member("items", items: beaches) { $1.item.write(to: &$0, now: time) }
-            out.end()
+            return Self.list(generatedAt, beaches.map(\.item), now: time)
         case .parking:
             let carParks = items.carParks(
                 configuration.carParks.indices, status: status, generation: generation, now: time)
-            out.begin()
-            out.member("generated_at", encoded: generatedAt)
-            out.member("items", items: carParks) { $1.item.write(to: &$0, now: time) }
-            out.end()
+            return Self.list(generatedAt, carParks.map(\.item), now: time)
         case .parkingGeoJSON:
             let carParks = items.carParks(
                 configuration.carParks.indices, status: status, generation: generation, now: time)
@@ -163,6 +157,16 @@ extension HTTPAPI {
             out.member("type", encoded: "FeatureCollection")
             out.end()
         }
+        return out.bytes
+    }
+
+    /// `{"generated_at": …, "items": […]}`: a whole-city list, its items written as of `time`.
+    static func list(_ generatedAt: String, _ items: [RenderedItem], now time: Timestamp) -> [UInt8] {
+        var out = JSONAssembly()
+        out.begin()
+        out.member("generated_at", encoded: generatedAt)
+        out.member("items", items: items) { $1.write(to: &$0, now: time) }
+        out.end()
         return out.bytes
     }
 

@@ -28,3 +28,15 @@ wait_ready() {
   echo "no answer from $1" >&2
   return 1
 }
+
+# start_sample_daemon BIN BROKER_PORT HTTP_PORT SECONDS: cityfeedsd from BIN on the sample configuration, on the
+# broker at BROKER_PORT and 127.0.0.1:HTTP_PORT (data under $work), ready; then SECONDS of simulated Biarritz
+# traffic, after which the city is quiet (its documents change only with their ages and generation times).
+start_sample_daemon() {
+  "$1/cityfeedsd" run --config config/biarritz.toml --broker "mqtt://127.0.0.1:$2" --http "127.0.0.1:$3" \
+    --data-dir "$work/data" --log-level warning >"$work/cityfeedsd.log" 2>&1 &
+  pids+=($!)
+  wait_ready "http://127.0.0.1:$3/readyz" || { cat "$work/cityfeedsd.log"; return 1; }
+  "$1/cityfeedsd" simulate --config config/biarritz.toml --broker "mqtt://127.0.0.1:$2" \
+    --interval 0.1 --duration "$4" >"$work/simulator.log" 2>&1 || true
+}
