@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: the formatting and doc-comment checks, unit tests, and integration tests against
 # real mosquitto brokers that the tests start on free loopback ports themselves; the public page in a real
-# browser (scripts/page-check.sh); then a bounded coverage-guided
+# browser (scripts/page-check.sh); a pair behind HAProxy (scripts/ha-check.sh); then a bounded coverage-guided
 # fuzzing run of the payload codecs and the HTTP query and body parsing (CITYFEEDS_FUZZ_SECONDS per target,
 # 45 by default; 0 skips it).
 set -euo pipefail
@@ -17,6 +17,8 @@ python3 scripts/lint-docs.py
 swift test --no-parallel --disable-xctest "$@"
 # The public page in headless Chromium: axe-core (WCAG 2.1 A/AA), keyboard, no JavaScript, a live alert.
 scripts/page-check.sh
+# A pair of instances behind HAProxy: one killed and restarted mid-stream, no read lost, nothing missed.
+scripts/ha-check.sh
 fuzz_seconds="${CITYFEEDS_FUZZ_SECONDS:-45}"
 if [ "$fuzz_seconds" != 0 ]; then
     scripts/fuzz.sh "$fuzz_seconds"

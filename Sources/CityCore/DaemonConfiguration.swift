@@ -14,26 +14,31 @@ package struct ConfigurationOverrides: Sendable {
     var broker: String?
     var httpListen: String?
     var dataDirectory: String?
+    /// The MQTT client id: two instances of a pair share a file and differ in this, the port and the directory.
+    var clientID: String?
 
     /// Overrides; `nil` leaves the file's value.
-    package init(broker: String? = nil, httpListen: String? = nil, dataDirectory: String? = nil) {
+    package init(
+        broker: String? = nil, httpListen: String? = nil, dataDirectory: String? = nil, clientID: String? = nil
+    ) {
         self.broker = broker
         self.httpListen = httpListen
         self.dataDirectory = dataDirectory
+        self.clientID = clientID
     }
 
-    /// `CITYFEEDS_BROKER`, `CITYFEEDS_HTTP_LISTEN`, `CITYFEEDS_DATA_DIR`; flags win over these.
+    /// `CITYFEEDS_BROKER`, `CITYFEEDS_HTTP_LISTEN`, `CITYFEEDS_DATA_DIR`, `CITYFEEDS_CLIENT_ID`; flags win over these.
     package static func environment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> Self {
         ConfigurationOverrides(
             broker: environment["CITYFEEDS_BROKER"], httpListen: environment["CITYFEEDS_HTTP_LISTEN"],
-            dataDirectory: environment["CITYFEEDS_DATA_DIR"])
+            dataDirectory: environment["CITYFEEDS_DATA_DIR"], clientID: environment["CITYFEEDS_CLIENT_ID"])
     }
 
     /// `self`'s values where set, otherwise `other`'s.
     package func over(_ other: Self) -> Self {
         ConfigurationOverrides(
             broker: broker ?? other.broker, httpListen: httpListen ?? other.httpListen,
-            dataDirectory: dataDirectory ?? other.dataDirectory)
+            dataDirectory: dataDirectory ?? other.dataDirectory, clientID: clientID ?? other.clientID)
     }
 }
 
@@ -266,7 +271,7 @@ private enum Validator {
         -> DaemonConfiguration?
     {
         let mqtt = MQTTSettings(
-            raw.mqtt, brokerOverride: overrides.broker,
+            raw.mqtt, brokerOverride: overrides.broker, clientIDOverride: overrides.clientID,
             defaultClientID: "cityfeedsd-\(raw.city.name.lowercased().filter(\.isLetter))", report: &report)
         let http = HTTPSettings(raw.http, listenOverride: overrides.httpListen, report: &report)
         let storage = StorageSettings(raw.storage, dataDirectoryOverride: overrides.dataDirectory, report: &report)

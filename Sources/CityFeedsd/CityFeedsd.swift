@@ -53,12 +53,17 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Data directory (overrides storage.data_dir; env CITYFEEDS_DATA_DIR).")
     var dataDir: String?
 
+    @Option(help: "MQTT client id (overrides mqtt.client_id; env CITYFEEDS_CLIENT_ID): one per instance of a pair.")
+    var clientId: String?
+
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
         let logger = logging.bootstrap()
-        let overrides = ConfigurationOverrides(broker: broker, httpListen: http, dataDirectory: dataDir)
-            .over(.environment())
+        let overrides = ConfigurationOverrides(
+            broker: broker, httpListen: http, dataDirectory: dataDir, clientID: clientId
+        )
+        .over(.environment())
         let configuration: DaemonConfiguration
         do {
             configuration = try DaemonConfiguration.load(path: config, overrides: overrides)

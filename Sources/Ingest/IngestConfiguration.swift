@@ -51,9 +51,11 @@ public struct MQTTSettings: Sendable, Equatable {
     /// The most messages committed and acknowledged together.
     public var maxBurst: Int
 
-    /// Checks `section` (absent: every default). `brokerOverride` is `--broker` or `CITYFEEDS_BROKER`.
+    /// Checks `section` (absent: every default). `brokerOverride` is `--broker` or `CITYFEEDS_BROKER`;
+    /// `clientIDOverride` is `--client-id` or `CITYFEEDS_CLIENT_ID` (each instance of a pair has its own session).
     public init(
-        _ section: MQTTSection?, brokerOverride: String?, defaultClientID: String, report: inout ConfigurationReport
+        _ section: MQTTSection?, brokerOverride: String?, clientIDOverride: String? = nil, defaultClientID: String,
+        report: inout ConfigurationReport
     ) {
         let brokerText = brokerOverride ?? section?.broker ?? "mqtt://127.0.0.1:1883"
         broker = BrokerAddress(host: "127.0.0.1", port: 1883)
@@ -62,7 +64,10 @@ public struct MQTTSettings: Sendable, Equatable {
         } catch {
             report.error(brokerOverride != nil ? "--broker" : "mqtt.broker", error.description)
         }
-        clientID = section?.clientID ?? defaultClientID
+        clientID = clientIDOverride ?? section?.clientID ?? defaultClientID
+        if clientID.isEmpty || clientID.utf8.count > 65_535 || clientID.contains(where: { $0.isNewline }) {
+            report.error(clientIDOverride != nil ? "--client-id" : "mqtt.client_id", "'\(clientID)' is not a client id")
+        }
         username = section?.username
         password = section?.password
         if password != nil && section?.passwordFile != nil {

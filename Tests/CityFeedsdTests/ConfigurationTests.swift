@@ -44,6 +44,16 @@ import TimeSeries
         #expect(configuration.mqtt.broker.port == 3000)
         #expect(configuration.http.port == 9000)
         #expect(configuration.dataDirectory == "/tmp/from-env")
+        // The client id, so that two instances of a pair share one file: the file's, the environment's, a flag's.
+        #expect(configuration.mqtt.clientID == "cityfeedsd-biarritz")
+        let pairEnvironment = ConfigurationOverrides.environment(["CITYFEEDS_CLIENT_ID": "cityfeedsd-b"])
+        #expect(
+            try DaemonConfiguration.load(path: samplePath, overrides: pairEnvironment).mqtt.clientID == "cityfeedsd-b")
+        let pairFlag = ConfigurationOverrides(clientID: "cityfeedsd-a").over(pairEnvironment)
+        #expect(try DaemonConfiguration.load(path: samplePath, overrides: pairFlag).mqtt.clientID == "cityfeedsd-a")
+        #expect(throws: ConfigurationError.self) {
+            try DaemonConfiguration.load(path: samplePath, overrides: ConfigurationOverrides(clientID: ""))
+        }
     }
 
     @Test func reportsEveryProblemWithItsLocation() throws {
