@@ -61,9 +61,15 @@ package struct PublicPage: Sendable {
         let districts = configuration.districts
         let chosen = districts.first { $0.id == query.district } ?? districts.first
         let showAll = configuration.beaches.count <= 30 || chosen == nil
-        let beachIndices = showAll ? Array(configuration.beaches.indices) : chosen!.beaches
-        let beaches = status.beaches(in: nil, page: PageRequest(limit: .max), now: now).items
-        let shown = showAll ? beaches : beachIndices.map { beaches[$0] }
+        let shown: [BeachState]
+        if showAll {
+            shown = status.beaches(now: now)
+        } else {
+            // Only the district's beaches are assessed, their open alerts read once.
+            let selected = chosen!.beaches.map { configuration.beaches[$0] }
+            let open = status.openAlerts(concerning: Set(selected.map(\.id)))
+            shown = selected.map { status.beach($0, inputs: status.inputs(of: $0, open: open[$0.id] ?? []), now: now) }
+        }
 
         var places: [[String: Any]] = [
             ["id": "", "name": words("parking.form.anywhere"), "selected": query.near == nil]

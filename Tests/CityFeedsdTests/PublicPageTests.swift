@@ -2,7 +2,9 @@ import Alerts
 import Beaches
 import FeedCore
 import Foundation
+import Logging
 import Parking
+import TestSupport
 import Testing
 import TimeSeries
 
@@ -136,6 +138,30 @@ import TimeSeries
             #expect(transferred < 50_000, "\(transferred) bytes")
             #expect(try await client.raw("/assets/other.js").status == 404)
         }
+    }
+
+    /// A city of more than 30 beaches shows a district's beaches at a time, with links to the others.
+    @Test func aLargeCityShowsADistrictAtATime() async throws {
+        var toml = "[city]\nname = \"Large\"\n"
+        for district in 0..<3 { toml += "[[districts]]\nid = \"d\(district)\"\nname = \"District \(district)\"\n" }
+        for index in 0..<45 {
+            toml += "[[beaches]]\nid = \"b\(index)\"\nname = \"Beach \(index)\"\nlatitude = 43.4\n"
+            toml += "longitude = -1.5\ndistrict = \"d\(index % 3)\"\n"
+        }
+        let directory = try makeTemporaryDirectory(prefix: "cityfeeds-large-page")
+        let configuration = try DaemonConfiguration.parse(
+            toml, file: "large.toml",
+            overrides: .init(broker: "mqtt://127.0.0.1:1", httpListen: "127.0.0.1:0", dataDirectory: directory.path))
+        let daemon = try Daemon(configuration: configuration, logger: Logger(label: "large-page"))
+        defer { daemon.close() }
+        let client = RouterClient(responder: daemon.responder)
+        let first = try await page(client, "/")
+        #expect(first.contains(">Beach 0</a>") && first.contains(">Beach 3</a>") && !first.contains(">Beach 1</a>"))
+        #expect(first.components(separatedBy: "class=\"card ").count - 1 == 15)
+        #expect(first.contains("district=d1#beaches"))
+        let second = try await page(client, "/?district=d1")
+        #expect(second.contains(">Beach 1</a>") && !second.contains(">Beach 0</a>"))
+        #expect(second.contains("district=d1#beaches\" aria-current=\"page\""))
     }
 
     @Test func bothLanguagesHaveEveryText() throws {
