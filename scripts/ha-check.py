@@ -6,6 +6,8 @@
   - simulated traffic for 12 s while a reader polls /v1/parking through HAProxy every 10 ms;
   - after 4 s the active instance is killed (SIGKILL), after 8 s it is started again;
   - a discharge starts before the kill and stops while the instance is down;
+  - then nginx from deploy/nginx-cityfeeds-cache.conf in front of HAProxy: polls within a second are cache hits,
+    and with both instances stopped the last answer is still served;
   - checks: no read failed through the proxy; the restarted instance caught up from its broker session (the two
     hold the same number of readings, nothing lost); the two instances' documents are the same apart from their
     generation times and ages; the alerts they hold are the same by fingerprint and start, with the same stop.
@@ -101,6 +103,50 @@ class Pair:
                     process.kill()
 
 
+def cache(pair):
+    """nginx from deploy/nginx-cityfeeds-cache.conf in front of HAProxy: a second poll is a cache hit, and with
+    both instances stopped the last answer is still served."""
+    print("nginx as a read cache:", flush=True)
+    port = free_port()
+    conf = open(os.path.join(ROOT, "deploy/nginx-cityfeeds-cache.conf")).read()
+    conf = conf.replace("/var/cache/nginx/cityfeeds", os.path.join(pair.work, "nginx-cache"))
+    conf = conf.replace("server 127.0.0.1:8080;", f"server 127.0.0.1:{pair.proxy_port};")
+    conf = conf.replace("listen 80;", f"listen 127.0.0.1:{port};")
+    temp = os.path.join(pair.work, "nginx")
+    os.makedirs(temp, exist_ok=True)
+    main = (f"worker_processes 1;\ndaemon off;\npid {temp}/nginx.pid;\nerror_log {temp}/error.log warn;\n"
+            f"user {os.environ.get('USER') or 'root'};\nevents {{ worker_connections 256; }}\n"
+            f"http {{ access_log off; client_body_temp_path {temp}; proxy_temp_path {temp};"
+            f" fastcgi_temp_path {temp}; uwsgi_temp_path {temp}; scgi_temp_path {temp};\n{conf}\n}}\n")
+    path = os.path.join(temp, "nginx.conf")
+    open(path, "w").write(main)
+    pair.others.append(subprocess.Popen(["nginx", "-c", path], stdout=subprocess.DEVNULL,
+                                        stderr=open(os.path.join(temp, "stderr.log"), "w")))
+    url = f"http://127.0.0.1:{port}/v1/status"
+    check(wait_ready(url), "nginx answers through HAProxy")
+
+    def status():
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, response.headers.get("X-Cache-Status"), response.read()
+
+    statuses = [status()[1] for _ in range(5)]
+    check("HIT" in statuses, f"polls within a second are served from the cache ({statuses})")
+    for name in ("a", "b"):
+        pair.daemons[name].terminate()
+        pair.daemons[name].wait(30)
+    time.sleep(2.5)  # well past the cached answer's second
+    down = []
+    for name in ("a", "b"):
+        try:
+            get(pair.url(name, "/healthz"), timeout=1)
+        except OSError:
+            down.append(name)
+    answers = [status() for _ in range(3)]
+    check(down == ["a", "b"] and all(code == 200 and b"city" in body for code, _, body in answers),
+          f"with both instances stopped, the last answer is still served "
+          f"({', '.join(f'{code} {state}' for code, state, _ in answers)})")
+
+
 def comparable(document):
     """A document without what differs between instances by the moment each rendered it."""
     if isinstance(document, dict):
@@ -185,6 +231,7 @@ def main():
                       for name in ("a", "b")}
             check(alerts["a"] == alerts["b"] and len(alerts["a"]) >= 1,
                   f"the same alerts by fingerprint and start, with the same stop ({alerts['a']})")
+            cache(pair)
         finally:
             pair.stop()
     if failures:
