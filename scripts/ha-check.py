@@ -8,6 +8,8 @@
   - a discharge starts before the kill and stops while the instance is down;
   - then nginx from deploy/nginx-cityfeeds-cache.conf in front of HAProxy: polls within a second are cache hits,
     and with both instances stopped the last answer is still served;
+  - a district broker bridged to the central one (deploy/mosquitto-bridge.conf), the central broker restarted
+    while 600 readings are published to the district: all 600 stored;
   - checks: no read failed through the proxy; the restarted instance caught up from its broker session (the two
     hold the same number of readings, nothing lost); the two instances' documents are the same apart from their
     generation times and ages; the alerts they hold are the same by fingerprint and start, with the same stop.
@@ -147,6 +149,67 @@ def cache(pair):
           f"({', '.join(f'{code} {state}' for code, state, _ in answers)})")
 
 
+def mosquitto(work, name, port, extra=""):
+    """A broker from deploy/mosquitto.conf on `port`, persisting under work/name, with `extra` appended."""
+    directory = os.path.join(work, name)
+    os.makedirs(directory, exist_ok=True)
+    conf = open(os.path.join(ROOT, "deploy/mosquitto.conf")).read().replace(
+        "listener 1883 127.0.0.1", f"listener {port} 127.0.0.1")
+    conf += f"\npersistence_location {directory}/\nuser {os.environ.get('USER') or 'root'}\n" + extra
+    path = os.path.join(directory, "mosquitto.conf")
+    open(path, "w").write(conf)
+    binary = "/usr/sbin/mosquitto" if os.path.exists("/usr/sbin/mosquitto") else "mosquitto"
+    return subprocess.Popen([binary, "-c", path], stdout=subprocess.DEVNULL,
+                            stderr=open(os.path.join(directory, "log"), "w"))
+
+
+def bridge(binary, work):
+    """A district broker bridged to the central one (deploy/mosquitto-bridge.conf), the daemon on the central
+    one; 600 readings published to the district at QoS 1 while the central broker is restarted: all stored."""
+    print("a district broker bridged to the centre:", flush=True)
+    central_port, district_port, http_port = free_port(), free_port(), free_port()
+    fragment = open(os.path.join(ROOT, "deploy/mosquitto-bridge.conf")).read().replace(
+        "address 127.0.0.1:1883", f"address 127.0.0.1:{central_port}")
+    processes = {"central": mosquitto(work, "central", central_port),
+                 "district": mosquitto(work, "district", district_port, fragment)}
+    daemon = subprocess.Popen(
+        [binary, "run", "--config", os.path.join(ROOT, "config/biarritz.toml"),
+         "--broker", f"mqtt://127.0.0.1:{central_port}", "--http", f"127.0.0.1:{http_port}",
+         "--data-dir", os.path.join(work, "data-bridge"), "--log-level", "warning"],
+        stdout=open(os.path.join(work, "cityfeedsd-bridge.log"), "w"), stderr=subprocess.STDOUT)
+    try:
+        check(wait_ready(f"http://127.0.0.1:{http_port}/readyz"), "the daemon is subscribed at the centre")
+        time.sleep(1)  # the bridge connects
+        publisher = subprocess.Popen(
+            ["mosquitto_pub", "-h", "127.0.0.1", "-p", str(district_port), "-q", "1", "-l",
+             "-t", "cityfeeds/parking/casino/occupancy"], stdin=subprocess.PIPE, text=True)
+        start = int(time.time()) - 3_600
+        for index in range(600):
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(start + index))
+            publisher.stdin.write(json.dumps({"ts": stamp, "occupied": index % 400}) + "\n")
+            publisher.stdin.flush()
+            if index == 200:
+                processes["central"].terminate()  # the far broker goes away (saving its sessions) …
+                processes["central"].wait(10)
+            if index == 400:
+                processes["central"] = mosquitto(work, "central", central_port)  # … and comes back
+            time.sleep(0.01)
+        publisher.stdin.close()
+        publisher.wait(30)
+        stored = 0
+        for _ in range(300):
+            stored = json.loads(get(f"http://127.0.0.1:{http_port}/healthz")[1]).get("stored_readings") or 0
+            if stored >= 600:
+                break
+            time.sleep(0.1)
+        check(stored == 600, f"nothing lost across the central broker's restart: {stored} of 600 readings stored")
+    finally:
+        for process in [daemon] + list(processes.values()):
+            if process.poll() is None:
+                process.terminate()
+                process.wait(10)
+
+
 def comparable(document):
     """A document without what differs between instances by the moment each rendered it."""
     if isinstance(document, dict):
@@ -234,6 +297,7 @@ def main():
             cache(pair)
         finally:
             pair.stop()
+        bridge(binary, work)
     if failures:
         print(f"{len(failures)} check(s) failed", file=sys.stderr)
         sys.exit(1)
