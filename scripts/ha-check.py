@@ -18,38 +18,8 @@ Run by scripts/ha-check.sh. Exits 1 on any failure, saying which.
 """
 import json, os, re, signal, subprocess, sys, tempfile, threading, time, urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-failures = []
-
-
-def check(condition, what):
-    print(("  ok    " if condition else "  FAIL  ") + what, flush=True)
-    if not condition:
-        failures.append(what)
-
-
-def free_port():
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def get(url, timeout=2):
-    with urllib.request.urlopen(url, timeout=timeout) as response:
-        return response.status, response.read()
-
-
-def wait_ready(url, seconds=30):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if get(url)[0] == 200:
-                return True
-        except OSError:
-            pass
-        time.sleep(0.05)
-    return False
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from checks import ROOT, check, finish, free_port, get, mosquitto, wait_ready  # noqa: E402
 
 
 class Pair:
@@ -60,13 +30,7 @@ class Pair:
         self.daemons, self.others = {}, []
 
     def start_broker(self):
-        conf = open(os.path.join(ROOT, "deploy/mosquitto.conf")).read().replace(
-            "listener 1883 127.0.0.1", f"listener {self.broker_port} 127.0.0.1")
-        conf += f"\npersistence_location {self.work}/\nuser {os.environ.get('USER') or 'root'}\n"
-        open(os.path.join(self.work, "mosquitto.conf"), "w").write(conf)
-        mosquitto = "/usr/sbin/mosquitto" if os.path.exists("/usr/sbin/mosquitto") else "mosquitto"
-        self.others.append(subprocess.Popen([mosquitto, "-c", os.path.join(self.work, "mosquitto.conf")],
-                                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        self.others.append(mosquitto(self.work, "broker", self.broker_port))
 
     def start_daemon(self, name):
         self.daemons[name] = subprocess.Popen(
@@ -147,20 +111,6 @@ def cache(pair):
     check(down == ["a", "b"] and all(code == 200 and b"city" in body for code, _, body in answers),
           f"with both instances stopped, the last answer is still served "
           f"({', '.join(f'{code} {state}' for code, state, _ in answers)})")
-
-
-def mosquitto(work, name, port, extra=""):
-    """A broker from deploy/mosquitto.conf on `port`, persisting under work/name, with `extra` appended."""
-    directory = os.path.join(work, name)
-    os.makedirs(directory, exist_ok=True)
-    conf = open(os.path.join(ROOT, "deploy/mosquitto.conf")).read().replace(
-        "listener 1883 127.0.0.1", f"listener {port} 127.0.0.1")
-    conf += f"\npersistence_location {directory}/\nuser {os.environ.get('USER') or 'root'}\n" + extra
-    path = os.path.join(directory, "mosquitto.conf")
-    open(path, "w").write(conf)
-    binary = "/usr/sbin/mosquitto" if os.path.exists("/usr/sbin/mosquitto") else "mosquitto"
-    return subprocess.Popen([binary, "-c", path], stdout=subprocess.DEVNULL,
-                            stderr=open(os.path.join(directory, "log"), "w"))
 
 
 def bridge(binary, work):
@@ -298,9 +248,7 @@ def main():
         finally:
             pair.stop()
         bridge(binary, work)
-    if failures:
-        print(f"{len(failures)} check(s) failed", file=sys.stderr)
-        sys.exit(1)
+    finish()
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ broker on loopback, with the sample configuration and its simulated traffic:
 
 Run by scripts/page-check.sh (which prepares .venv-page); exits 1 on any failure, saying which.
 """
-import argparse, json, os, subprocess, sys, tempfile, time, urllib.request
+import argparse, json, os, subprocess, sys, tempfile, time
 from datetime import datetime, timezone
 
 import axe_playwright_python
@@ -22,23 +22,11 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from checks import ROOT, check, finish, free_port, mosquitto, wait_ready  # noqa: E402
+
 AXE = open(os.path.join(os.path.dirname(axe_playwright_python.__file__), "axe.min.js")).read()
 RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-failures = []
-
-
-def check(condition, what):
-    print(("  ok    " if condition else "  FAIL  ") + what, flush=True)
-    if not condition:
-        failures.append(what)
-
-
-def free_port():
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def now_text():
@@ -54,26 +42,14 @@ class Stack:
         self.processes = []
 
     def start(self):
-        conf = open(os.path.join(ROOT, "deploy/mosquitto.conf")).read().replace(
-            "listener 1883 127.0.0.1", f"listener {self.broker_port} 127.0.0.1")
-        conf += f"\npersistence_location {self.work}/\nuser {os.environ.get('USER') or 'root'}\n"
-        path = os.path.join(self.work, "mosquitto.conf")
-        open(path, "w").write(conf)
-        mosquitto = "/usr/sbin/mosquitto" if os.path.exists("/usr/sbin/mosquitto") else "mosquitto"
-        self.processes.append(subprocess.Popen([mosquitto, "-c", path], stdout=subprocess.DEVNULL,
-                                               stderr=subprocess.DEVNULL))
+        self.processes.append(mosquitto(self.work, "broker", self.broker_port))
         self.processes.append(subprocess.Popen(
             [self.binary, "run", "--config", os.path.join(ROOT, "config/biarritz.toml"),
              "--broker", f"mqtt://127.0.0.1:{self.broker_port}", "--http", f"127.0.0.1:{self.http_port}",
              "--data-dir", os.path.join(self.work, "data"), "--log-level", "warning"],
             stdout=open(os.path.join(self.work, "cityfeedsd.log"), "w"), stderr=subprocess.STDOUT))
-        for _ in range(400):
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.http_port}/readyz", timeout=1):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError(f"cityfeedsd not ready; see {self.work}/cityfeedsd.log")
+        if not wait_ready(self.url("/readyz")):
+            raise RuntimeError(f"cityfeedsd not ready; see {self.work}/cityfeedsd.log")
 
     def simulate(self, seconds):
         subprocess.run([self.binary, "simulate", "--config", os.path.join(ROOT, "config/biarritz.toml"),
@@ -230,9 +206,7 @@ def main():
         finally:
             stack.stop()
     print(f"screenshots: {arguments.output}")
-    if failures:
-        print(f"{len(failures)} check(s) failed", file=sys.stderr)
-        sys.exit(1)
+    finish()
 
 
 if __name__ == "__main__":
