@@ -9,7 +9,7 @@ public enum DischargeClearance: String, Sendable, Codable, CaseIterable {
 }
 
 /// A configured beach: where it is, its water type, its probe and how its discharge alerts end.
-public struct BeachConfiguration: Sendable {
+public struct BeachConfiguration: Sendable, Identifiable {
     /// The configured id, used in URLs and topics.
     public var id: String
     /// The name shown to the public.

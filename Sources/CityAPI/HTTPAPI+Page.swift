@@ -53,30 +53,34 @@ extension HTTPAPI {
                 Self.html(Self.publicPage.home(status, query: query, language: language, now: now())), request)
         }
         router.on(operation: "getBeachPage") { request, context in
-            let id = try context.parameters.require("id")
-            guard let beach = status.configuration.beaches.first(where: { $0.id == id }) else {
-                return problem(.notFound, "No beach has the id '\(id)'.")
+            try itemPage(request, context, status.configuration.beaches, kind: "beach") { beach, time in
+                Self.publicPage.beach(
+                    status.beach(beach, now: time), status: status, language: Self.language(of: request), now: time)
             }
-            let time = now()
-            let html = Self.publicPage.beach(
-                status.beach(beach, now: time), status: status, language: Self.language(of: request), now: time)
-            return Self.pageResponse(Self.html(html), request)
         }
         router.on(operation: "getCarParkPage") { request, context in
-            let id = try context.parameters.require("id")
-            guard let carPark = status.configuration.carParks.first(where: { $0.id == id }) else {
-                return problem(.notFound, "No car park has the id '\(id)'.")
+            try itemPage(request, context, status.configuration.carParks, kind: "car park") { carPark, time in
+                Self.publicPage.carPark(
+                    status.carPark(carPark, now: time), status: status, language: Self.language(of: request), now: time)
             }
-            let time = now()
-            let html = Self.publicPage.carPark(
-                status.carPark(carPark, now: time), status: status, language: Self.language(of: request), now: time)
-            return Self.pageResponse(Self.html(html), request)
         }
         router.on(operation: "getPageAsset") { request, context in
             let name = try context.parameters.require("name")
             guard let asset = Self.pageAssets[name] else { return problem(.notFound, "No asset is named '\(name)'.") }
             return asset.response(for: request)
         }
+    }
+
+    /// The page of the item whose id the path names, or 404 when none has it.
+    func itemPage<Item: Identifiable>(
+        _ request: Request, _ context: BasicRequestContext, _ items: [Item], kind: String,
+        render: (Item, Timestamp) -> String
+    ) throws -> Response where Item.ID == String {
+        let id = try context.parameters.require("id")
+        guard let item = items.first(where: { $0.id == id }) else {
+            return problem(.notFound, "No \(kind) has the id '\(id)'.")
+        }
+        return Self.pageResponse(Self.html(render(item, now())), request)
     }
 
     static func language(of request: Request) -> PageLanguage {

@@ -39,21 +39,24 @@ extension District {
             districts.append(District(id: raw.id, name: raw.name, carParks: [], beaches: []))
         }
         let positions = Dictionary(districts.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
-        for (index, carPark) in carParks.enumerated() {
-            guard let id = carPark.district else { continue }
-            guard let position = positions[id] else {
-                report.error("car_parks[\(index)].district", "'\(id)' is not the id of a [[districts]] table")
-                continue
+        // Each car park's and beach's district, by its declared id: the indices of each district's items.
+        func listed(_ named: [String?], in section: String) -> [Int: [Int]] {
+            var members: [Int: [Int]] = [:]
+            for (index, id) in named.enumerated() {
+                guard let id else { continue }
+                guard let position = positions[id] else {
+                    report.error("\(section)[\(index)].district", "'\(id)' is not the id of a [[districts]] table")
+                    continue
+                }
+                members[position, default: []].append(index)
             }
-            districts[position].carParks.append(index)
+            return members
         }
-        for (index, beach) in beaches.enumerated() {
-            guard let id = beach.district else { continue }
-            guard let position = positions[id] else {
-                report.error("beaches[\(index)].district", "'\(id)' is not the id of a [[districts]] table")
-                continue
-            }
-            districts[position].beaches.append(index)
+        for (position, members) in listed(carParks.map(\.district), in: "car_parks") {
+            districts[position].carParks = members
+        }
+        for (position, members) in listed(beaches.map(\.district), in: "beaches") {
+            districts[position].beaches = members
         }
         for (index, district) in districts.enumerated() where district.carParks.isEmpty && district.beaches.isEmpty {
             report.warn("districts[\(index)]", "'\(district.id)' has no car park and no beach")

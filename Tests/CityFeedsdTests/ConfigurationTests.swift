@@ -56,6 +56,56 @@ import TimeSeries
         }
     }
 
+    /// A car park or beach naming a district nobody declared is an error where it names it; a declared district
+    /// nothing is listed under is a warning; the others list their items in file order.
+    @Test func districtsAreCheckedWhereTheyAreNamed() throws {
+        let base = """
+            [city]
+            name = "Districts"
+            [[districts]]
+            id = "north"
+            name = "North"
+            [[districts]]
+            id = "empty"
+            name = "Empty"
+            [[car_parks]]
+            id = "p1"
+            name = "P1"
+            latitude = 43.4
+            longitude = -1.5
+            capacity = 10
+            has_fee = false
+            district = "north"
+            [[beaches]]
+            id = "b1"
+            name = "B1"
+            latitude = 43.4
+            longitude = -1.5
+            district = "north"
+
+            """
+        let good = try DaemonConfiguration.parse(base, file: "d.toml", overrides: .init())
+        #expect(good.districts.map(\.id) == ["north", "empty"])
+        #expect(good.districts[0].carParks == [0] && good.districts[0].beaches == [0])
+        #expect(good.warnings.map(\.location) == ["districts[1]"])
+        let bad =
+            base + """
+                [[beaches]]
+                id = "b2"
+                name = "B2"
+                latitude = 43.4
+                longitude = -1.5
+                district = "south"
+                """
+        do {
+            _ = try DaemonConfiguration.parse(bad, file: "d.toml", overrides: .init())
+            Issue.record("an unknown district was accepted")
+        } catch let error as ConfigurationError {
+            #expect(error.problems.map(\.location) == ["beaches[1].district"])
+            #expect(error.problems.first?.message.contains("'south'") == true)
+        }
+    }
+
     @Test func reportsEveryProblemWithItsLocation() throws {
         let text = """
             [city]
