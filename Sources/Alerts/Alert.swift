@@ -128,4 +128,8 @@ public struct AlertTransition: Sendable, Codable, Equatable {
     /// Recorded well after it happened (more than ``CatchUpPolicy/lateAfterSeconds``): history learnt from a
     /// backlog, a late report or a replayed archive, not a new live warning.
     public var late: Bool? = nil
+    /// Its place in its alert's life: 1 for the alert's first transition, counted by the journal. Every instance
+    /// of a pair gives a transition the same fingerprint, start and step, so consumers of both can keep one of
+    /// each. `nil` in journals written before it was kept.
+    public var step: Int? = nil
 }

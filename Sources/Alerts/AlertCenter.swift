@@ -420,8 +420,9 @@ public final class AlertCenter: Sendable {
             }
             // The watermarks and lastHeards that wait go along only when they are due.
             let due = ContinuousClock.now - inner.deferredFlushedAt >= Self.deferredFlushInterval
+            let journalled: [AlertTransition]
             do {
-                try inner.journal.record(
+                journalled = try inner.journal.record(
                     transitions, changesOf: inner.engine.state, deferred: due, loggedThrough: inner.loggedThrough)
             } catch {
                 inner.engine.rollBack(to: start)
@@ -430,22 +431,23 @@ public final class AlertCenter: Sendable {
             inner.engine.commit(keepingDeferred: !due)
             if due { inner.deferredFlushedAt = .now }
             changes.add(1, ordering: .releasing)
-            catchUpLog(&inner, with: transitions, now: recorded)
-            if !transitions.isEmpty {
-                let shared = QueuedEvent.Shared(transitions)
+            catchUpLog(&inner, with: journalled, now: recorded)
+            if !journalled.isEmpty {
+                let shared = QueuedEvent.Shared(journalled)
                 for (id, subscription) in inner.subscribers where !subscription.deliver(.transitions(shared)) {
                     if subscription.endReason != nil { slowSubscribersEnded.add(1, ordering: .relaxed) }
                     inner.subscribers[id] = nil
                 }
             }
-            return transitions
+            return journalled
         }
         for transition in transitions {
             logger.notice(
                 "alert \(transition.kind.rawValue): \(transition.alert.summary)",
                 metadata: [
                     "alert.id": "\(transition.alert.id)", "alert.fingerprint": "\(transition.alert.fingerprint)",
-                    "alert.sequence": "\(transition.sequence)", "alert.note": "\(transition.note)",
+                    "alert.sequence": "\(transition.sequence)", "alert.step": "\(transition.step ?? 0)",
+                    "alert.note": "\(transition.note)",
                 ])
         }
     }

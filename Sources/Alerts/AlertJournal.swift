@@ -157,11 +157,14 @@ final class AlertJournal {
     /// costing a commit of its own).
     /// Without `deferred`, the watermarks and the outfalls' `lastHeard`-only changes are left out (they stay
     /// pending in the state, see ``EngineState/hasEssentialChanges(since:)``).
+    /// Returns the transitions as journalled: each with its ``AlertTransition/step`` in its alert's life.
+    @discardableResult
     func record(
         _ transitions: [AlertTransition], changesOf state: EngineState?, deferred: Bool = true,
         loggedThrough: Int64? = nil
-    ) throws {
-        guard !transitions.isEmpty || state != nil || loggedThrough != nil else { return }
+    ) throws -> [AlertTransition] {
+        guard !transitions.isEmpty || state != nil || loggedThrough != nil else { return transitions }
+        var journalled = transitions
         try database.transaction {
             if let loggedThrough {
                 let mark = try database.statement(
@@ -171,7 +174,9 @@ final class AlertJournal {
                 try mark.bind(String(loggedThrough), at: 1)
                 _ = try mark.step()
             }
-            for transition in transitions {
+            for index in journalled.indices {
+                journalled[index].step = try transitionCount(ofAlert: journalled[index].alert.id) + 1
+                let transition = journalled[index]
                 try write(transition.alert)
                 let insert = try database.statement(
                     "INSERT INTO transitions (sequence, alert_id, kind, at, body) VALUES (?, ?, ?, ?, ?)")
@@ -185,6 +190,16 @@ final class AlertJournal {
             }
             if let state { try writeChanges(of: state, all: false, deferred: deferred) }
         }
+        return journalled
+    }
+
+    /// How many transitions of alert `id` the journal holds (an index count: transitions are few per alert).
+    private func transitionCount(ofAlert id: Int64) throws -> Int {
+        let count = try database.statement("SELECT COUNT(*) FROM transitions WHERE alert_id = ?")
+        defer { count.reset() }
+        try count.bind(id, at: 1)
+        _ = try count.step()
+        return Int(count.int64(at: 0))
     }
 
     /// Writes the state's counters and its entries: those changed in the current step, or (`all`) every one.

@@ -105,6 +105,9 @@ public struct TransitionRecord: Encodable, Sendable, Equatable {
     public var late: Bool
     /// Why, in words.
     public var note: String
+    /// Its place in its alert's life (1 for the first): with the alert's fingerprint and start, the same in
+    /// every instance of a pair.
+    public var step: Int?
     /// The alert as it stands after it.
     public var alert: AlertRecord
 
@@ -116,11 +119,12 @@ public struct TransitionRecord: Encodable, Sendable, Equatable {
         recordedAt = transition.recordedAt?.iso8601
         late = transition.late ?? false
         note = transition.note
+        step = transition.step
         alert = AlertRecord(transition.alert)
     }
 
     enum CodingKeys: String, CodingKey {
-        case sequence, kind, at, late, note, alert
+        case sequence, kind, at, late, note, step, alert
         case recordedAt = "recorded_at"
     }
 

@@ -197,7 +197,8 @@ extension Contract.Transition {
         let record = TransitionRecord(transition)
         self.init(
             alert: Contract.Alert(transition.alert), at: record.at, kind: record.kind, late: record.late,
-            note: record.note, recordedAt: record.recordedAt, sequence: Int(record.sequence))
+            note: record.note, recordedAt: record.recordedAt, sequence: Int(record.sequence),
+            step: record.step)
     }
 }
 

@@ -74,6 +74,8 @@ import Testing
         let after = try logLines()
         #expect(after.count == 6)
         #expect(after.compactMap { $0["sequence"] as? Int } == [1, 2, 3, 4, 5, 6])
+        // Each alert counts its own transitions, across the restart: the key a pair's consumers share.
+        #expect(after.compactMap { $0["step"] as? Int } == [1, 1, 2, 2, 3, 3])
         #expect(
             after.suffix(2).allSatisfy {
                 $0["kind"] as? String == "resolved" && $0["at"] as? String == t.at(50).iso8601
