@@ -108,7 +108,7 @@ let package = Package(
         .target(
             name: "CityCore",
             dependencies: [
-                "FeedCore", "Ingest", "Storage", "TimeSeries", "Parking", "Beaches", "Alerts",
+                "FeedCore", "Ingest", "Storage", "TimeSeries", "Parking", "Beaches", "Alerts", "RequestParsing",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -35,6 +35,16 @@ public struct AlertFingerprint: Hashable, Sendable, Codable, CustomStringConvert
     }
 
     public var description: String { "\(rule.rawValue):\(subject)" }
+
+    /// The fingerprint `description` wrote (`rule:subject`); `nil` for anything else.
+    public init?(_ text: String) {
+        guard let colon = text.firstIndex(of: ":"), let rule = AlertRule(rawValue: String(text[..<colon])) else {
+            return nil
+        }
+        let subject = String(text[text.index(after: colon)...])
+        guard !subject.isEmpty else { return nil }
+        self.init(rule, subject)
+    }
 }
 
 /// Who did something to an alert, when, and why.

@@ -258,6 +258,19 @@ public final class AlertCenter: Sendable {
         }
     }
 
+    /// The alert of `fingerprint` that started at `start` (the latest, should there be several): how another
+    /// instance of a pair names an alert, whose ids are its own.
+    public func alert(_ fingerprint: AlertFingerprint, startedAt start: Timestamp) throws -> Alert? {
+        try inner.withLock { inner in
+            if let open = inner.engine.openAlerts.first(where: {
+                $0.fingerprint == fingerprint && $0.startedAt == start
+            }) {
+                return open
+            }
+            return try inner.journal.alert(fingerprint, startedAt: start)
+        }
+    }
+
     /// The alerts open at `time`, as they stood then: what the daemon showed at that instant.
     public func alerts(openAt time: Timestamp) throws -> [Alert] {
         try inner.withLock { try $0.journal.alerts(openAt: time) }
@@ -349,7 +362,7 @@ public final class AlertCenter: Sendable {
         finishSubscribers()
         inner.withLock { inner in
             // Watermarks and lastHeards still waiting are journalled now.
-            if inner.engine.hasDeferredChanges { try? inner.journal.record([], changesOf: inner.engine.state) }
+            if inner.engine.hasDeferredChanges { _ = try? inner.journal.record([], changesOf: inner.engine.state) }
             // The exact mark, so that a log rotated while the daemon is stopped is not refilled with the last step.
             try? inner.journal.setLoggedThrough(inner.loggedThrough)
             inner.journal.close()

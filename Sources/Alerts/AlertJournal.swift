@@ -436,6 +436,18 @@ final class AlertJournal {
         return try decoder.decode(Alert.self, from: Data(select.string(at: 0).utf8))
     }
 
+    /// The latest alert of `fingerprint` that started at `start`.
+    func alert(_ fingerprint: AlertFingerprint, startedAt start: Timestamp) throws -> Alert? {
+        let select = try database.statement(
+            "SELECT body FROM alerts WHERE rule = ? AND subject = ? AND started_at = ? ORDER BY id DESC LIMIT 1")
+        defer { select.reset() }
+        try select.bind(fingerprint.rule.rawValue, at: 1)
+        try select.bind(fingerprint.subject, at: 2)
+        try select.bind(start.milliseconds, at: 3)
+        guard try select.step() else { return nil }
+        return try decoder.decode(Alert.self, from: Data(select.string(at: 0).utf8))
+    }
+
     /// Alerts matching `filter`, newest first.
     func alerts(_ filter: AlertFilter) throws -> [Alert] {
         var conditions: [String] = []

@@ -52,7 +52,7 @@ package extension HTTPAPI {
         }
         router.on(operation: "acknowledgeAlert") { request, context in
             try await alertAction(request, context) { id, body, time in
-                try status.alerts.acknowledge(id: id, note: OperatorNote(by: body.by, at: time, reason: body.reason))
+                try desk.acknowledge(alert: id, note: OperatorNote(by: body.by, at: time, reason: body.reason))
             }
         }
         router.on(operation: "silenceAlert") { request, context in
@@ -60,8 +60,8 @@ package extension HTTPAPI {
                 guard let minutes = body.minutes, minutes > 0, minutes <= 7 * 24 * 60 else {
                     throw BadParameter(message: "Expected \"minutes\": how long to silence, from 1 to 10080.")
                 }
-                return try status.alerts.silence(
-                    id: id, until: time.adding(seconds: minutes * 60),
+                return try desk.silence(
+                    alert: id, until: time.adding(seconds: minutes * 60),
                     note: OperatorNote(by: body.by, at: time, reason: body.reason))
             }
         }
@@ -70,8 +70,8 @@ package extension HTTPAPI {
                 guard let reason = body.reason, !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
                     throw BadParameter(message: "Marking an alert not genuine needs a \"reason\".")
                 }
-                return try status.alerts.markNotGenuine(
-                    id: id, note: OperatorNote(by: body.by, at: time, reason: reason))
+                return try desk.markNotGenuine(
+                    alert: id, note: OperatorNote(by: body.by, at: time, reason: reason))
             }
         }
         router.on(operation: "setBeachOverride") { request, context in
@@ -103,7 +103,7 @@ package extension HTTPAPI {
                 }
                 until = parsed
             }
-            try status.alerts.setOverride(
+            try desk.setBeachOrder(
                 BeachOverride(action: action, reason: body.reason, author: body.author, at: time, until: until),
                 beach: id, at: time)
             return json(Contract.Beach(status.beach(beach, now: time)))
@@ -115,7 +115,7 @@ package extension HTTPAPI {
                 return problem(.notFound, "No beach has the id '\(id)'.")
             }
             let time = now()
-            try status.alerts.setOverride(nil, beach: id, at: time)
+            try desk.setBeachOrder(nil, beach: id, at: time)
             return json(Contract.Beach(status.beach(beach, now: time)))
         }
     }

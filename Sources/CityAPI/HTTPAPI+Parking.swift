@@ -96,11 +96,7 @@ package extension HTTPAPI {
             }
             guard (0...carPark.capacity).contains(body.occupied) else { return problem(.badRequest, expected) }
             let time = now()
-            _ = try store.append([
-                Reading(
-                    sensor: carPark.sensor, metric: .occupancySet, time: time, value: Double(body.occupied),
-                    received: time)
-            ])
+            try desk.setOccupancy(of: carPark, occupied: body.occupied, at: time)
             return json(Contract.CarPark(status.carPark(carPark, now: time)))
         }
     }

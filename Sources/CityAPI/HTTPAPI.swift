@@ -29,6 +29,8 @@ package struct HTTPAPI: Sendable {
     let quarantine: Quarantine
     /// The same center as `status.alerts` (it outlives reloads), reachable without copying the status.
     let alerts: AlertCenter
+    /// Where operators' writes are carried out (and shared with the pair).
+    let desk: OperatorDesk
     /// The clock, injectable for tests.
     let now: @Sendable () -> Timestamp
     /// How often an idle alert stream sends a keep-alive comment (proxies drop silent connections).
@@ -48,7 +50,7 @@ package struct HTTPAPI: Sendable {
         statusSource: Reloadable<CityStatus>, reloads: Reloadable<ReloadRecord>, consumer: MQTTConsumer,
         statistics: IngestStatistics, store: SeriesStore, metrics: PrometheusCollectorRegistry,
         httpStatistics: HTTPStatistics, storeHealth: StoreHealth, quarantine: Quarantine, alerts: AlertCenter,
-        now: @escaping @Sendable () -> Timestamp, heartbeatInterval: Duration = .seconds(15)
+        desk: OperatorDesk, now: @escaping @Sendable () -> Timestamp, heartbeatInterval: Duration = .seconds(15)
     ) {
         self.statusSource = statusSource
         self.reloads = reloads
@@ -60,6 +62,7 @@ package struct HTTPAPI: Sendable {
         self.storeHealth = storeHealth
         self.quarantine = quarantine
         self.alerts = alerts
+        self.desk = desk
         self.now = now
         self.heartbeatInterval = heartbeatInterval
     }

@@ -15,6 +15,8 @@ package struct DocumentedMetricsFactory: MetricsFactory {
             "Readings older than what their raw series held in memory (stored all the same)",
         "cityfeeds_ingest_rejections_total": "Messages and readings refused, by reason and configured sensor",
         "cityfeeds_store_commit_seconds": "Time to commit one burst of readings to SQLite (the fsync included)",
+        "cityfeeds_operator_actions_total":
+            "Operators' writes, by outcome: taken here, shared with the pair or not, and from the pair applied, unchanged or refused",
     ]
 
     let registry: PrometheusCollectorRegistry

@@ -111,7 +111,7 @@ package struct BeachStatusPublisher: Service {
             defer { publisher?.close() }
             while !Task.isCancelled {
                 if publisher == nil, ContinuousClock.now >= nextAttempt {
-                    publisher = await connect(configuration)
+                    publisher = await connectPublisher(configuration, suffix: "-status")
                     if publisher == nil {
                         nextAttempt = .now + backoff
                         backoff = min(backoff * 2, .seconds(30))
@@ -139,20 +139,6 @@ package struct BeachStatusPublisher: Service {
                     }
                 }
                 try await Task.sleep(for: interval)
-            }
-        }
-    }
-
-    /// Connects on a thread of its own: the connection attempt blocks for up to its timeout, and the
-    /// cooperative pool (two threads on a two-core machine) must not wait for it.
-    private func connect(_ configuration: DaemonConfiguration) async -> MQTTPublisher? {
-        await withCheckedContinuation { continuation in
-            Thread.detachNewThread {
-                continuation.resume(
-                    returning: try? MQTTPublisher(
-                        broker: configuration.mqtt.broker, clientID: configuration.mqtt.clientID + "-status",
-                        username: configuration.mqtt.username, password: configuration.mqtt.password,
-                        tls: configuration.mqtt.tls))
             }
         }
     }

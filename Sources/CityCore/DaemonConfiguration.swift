@@ -281,6 +281,9 @@ private enum Validator {
             raw.beachSettings, beaches: raw.beaches, outfalls: raw.outfalls, rainGauges: raw.rainGauges,
             report: &report)
         let ingest = IngestSettings(raw.ingest, report: &report)
+        if let topic = mqtt.operatorTopic, let route = ingest.routes.first(where: { $0.match(topic) != nil }) {
+            report.error("mqtt.operator_topic", "'\(topic)' is also a sensor's topic (route '\(route.pattern)')")
+        }
         let defaultLogPath = (storage.dataDirectory as NSString).appendingPathComponent("alerts.jsonl")
         let alerts = AlertSettings(raw.alerts, defaultLogPath: defaultLogPath, report: &report)
         let simulatorTopics = SimulatorTopics(raw.simulator)

@@ -20,11 +20,15 @@ package struct ReadingRecorder: MessageBurstHandler {
     let alerts: AlertCenter
     /// How long each burst's SQLite commit takes.
     let commitTimer: CoreMetrics.Timer
+    /// The pair's operator writes: the topic they come on and the desk that applies them (`nil`: not shared).
+    let operatorWrites: (topic: String, desk: OperatorDesk)?
 
-    /// A recorder applying `pipeline` to each burst, storing into `store` and feeding `alerts`, in one commit.
+    /// A recorder applying `pipeline` to each burst, storing into `store` and feeding `alerts`, in one commit;
+    /// the messages on `operatorWrites`' topic go to its desk once the burst's readings are in.
     package init(
         pipeline: Reloadable<IngestPipeline>, store: SeriesStore, statistics: IngestStatistics,
-        uplinks: UplinkDeduplicator, alerts: AlertCenter, commitTimer: CoreMetrics.Timer
+        uplinks: UplinkDeduplicator, alerts: AlertCenter, commitTimer: CoreMetrics.Timer,
+        operatorWrites: (topic: String, desk: OperatorDesk)? = nil
     ) {
         self.pipeline = pipeline
         self.store = store
@@ -32,6 +36,7 @@ package struct ReadingRecorder: MessageBurstHandler {
         self.uplinks = uplinks
         self.alerts = alerts
         self.commitTimer = commitTimer
+        self.operatorWrites = operatorWrites
     }
 
     package func handle(burst: [InboundMessage]) throws {
@@ -40,7 +45,8 @@ package struct ReadingRecorder: MessageBurstHandler {
         Failpoints.crashIfAsked(by: burst)
         #endif
         let pipeline = self.pipeline.value
-        var outcomes = burst.map(pipeline.process)
+        let readingMessages = operatorWrites.map { writes in burst.filter { $0.topic != writes.topic } } ?? burst
+        var outcomes = readingMessages.map(pipeline.process)
         uplinks.markRepeats(in: &outcomes, at: last.received)
         let started = ContinuousClock.now
         let accepted = outcomes.flatMap(\.accepted)
@@ -50,8 +56,14 @@ package struct ReadingRecorder: MessageBurstHandler {
         // has not seen them, and it ignores what it has.
         try alerts.ingest(accepted)
         uplinks.remember(outcomes, at: last.received)
-        statistics.record(zip(outcomes, burst.map(\.payload)).map { ($0, $1) }, at: last.received)
+        statistics.record(zip(outcomes, readingMessages.map(\.payload)).map { ($0, $1) }, at: last.received)
         statistics.recordStored(new: result.new.count, duplicates: result.duplicates, late: result.late)
+        // After the readings: the other instance took these writes having seen the readings before them.
+        if let writes = operatorWrites, readingMessages.count < burst.count {
+            for message in burst where message.topic == writes.topic {
+                try writes.desk.receive(message.payload)
+            }
+        }
     }
 }
 

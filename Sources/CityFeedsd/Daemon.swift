@@ -58,16 +58,23 @@ struct Daemon: Sendable {
                 routes: configuration.ingest.routes, sensors: configuration.sensorSpecs,
                 aliases: configuration.ingest.aliases,
                 policy: configuration.ingest.policy))
+        let operatorTopic = configuration.mqtt.operatorTopic
         var mqtt = MQTTConsumerConfiguration(
             broker: configuration.mqtt.broker, clientID: configuration.mqtt.clientID,
-            subscriptions: pipeline.value.subscriptionFilters, username: configuration.mqtt.username,
-            password: configuration.mqtt.password)
+            subscriptions: pipeline.value.subscriptionFilters + (operatorTopic.map { [$0] } ?? []),
+            username: configuration.mqtt.username, password: configuration.mqtt.password)
         mqtt.maxBurstCount = configuration.mqtt.maxBurst
         mqtt.tls = configuration.mqtt.tls
         quarantine = try Quarantine(path: configuration.quarantinePath)
+        let cityStatus = Reloadable(CityStatus(configuration: configuration, store: store, alerts: alerts))
+        let outbox = operatorTopic.map { _ in OperatorActionOutbox(metrics: metricsFactory, logger: logger) }
+        let desk = OperatorDesk(
+            status: cityStatus, origin: configuration.mqtt.clientID, outbox: outbox, metrics: metricsFactory,
+            logger: logger)
         let recorder = ReadingRecorder(
             pipeline: pipeline, store: store, statistics: statistics, uplinks: UplinkDeduplicator(), alerts: alerts,
-            commitTimer: CoreMetrics.Timer(label: "cityfeeds_store_commit_seconds", factory: metricsFactory))
+            commitTimer: CoreMetrics.Timer(label: "cityfeeds_store_commit_seconds", factory: metricsFactory),
+            operatorWrites: operatorTopic.map { ($0, desk) })
         consumer = try MQTTConsumer(
             configuration: mqtt,
             handler: QuarantiningHandler(
@@ -82,7 +89,6 @@ struct Daemon: Sendable {
         router.add(
             middleware: HTTPPolicyMiddleware(
                 routes: RouteTable(operations: OpenAPI.operations), statistics: httpStatistics))
-        let cityStatus = Reloadable(CityStatus(configuration: configuration, store: store, alerts: alerts))
         let reloads = Reloadable(ReloadRecord(loadedAt: Timestamp.now.iso8601))
         let ingestStatistics = statistics
         let reloader = source.map {
@@ -96,9 +102,16 @@ struct Daemon: Sendable {
         let api = HTTPAPI(
             statusSource: cityStatus, reloads: reloads, consumer: consumer,
             statistics: statistics, store: store, metrics: metrics, httpStatistics: httpStatistics,
-            storeHealth: storeHealth, quarantine: quarantine, alerts: alerts, now: now)
+            storeHealth: storeHealth, quarantine: quarantine, alerts: alerts, desk: desk, now: now)
         api.addRoutes(to: router)
         self.api = api
+        var sharing: [any Service] = []
+        if let outbox, let operatorTopic {
+            sharing.append(
+                OperatorActionSharing(
+                    outbox: outbox, topic: operatorTopic, configuration: configuration, metrics: metricsFactory,
+                    logger: logger))
+        }
         let serverName = "cityfeedsd"
         responder = HeadAsGetResponder(wrapped: router.buildResponder())
         application = Application(
@@ -133,6 +146,7 @@ struct Daemon: Sendable {
                     }, now: now, interval: .seconds(1), logger: logger),
                 HangupService(alerts: alerts, reloader: reloader, logger: logger),
             ]
+                + sharing
                 + (configuration.alerts.statusTopic.map {
                     [
                         BeachStatusPublisher(

@@ -27,12 +27,15 @@ public struct MQTTSection: Decodable, Sendable {
     var passwordFile: String?
     var maxBurst: Int?
     var tls: TLS?
+    /// Where the instances of a pair share operators' writes.
+    var operatorTopic: String?
 
     enum CodingKeys: String, CodingKey {
         case broker, username, password, tls
         case clientID = "client_id"
         case passwordFile = "password_file"
         case maxBurst = "max_burst"
+        case operatorTopic = "operator_topic"
     }
 }
 
@@ -50,6 +53,9 @@ public struct MQTTSettings: Sendable, Equatable {
     public var tls: TLSSettings?
     /// The most messages committed and acknowledged together.
     public var maxBurst: Int
+    /// The topic on which each instance of a pair publishes the operators' writes it takes and reads the other's
+    /// (docs/operations-at-scale.md); `nil`: writes stay with the instance that took them.
+    public var operatorTopic: String?
 
     /// Checks `section` (absent: every default). `brokerOverride` is `--broker` or `CITYFEEDS_BROKER`;
     /// `clientIDOverride` is `--client-id` or `CITYFEEDS_CLIENT_ID` (each instance of a pair has its own session).
@@ -99,6 +105,13 @@ public struct MQTTSettings: Sendable, Equatable {
         }
         maxBurst = section?.maxBurst ?? 1_000
         if !(1...100_000).contains(maxBurst) { report.error("mqtt.max_burst", "must be between 1 and 100000") }
+        if let topic = section?.operatorTopic, !topic.isEmpty {
+            // One exact topic: the broker's ACL can then give the daemons alone the right to write it.
+            if topic.contains(where: { "+#".contains($0) || $0.isNewline || $0 == "\0" }) || topic.utf8.count > 256 {
+                report.error("mqtt.operator_topic", "'\(topic.prefix(64))' must be one topic, without wildcards")
+            }
+            operatorTopic = topic
+        }
     }
 }
 

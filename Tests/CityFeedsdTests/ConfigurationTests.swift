@@ -58,6 +58,35 @@ import TimeSeries
 
     /// A car park or beach naming a district nobody declared is an error where it names it; a declared district
     /// nothing is listed under is a warning; the others list their items in file order.
+    @Test func thePairsOperatorTopicIsOneTopicNoSensorUses() throws {
+        func problems(_ topic: String) -> [String] {
+            let text = """
+                [city]
+                name = "Pair"
+                [mqtt]
+                operator_topic = "\(topic)"
+                [[ingest.routes]]
+                pattern = "cityfeeds/sewer/{sensor}/state"
+                format = "json"
+
+                """
+            do {
+                _ = try DaemonConfiguration.parse(text, file: "p.toml", overrides: .init())
+                return []
+            } catch let error as ConfigurationError {
+                return error.problems.map { "\($0.location): \($0.message)" }
+            } catch {
+                return ["\(error)"]
+            }
+        }
+        #expect(problems("cityfeeds/operator") == [])
+        #expect(problems("cityfeeds/operator/#").first?.contains("without wildcards") == true)
+        #expect(problems("cityfeeds/sewer/o1/state").first?.contains("route 'cityfeeds/sewer/{sensor}/state'") == true)
+        let unset = try DaemonConfiguration.parse(
+            "[city]\nname = \"Pair\"\n[mqtt]\noperator_topic = \"\"\n", file: "p.toml", overrides: .init())
+        #expect(unset.mqtt.operatorTopic == nil)
+    }
+
     @Test func districtsAreCheckedWhereTheyAreNamed() throws {
         let base = """
             [city]

@@ -75,11 +75,21 @@ import Testing
             broker: address, clientID: "casino", username: "casino", password: "sensor secret", tls: tls)
         try sensor.publish(topic: "cityfeeds/parking/casino/occupancy", text: "own")
         try sensor.publish(topic: "cityfeeds/parking/halles/occupancy", text: "someone else's")
+        // Nor may it pass for an instance of the pair sharing an operator's write.
+        try sensor.publish(topic: "cityfeeds/operator", text: "forged write")
         #expect(sensor.waitForAcknowledgements())
         sensor.close()
         try await handler.waitFor(count: 1)
+        // The daemons may: that is how a pair shares its operators' writes.
+        let instance = try MQTTPublisher(
+            broker: address, clientID: "cityfeedsd-b-operator", username: "cityfeedsd", password: "daemon secret",
+            tls: tls)
+        try instance.publish(topic: "cityfeeds/operator", text: "pair write")
+        #expect(instance.waitForAcknowledgements())
+        instance.close()
+        try await handler.waitFor(count: 2)
         try await Task.sleep(for: .milliseconds(300))
-        #expect(handler.payloads == ["own"])
+        #expect(handler.payloads == ["own", "pair write"])
 
         // No anonymous client, and no plain TCP from outside loopback's listener without a password either.
         #expect(throws: (any Error).self) {
