@@ -360,6 +360,13 @@ public struct AlertEngine: Sendable {
             alert.summary = "Sewage discharge stopped at \(time.iso8601); warning holds until a clean sample"
             store(alert)
             emit(.updated, alert, at: time, note: "discharge stopped; holds until a clean sample")
+            // A stop reported after a sample taken after it (a late report, or the two in separate bursts):
+            // that sample decides, as it would have with the two applied in time order.
+            if let samples = state.samples[beach], let policyBeach = policy.beach(beach),
+                let latest = [samples.ecoli, samples.enterococci].compactMap({ $0?.time }).filter({ $0 > time }).max()
+            {
+                cleanSampleCheck(policyBeach, samples, at: latest)
+            }
         }
     }
 

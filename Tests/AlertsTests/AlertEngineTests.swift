@@ -191,6 +191,26 @@ struct Timeline {
         #expect(engine.openAlert(AlertFingerprint(.sewageDischarge, "b")) != nil)  // b has its own probe
     }
 
+    /// Live, a clean sample may arrive before the stop it follows (a late stop report, or the two in separate
+    /// bursts); a backlog applies them in time order. Both must end the alert at that sample.
+    @Test func aStopReportedAfterTheCleanSampleThatFollowedItEndsTheAlertAsInTimeOrder() {
+        let arrivals: [[Reading]] = [
+            [t.outfall("o1", .discharging, 0)],
+            [t.sample("p-a", .ecoli, 40, 3), t.sample("p-a", .enterococci, 10, 3)],
+            [t.outfall("o1", .stopped, 2)],
+        ]
+        func story(_ transitions: [AlertTransition]) -> [String] {
+            transitions.filter { $0.alert.fingerprint == AlertFingerprint(.sewageDischarge, "a") }
+                .map { "\($0.kind) \($0.at)" }
+        }
+        var live = AlertEngine(policy: t.policy(clearance: .cleanSample))
+        let liveStory = story(arrivals.flatMap { live.apply($0) })
+        var backlog = AlertEngine(policy: t.policy(clearance: .cleanSample))
+        let backlogStory = story(backlog.apply(arrivals.flatMap { $0 }))
+        #expect(liveStory == backlogStory)
+        #expect(liveStory.last == "resolved \(t.at(3))")
+    }
+
     @Test func heavyRainRaisesAPreventiveAlertUntilTheDaysTotalFalls() {
         var engine = AlertEngine(policy: t.policy())
         #expect(engine.apply([t.rain("g", 8, 0), t.rain("g", 8, 1)]).isEmpty)
