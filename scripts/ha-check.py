@@ -10,16 +10,24 @@
     and with both instances stopped the last answer is still served;
   - a district broker bridged to the central one (deploy/mosquitto-bridge.conf), the central broker restarted
     while 600 readings are published to the district: all 600 stored;
+  - an operator closes a beach through the proxy while the first instance is down (the second takes it), and
+    acknowledges the alert once it is back (the first takes it);
   - checks: no read failed through the proxy; the restarted instance caught up from its broker session (the two
     hold the same number of readings, nothing lost); the two instances' documents are the same apart from their
-    generation times and ages; the alerts they hold are the same by fingerprint and start, with the same stop.
+    generation times and ages; both hold both operators' writes; the alerts they hold are the same by
+    fingerprint and start, with the same stop; a consumer of both alert logs, keeping one transition per
+    (fingerprint, started_at, step), keeps exactly one instance's transitions; the retained beach statuses the
+    two publish are byte for byte the same (each instance publishes on a topic of its own here, to tell them
+    apart; in production they share one).
 
 Run by scripts/ha-check.sh. Exits 1 on any failure, saying which.
 """
-import json, os, re, signal, subprocess, sys, tempfile, threading, time, urllib.request
+import json, os, re, signal, subprocess, sys, tempfile, threading, time, urllib.error, urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from checks import ROOT, check, finish, free_port, get, mosquitto, wait_ready  # noqa: E402
+
+TOKEN = "ha-check-operator-token"
 
 
 class Pair:
@@ -32,9 +40,25 @@ class Pair:
     def start_broker(self):
         self.others.append(mosquitto(self.work, "broker", self.broker_port))
 
+    def configuration(self, name):
+        """The sample configuration with an operator token, and the retained statuses on the instance's own
+        topic (the check compares them)."""
+        path = os.path.join(self.work, f"cityfeeds-{name}.toml")
+        if not os.path.exists(path):
+            text = open(os.path.join(ROOT, "config/biarritz.toml")).read()
+            text = text.replace("[http]\n", f'[http]\noperator_token = "{TOKEN}"\n', 1)
+            text = text.replace('status_topic = "cityfeeds/status/beach/{beach}"',
+                                f'status_topic = "cityfeeds/status/{name}/beach/{{beach}}"', 1)
+            open(path, "w").write(text)
+            # The documents carry the file's modification time (static_data_updated_at): a pair's files keep
+            # the original's, as `install -p` or `rsync -t` would.
+            original = os.stat(os.path.join(ROOT, "config/biarritz.toml"))
+            os.utime(path, ns=(original.st_atime_ns, original.st_mtime_ns))
+        return path
+
     def start_daemon(self, name):
         self.daemons[name] = subprocess.Popen(
-            [self.binary, "run", "--config", os.path.join(ROOT, "config/biarritz.toml"),
+            [self.binary, "run", "--config", self.configuration(name),
              "--broker", f"mqtt://127.0.0.1:{self.broker_port}", "--http", f"127.0.0.1:{self.ports[name]}",
              "--data-dir", os.path.join(self.work, f"data-{name}"), "--client-id", f"cityfeedsd-{name}",
              "--log-level", "warning"],
@@ -67,6 +91,32 @@ class Pair:
                     process.wait(10)
                 except subprocess.TimeoutExpired:
                     process.kill()
+
+
+def post(url, body):
+    """An operator's write: the answer's status."""
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
+                                     headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def retained_statuses(pair, name):
+    """The retained beach statuses instance `name` published: topic's last level → payload bytes."""
+    output = subprocess.run(
+        ["mosquitto_sub", "-h", "127.0.0.1", "-p", str(pair.broker_port), "-t", f"cityfeeds/status/{name}/beach/+",
+         "-v", "-W", "1", "--retained-only"], capture_output=True, text=True).stdout
+    return dict(line.split(" ", 1)[0].rsplit("/", 1)[1:] + [line.split(" ", 1)[1]]
+                for line in output.splitlines() if " " in line)
+
+
+def logged_transitions(pair, name):
+    """Instance `name`'s alert log, one dict per transition."""
+    path = os.path.join(pair.work, f"data-{name}", "alerts.jsonl")
+    return [json.loads(line) for line in open(path) if line.strip()]
 
 
 def cache(pair):
@@ -160,6 +210,23 @@ def bridge(binary, work):
                 process.wait(10)
 
 
+def difference(a, b, path=""):
+    """Where two documents first differ, for a failed check's message ("" when they do not)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in sorted(set(a) | set(b)):
+            found = difference(a.get(key), b.get(key), f"{path}.{key}")
+            if found:
+                return found
+        return ""
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for index, (x, y) in enumerate(zip(a, b)):
+            found = difference(x, y, f"{path}[{index}]")
+            if found:
+                return found
+        return ""
+    return "" if a == b else f" (first difference at {path or '/'}: {str(a)[:80]} vs {str(b)[:80]})"
+
+
 def comparable(document):
     """A document without what differs between instances by the moment each rendered it."""
     if isinstance(document, dict):
@@ -215,9 +282,17 @@ def main():
             killed = time.monotonic()
             time.sleep(2)
             outfall("stopped")  # while a is down: it learns the stop from its session when it comes back
+            # An operator's write while a is down: the proxy hands it to b, which shares it.
+            closed = post(f"http://127.0.0.1:{pair.proxy_port}/v1/beaches/grande-plage/override",
+                          {"action": "close", "reason": "Sewage discharge", "author": "mayor's office"})
             time.sleep(2)
             check(pair.start_daemon("a"), "the killed instance started again")
             print(f"  (a was down {time.monotonic() - killed:.1f} s)", flush=True)
+            # And one once a is back: the proxy hands it to a.
+            alert = next(a for a in json.loads(get(f"http://127.0.0.1:{pair.proxy_port}/v1/alerts")[1])["items"]
+                         if a["fingerprint"] == "sewage_discharge:marbella")
+            acknowledged = post(f"http://127.0.0.1:{pair.proxy_port}/v1/alerts/{alert['id']}/acknowledge",
+                                {"by": "duty officer", "reason": "crew on the way"})
             traffic.wait(60)
             time.sleep(2)
             running.clear()
@@ -237,13 +312,42 @@ def main():
                   f"nothing lost: a holds {stored['a']} readings, b {stored['b']}")
             for path in ("/v1/parking", "/v1/beaches", "/v1/districts/centre"):
                 documents = {name: comparable(json.loads(get(pair.url(name, path))[1])) for name in ("a", "b")}
-                check(documents["a"] == documents["b"], f"the two instances give the same {path}")
+                check(documents["a"] == documents["b"],
+                      f"the two instances give the same {path}{difference(documents['a'], documents['b'])}")
             # Alerts: the same ones, by the key consumers deduplicate on (docs/operations-at-scale.md).
             alerts = {name: sorted((a["fingerprint"], a["started_at"], a["state"], a.get("stopped_at")) for a in
                                    json.loads(get(pair.url(name, "/v1/alerts?state=all&limit=500"))[1])["items"])
                       for name in ("a", "b")}
             check(alerts["a"] == alerts["b"] and len(alerts["a"]) >= 1,
                   f"the same alerts by fingerprint and start, with the same stop ({alerts['a']})")
+            # Operators' writes: each taken by one instance, held by both.
+            beaches = {name: json.loads(get(pair.url(name, "/v1/beaches/grande-plage"))[1])["status"]
+                       for name in ("a", "b")}
+            check(closed == 200 and beaches == {"a": "closed", "b": "closed"},
+                  f"a beach closed through the proxy while a was down is closed on both ({closed}, {beaches})")
+            notes = {}
+            for name in ("a", "b"):
+                found = next(a for a in json.loads(get(pair.url(name, "/v1/alerts?state=all"))[1])["items"]
+                             if a["fingerprint"] == "sewage_discharge:marbella")
+                notes[name] = (found.get("acknowledged") or {}).get("at")
+            check(acknowledged == 200 and notes["a"] is not None and notes["a"] == notes["b"],
+                  f"an acknowledgement taken through the proxy is on both, with the same time ({notes})")
+            # A consumer of both alert logs keeps one transition per (fingerprint, started_at, step).
+            logs = {name: logged_transitions(pair, name) for name in ("a", "b")}
+            keyed = {name: {(t["alert"]["fingerprint"], t["alert"]["started_at"], t["step"]): (t["kind"], t["at"])
+                            for t in logs[name]} for name in ("a", "b")}
+            both = logs["a"] + logs["b"]
+            kept = {(t["alert"]["fingerprint"], t["alert"]["started_at"], t["step"]) for t in both}
+            unequal = sorted((key, keyed["a"].get(key), keyed["b"].get(key)) for key in kept
+                             if keyed["a"].get(key) != keyed["b"].get(key))
+            check(not unequal and len(kept) == len(logs["a"]) == len(logs["b"]) > 0,
+                  f"deduplicated by (fingerprint, started_at, step), the two logs' {len(both)} transitions are "
+                  f"{len(kept)}, each log's {len(logs['a'])} and {len(logs['b'])}, with the same kinds and times"
+                  + (f" (differ: {unequal[:3]})" if unequal else ""))
+            # Retained statuses: what each instance published last is the same bytes.
+            retained = {name: retained_statuses(pair, name) for name in ("a", "b")}
+            check(len(retained["a"]) == 6 and retained["a"] == retained["b"],
+                  f"the two instances' retained beach statuses are the same bytes ({len(retained['a'])} beaches)")
             cache(pair)
         finally:
             pair.stop()
