@@ -6,6 +6,7 @@
   - simulated traffic for 12 s while a reader polls /v1/parking through HAProxy every 10 ms;
   - after 4 s the active instance is killed (SIGKILL), after 8 s it is started again;
   - a discharge starts before the kill and stops while the instance is down;
+  - the broker stopped: neither instance is ready, and HAProxy hands reads to one that is alive;
   - then nginx from deploy/nginx-cityfeeds-cache.conf in front of HAProxy: polls within a second are cache hits,
     and with both instances stopped the last answer is still served;
   - a district broker bridged to the central one (deploy/mosquitto-bridge.conf), the central broker restarted
@@ -117,6 +118,33 @@ def logged_transitions(pair, name):
     """Instance `name`'s alert log, one dict per transition."""
     path = os.path.join(pair.work, f"data-{name}", "alerts.jsonl")
     return [json.loads(line) for line in open(path) if line.strip()]
+
+
+def broker_away(pair):
+    """With the broker stopped, neither instance is ready; HAProxy then hands reads to one that is alive, whose
+    documents say how old their data are, rather than answer 503. The broker comes back, and so do both."""
+    print("the broker away from both instances:", flush=True)
+    pair.others[0].terminate()
+    pair.others[0].wait(10)
+    time.sleep(2)  # both instances see the broker gone, and HAProxy's checks (two, half a second apart) fail
+    ready = {}
+    for name in ("a", "b"):
+        try:
+            ready[name] = get(pair.url(name, "/readyz"))[0]
+        except urllib.error.HTTPError as error:
+            ready[name] = error.code
+    answers = []
+    for _ in range(20):
+        try:
+            answers.append(get(f"http://127.0.0.1:{pair.proxy_port}/v1/parking")[0])
+        except urllib.error.HTTPError as error:
+            answers.append(error.code)
+        time.sleep(0.05)
+    check(ready == {"a": 503, "b": 503} and answers == [200] * 20,
+          f"neither instance ready ({ready}), reads through HAProxy still answered: "
+          f"{answers.count(200)} of {len(answers)} with 200")
+    pair.others[0] = mosquitto(pair.work, "broker", pair.broker_port)
+    check(all(wait_ready(pair.url(name, "/readyz")) for name in ("a", "b")), "the broker back, both ready again")
 
 
 def cache(pair):
@@ -348,6 +376,7 @@ def main():
             retained = {name: retained_statuses(pair, name) for name in ("a", "b")}
             check(len(retained["a"]) == 6 and retained["a"] == retained["b"],
                   f"the two instances' retained beach statuses are the same bytes ({len(retained['a'])} beaches)")
+            broker_away(pair)
             cache(pair)
         finally:
             pair.stop()
