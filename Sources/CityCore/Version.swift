@@ -2,7 +2,7 @@
 /// `cityfeedsd --version`, in `/healthz` and as the `cityfeeds_build_info` metric.
 package enum CityFeedsVersion {
     /// This build's version.
-    package static let current = "0.16.0"
+    package static let current = "0.17.0"
 
     /// The Swift language version it was compiled with.
     package static let swift: String = {
