@@ -107,14 +107,21 @@ import Testing
                 try sleeper.send(Connection.request("GET", "/v1/alerts/stream", headers: ["Last-Event-ID: 0"]))
                 sleepers.append(sleeper)
             }
-            // And one live client that reads: the shutdown ends its stream with a last event saying why.
+            // And one live client that reads: the shutdown ends its stream with a last event saying why. The
+            // shutdown waits until its stream is answered (behind twenty catch-ups, that may take a while).
+            let answered = Atomic<Bool>(false)
             let live2 = Task.detached { () -> [ServerSentEvent] in
                 let stream = try EventStreamClient(host: "127.0.0.1", port: port, path: "/v1/alerts/stream")
+                answered.store(true, ordering: .releasing)
                 var events: [ServerSentEvent] = []
                 while let event = try stream.nextEvent() { events.append(event) }
                 return events
             }
-            try await Task.sleep(for: .milliseconds(500))
+            let deadline = ContinuousClock.now + .seconds(20)
+            while !answered.load(ordering: .acquiring) && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            try await Task.sleep(for: .milliseconds(200))
             stopped.withLock { $0 = .now }
             lastReader.withLock { $0 = live2 }
         }
