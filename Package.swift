@@ -90,7 +90,7 @@ let package = Package(
         // types; apart from the server so that it can be fuzzed on its own.
         .target(
             name: "RequestParsing",
-            dependencies: ["FeedCore", "Parking", "Alerts", "TimeSeries"],
+            dependencies: ["FeedCore", "Parking", "Beaches", "Alerts", "TimeSeries"],
             swiftSettings: swiftSettings
         ),
 
@@ -100,7 +100,7 @@ let package = Package(
             name: "FuzzPayloads", dependencies: ["FeedCore", "Ingest", "FuzzSupport", "TestSupport"],
             swiftSettings: swiftSettings),
         .executableTarget(
-            name: "FuzzRequests", dependencies: ["FeedCore", "RequestParsing", "FuzzSupport"],
+            name: "FuzzRequests", dependencies: ["FeedCore", "Alerts", "RequestParsing", "FuzzSupport"],
             swiftSettings: swiftSettings),
 
         // The daemon's core: configuration, the ingest-to-store step, the city's status as domain values, alert

@@ -3,6 +3,7 @@ import FeedCore
 import Foundation
 import Ingest
 import Logging
+import RequestParsing
 import ServiceLifecycle
 
 /// The writes taken here that the pair has not been sent yet, oldest first. Bounded: should the broker stay

@@ -5,7 +5,8 @@ import RequestParsing
 
 /// A coverage-guided fuzz target for what an HTTP client sends besides the path: the first byte picks a
 /// query (read as every endpoint reads its parameters: times, steps, the alert filter, the parking filter)
-/// or a body (as each write endpoint decodes it), the rest is the text. Whatever the bytes, the answer is a
+/// or a body (as each write endpoint decodes it, or as an instance reads the operator's write the other instance
+/// of a pair shares), the rest is the text. Whatever the bytes, the answer is a
 /// value or a `BadParameter` with a reason, never a trap.
 ///
 /// Built with `-sanitize=fuzzer -DFUZZING` by `scripts/fuzz.sh`, libFuzzer drives it; built normally, it is a
@@ -32,7 +33,7 @@ enum RequestHarness {
     static func run(_ input: [UInt8]) {
         guard let selector = input.first else { return }
         let rest = Array(input.dropFirst())
-        switch selector % 4 {
+        switch selector % 5 {
         case 0:
             let query = Query(parsing: String(decoding: rest, as: UTF8.self))
             for name in ["from", "to", "at", "since"] {
@@ -47,8 +48,13 @@ enum RequestHarness {
             _ = try? RequestParsing.decodeStrictly(Action.self, rest, keys: ["by", "reason", "minutes"])
         case 2:
             _ = try? RequestParsing.decodeStrictly(Override.self, rest, keys: ["action", "reason", "author", "until"])
-        default:
+        case 3:
             _ = try? RequestParsing.decodeStrictly(Occupancy.self, rest, keys: ["occupied"])
+        default:
+            // An operator's write shared by the other instance of a pair, read back from the broker.
+            if let message = try? OperatorActionMessage.decode(rest) {
+                _ = try? OperatorActionMessage.decode(message.encoded)
+            }
         }
     }
 }

@@ -4,8 +4,6 @@ import FeedCore
 import RequestParsing
 import Testing
 
-@testable import CityCore
-
 /// The operators' writes as a pair shares them: every action survives the wire unchanged, and anything else
 /// on the topic is refused with a reason.
 @Suite struct OperatorActionMessageTests {

@@ -2,7 +2,6 @@ import Alerts
 import Beaches
 import FeedCore
 import Foundation
-import RequestParsing
 
 /// An operator's write as the instances of a pair share it through the broker (`mqtt.operator_topic`).
 ///
