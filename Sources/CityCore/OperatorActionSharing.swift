@@ -84,7 +84,11 @@ package struct OperatorActionSharing: Service {
                         givenUp = true
                     } else {
                         logger.warning("operator write not yet shared: the broker did not confirm it; retrying")
-                        try? await Task.sleep(for: backoff)
+                        // In short naps: a shutdown must not wait out a 30-second backoff.
+                        let retryAt = ContinuousClock.now + backoff
+                        while ContinuousClock.now < retryAt && !Task.isShuttingDownGracefully && !Task.isCancelled {
+                            try? await Task.sleep(for: .milliseconds(100))
+                        }
                         backoff = min(backoff * 2, .seconds(30))
                     }
                 }

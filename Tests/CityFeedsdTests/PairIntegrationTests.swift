@@ -126,6 +126,43 @@ import Testing
         }
     }
 
+    /// The broker away when a write is taken: the write waits and reaches the other instance once the broker is
+    /// back; and an instance stopping while a write waits does not wait out its retries.
+    @Test func aWriteTakenWhileTheBrokerIsAwayIsSharedOnceItIsBack() async throws {
+        var broker = try TestBroker()
+        defer { broker.stop() }
+        let (port, brokerDirectory) = (broker.port, broker.directory)
+        let directory = try makeTemporaryDirectory(prefix: "cityfeeds-pair-away")
+        let a = try configuration("a", broker: broker, in: directory)
+        let b = try configuration("b", broker: broker, in: directory)
+        var stopping: ContinuousClock.Instant?
+        try await runningDaemon(b) { clientB, _ in
+            _ = try await clientB.waitFor("/healthz") { ($0["ready"] as? Bool) == true }
+            try await runningDaemon(a) { clientA, _ in
+                _ = try await clientA.waitFor("/healthz") { ($0["ready"] as? Bool) == true }
+                broker.stop()
+                _ = try await clientA.waitFor("/healthz") { ($0["ready"] as? Bool) == false }
+                let closed = try await clientA.post(
+                    "/v1/beaches/miramar/override",
+                    json: #"{"action":"close","reason":"Storm","author":"mayor's office"}"#, headers: operatorHeaders)
+                #expect(closed.status == 200)
+                broker = try TestBroker(port: port, directory: brokerDirectory)
+                _ = try await clientB.waitFor("/v1/beaches/miramar", timeout: .seconds(30)) {
+                    $0["status"] as? String == "closed"
+                }
+                // Away again, with a write waiting: stopping gives it one try, not the backoff's 30 s.
+                broker.stop()
+                _ = try await clientA.waitFor("/healthz") { ($0["ready"] as? Bool) == false }
+                let lifted = try await clientA.delete("/v1/beaches/miramar/override", headers: operatorHeaders)
+                #expect(lifted.status == 200)
+                try await Task.sleep(for: .seconds(2))
+                stopping = .now
+            }
+            let took = ContinuousClock.now - (stopping ?? .now)
+            #expect(took < .seconds(10), "a stopped in \(took) with a write waiting and the broker away")
+        }
+    }
+
     /// Polls an instance until its alert of `fingerprint` satisfies `condition`.
     func waitForAlert(
         _ fingerprint: String, on client: HTTPClient, _ condition: ([String: Any]) -> Bool
