@@ -7,21 +7,7 @@
 #   benchmarks/polling.sh [--path /v1/status] [--connections 256] [--duration 10] [--threads 2]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-connections=256; duration=10; threads=2; path=/v1/status
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --path) path="$2"; shift 2 ;;
-    --connections) connections="$2"; shift 2 ;;
-    --duration) duration="$2"; shift 2 ;;
-    --threads) threads="$2"; shift 2 ;;
-    *) echo "unknown option $1" >&2; exit 2 ;;
-  esac
-done
-scripts/install-deps.sh
-for tool in wrk nginx; do
-  command -v "$tool" >/dev/null || { sudo=""; [ "$(id -u)" -ne 0 ] && sudo=sudo
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends wrk nginx-light; }
-done
+source scripts/lib/wrk.sh
 swift build -c release --product cityfeedsd >/dev/null
 bin="$(swift build -c release --show-bin-path)"
 
@@ -57,15 +43,10 @@ echo "document: $path, $(wc -c < "$work/www/status.json") bytes; wrk -t$threads 
 
 run() {  # run NAME URL [wrk args…]: prints NAME req/s p99 to stderr, "req/s p99-in-ms" to stdout
   local name="$1" url="$2"; shift 2
-  local out; out="$(wrk -t"$threads" -c"$connections" -d"${duration}s" --latency "$@" "$url")"
-  local rps p99 non2xx
-  rps="$(awk '/^Requests\/sec/ {print $2}' <<<"$out")"
-  p99="$(awk '$1 == "99%" {print $2}' <<<"$out")"
-  non2xx="$(awk '/Non-2xx or 3xx/ {print $5}' <<<"$out")"
+  run_wrk "$url" "$@"
   printf '%-44s %12s req/s   p99 %9s   %s\n' "$name" "$rps" "$p99" "${non2xx:+non-2xx/3xx: $non2xx}" >&2
-  echo "$rps $(to_ms "$p99")"
+  echo "$rps $p99_ms"
 }
-to_ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) print v/1000; else if (v ~ /ms$/) print v+0; else print v*1000 }'; }
 
 read -r nginx_plain _ <<<"$(run "nginx, static file" "http://127.0.0.1:$nginx_port/status.json")"
 read -r daemon_plain daemon_plain_p99 <<<"$(run "cityfeedsd GET $path" "http://127.0.0.1:$http_port$path")"

@@ -7,19 +7,7 @@
 #   benchmarks/proxy-cache.sh [--path /v1/status] [--connections 256] [--duration 10] [--threads 2]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-connections=256; duration=10; threads=2; path=/v1/status
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --path) path="$2"; shift 2 ;;
-    --connections) connections="$2"; shift 2 ;;
-    --duration) duration="$2"; shift 2 ;;
-    --threads) threads="$2"; shift 2 ;;
-    *) echo "unknown option $1" >&2; exit 2 ;;
-  esac
-done
-scripts/install-deps.sh
-command -v wrk >/dev/null || { sudo=""; [ "$(id -u)" -ne 0 ] && sudo=sudo
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends wrk; }
+source scripts/lib/wrk.sh
 swift build -c release --product cityfeedsd >/dev/null
 bin="$(swift build -c release --show-bin-path)"
 
@@ -58,20 +46,16 @@ echo "document: $path, $(curl -fs "http://127.0.0.1:$http_port$path" | wc -c) by
 
 ticks="$(getconf CLK_TCK)"
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$daemon_pid/stat"; }
-to_ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) print v/1000; else if (v ~ /ms$/) print v+0; else print v*1000 }'; }
 run() {  # run NAME URL: prints NAME req/s p99 daemon-CPU to stderr, "req/s p99-in-ms cpu-%" to stdout
   local name="$1" url="$2"
-  local before after out rps p99 errors cpu
+  local before after cpu
   before="$(cpu_ticks)"
-  out="$(wrk -t"$threads" -c"$connections" -d"${duration}s" --latency "$url")"
+  run_wrk "$url"
   after="$(cpu_ticks)"
-  rps="$(awk '/^Requests\/sec/ {print $2}' <<<"$out")"
-  p99="$(awk '$1 == "99%" {print $2}' <<<"$out")"
-  errors="$(awk '/Non-2xx or 3xx/ {print $5}' <<<"$out")"
   cpu="$(awk -v a="$before" -v b="$after" -v t="$ticks" -v d="$duration" 'BEGIN { printf "%.0f", (b - a) / t / d * 100 }')"
   printf '%-36s %12s req/s   p99 %9s   cityfeedsd CPU %4s %%   %s\n' "$name" "$rps" "$p99" "$cpu" \
-    "${errors:+non-2xx/3xx: $errors}" >&2
-  echo "$rps $(to_ms "$p99") $cpu"
+    "${non2xx:+non-2xx/3xx: $non2xx}" >&2
+  echo "$rps $p99_ms $cpu"
 }
 
 read -r direct direct_p99 direct_cpu <<<"$(run "straight to cityfeedsd" "http://127.0.0.1:$http_port$path")"
