@@ -45,7 +45,11 @@ package struct ReadingRecorder: MessageBurstHandler {
         Failpoints.crashIfAsked(by: burst)
         #endif
         let pipeline = self.pipeline.value
-        let readingMessages = operatorWrites.map { writes in burst.filter { $0.topic != writes.topic } } ?? burst
+        // Almost every burst holds readings only: it is then used as it is, without a copy.
+        let writesTopic = operatorWrites.flatMap { writes in
+            burst.contains { $0.topic == writes.topic } ? writes.topic : nil
+        }
+        let readingMessages = writesTopic.map { topic in burst.filter { $0.topic != topic } } ?? burst
         var outcomes = readingMessages.map(pipeline.process)
         uplinks.markRepeats(in: &outcomes, at: last.received)
         let started = ContinuousClock.now
@@ -59,8 +63,8 @@ package struct ReadingRecorder: MessageBurstHandler {
         statistics.record(zip(outcomes, readingMessages.map(\.payload)).map { ($0, $1) }, at: last.received)
         statistics.recordStored(new: result.new.count, duplicates: result.duplicates, late: result.late)
         // After the readings: the other instance took these writes having seen the readings before them.
-        if let writes = operatorWrites, readingMessages.count < burst.count {
-            for message in burst where message.topic == writes.topic {
+        if let writes = operatorWrites, let topic = writesTopic {
+            for message in burst where message.topic == topic {
                 try writes.desk.receive(message.payload)
             }
         }
