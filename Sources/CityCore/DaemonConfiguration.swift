@@ -328,6 +328,10 @@ private enum Validator {
 extension DaemonConfiguration {
     /// Messages set aside by ingest (the poison-message quarantine).
     package var quarantinePath: String { (dataDirectory as NSString).appendingPathComponent("quarantine.sqlite") }
+    /// The operators' writes taken here that the broker has not confirmed yet (a pair's outbox).
+    package var operatorOutboxPath: String {
+        (dataDirectory as NSString).appendingPathComponent("operator-outbox.sqlite")
+    }
     /// The burst ingest has in hand, for the next start to know after a crash.
     package var inFlightMarkerPath: String { (dataDirectory as NSString).appendingPathComponent("ingest.inflight") }
 
@@ -337,7 +341,9 @@ extension DaemonConfiguration {
     package func lockDataDirectory() throws -> DirectoryLock {
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         let lock = try DirectoryLock(directory: dataDirectory)
-        for path in [databasePath, alertJournalPath, quarantinePath, inFlightMarkerPath, alerts.logPath]
+        for path in [
+            databasePath, alertJournalPath, quarantinePath, operatorOutboxPath, inFlightMarkerPath, alerts.logPath,
+        ]
         where FileManager.default.fileExists(atPath: path) && access(path, R_OK | W_OK) != 0 {
             var status = stat()
             let owner = stat(path, &status) == 0 ? "owned by uid \(status.st_uid)" : "unreadable"

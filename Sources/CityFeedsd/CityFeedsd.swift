@@ -169,7 +169,7 @@ struct Simulate: AsyncParsableCommand {
 /// they exit with 78 (EX_CONFIG), which the systemd unit does not restart on.
 func isDataDirectoryProblem(_ error: any Error) -> Bool {
     error is StoreError || error is JournalError || error is AlertLogError || error is DirectoryLockError
-        || error is QuarantineError
+        || error is QuarantineError || error is OperatorOutboxError
 }
 
 /// Writes a line to standard error (configuration problems go there, not into the log).

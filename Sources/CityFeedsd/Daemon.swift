@@ -26,6 +26,8 @@ struct Daemon: Sendable {
     let alerts: AlertCenter
     /// Messages set aside because they alone made ingest fail.
     let quarantine: Quarantine
+    /// The operators' writes waiting for the broker, when a pair shares them.
+    let outbox: OperatorActionOutbox?
     /// The daemon's own metrics registry, served at `/metrics`; nothing global, so tests can run several.
     let metrics: PrometheusCollectorRegistry
     /// The router with its middleware: what the server answers through, and what tests call in memory.
@@ -67,7 +69,9 @@ struct Daemon: Sendable {
         mqtt.tls = configuration.mqtt.tls
         quarantine = try Quarantine(path: configuration.quarantinePath)
         let cityStatus = Reloadable(CityStatus(configuration: configuration, store: store, alerts: alerts))
-        let outbox = operatorTopic.map { _ in OperatorActionOutbox(metrics: metricsFactory, logger: logger) }
+        outbox = try operatorTopic.map { _ in
+            try OperatorActionOutbox(path: configuration.operatorOutboxPath, metrics: metricsFactory, logger: logger)
+        }
         let desk = OperatorDesk(
             status: cityStatus, origin: configuration.mqtt.clientID, outbox: outbox, metrics: metricsFactory,
             logger: logger)
@@ -171,6 +175,7 @@ struct Daemon: Sendable {
         alerts.close()
         store.close()
         quarantine.close()
+        outbox?.close()
         lock.release()
     }
 }

@@ -269,8 +269,8 @@ import Glibc
         #expect(said.contains("cityfeeds.sqlite' is owned by uid 0"), "\(said)")
     }
 
-    /// What a supervisor must not restart exits 78: a data directory another daemon holds, a store or a
-    /// journal that is not sound.
+    /// What a supervisor must not restart exits 78: a data directory another daemon holds, a store, a journal
+    /// or an outbox that is not sound.
     @Test func problemsWithTheDataDirectoryExit78() async throws {
         let broker = try TestBroker()
         defer { broker.stop() }
@@ -314,6 +314,16 @@ import Glibc
         let journal = try exitOfRun(dataDirectory: journalled)
         #expect(journal.status == 78, "\(journal.said)")
         #expect(journal.said.contains("alert journal"), "\(journal.said)")
+
+        // A pair's outbox of operators' writes that another application's file stands in for.
+        let foreign = try makeTemporaryDirectory(prefix: "cityfeeds-exit78-outbox")
+        try runToCompletion(
+            try findExecutable("sqlite3"),
+            [foreign.appending(path: "operator-outbox.sqlite").path, "CREATE TABLE notes (text TEXT);"])
+        let outbox = try exitOfRun(dataDirectory: foreign)
+        #expect(outbox.status == 78, "\(outbox.said)")
+        #expect(
+            outbox.said.contains("operator outbox") && outbox.said.contains("another application"), "\(outbox.said)")
     }
 
     /// A message that kills the daemon (a debug build's failpoint stands in for a bug a payload triggers):

@@ -127,7 +127,8 @@ import Testing
     }
 
     /// The broker away when a write is taken: the write waits and reaches the other instance once the broker is
-    /// back; and an instance stopping while a write waits does not wait out its retries.
+    /// back. An instance stopping while a write waits does not wait out its retries, and sends the write at its
+    /// next start.
     @Test func aWriteTakenWhileTheBrokerIsAwayIsSharedOnceItIsBack() async throws {
         var broker = try TestBroker()
         defer { broker.stop() }
@@ -160,6 +161,13 @@ import Testing
             }
             let took = ContinuousClock.now - (stopping ?? .now)
             #expect(took < .seconds(10), "a stopped in \(took) with a write waiting and the broker away")
+            // The write a kept on disk is sent when it starts again with the broker back.
+            broker = try TestBroker(port: port, directory: brokerDirectory)
+            try await runningDaemon(a) { _, _ in
+                _ = try await clientB.waitFor("/v1/beaches/miramar", timeout: .seconds(30)) {
+                    $0["status"] as? String != "closed"
+                }
+            }
         }
     }
 
