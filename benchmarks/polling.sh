@@ -13,31 +13,15 @@ bin="$(swift build -c release --show-bin-path)"
 
 source scripts/lib/local-stack.sh
 broker_port="$(free_port)"; http_port="$(free_port)"; nginx_port="$(free_port)"
-mkdir -p "$work/www" "$work/nginx"
+mkdir -p "$work/www"
 start_broker "$broker_port"
 # Realistic content: a few seconds of simulated Biarritz traffic, then a quiet city.
 start_sample_daemon "$bin" "$broker_port" "$http_port" 5
 curl -fs "http://127.0.0.1:$http_port$path" -o "$work/www/status.json"
 
-# nginx, as a city would run it in front of static files: two workers (one per core), no access log.
-cat > "$work/nginx/nginx.conf" <<CONF
-worker_processes 2;
-daemon off;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log warn;
-user $(id -un);
-events { worker_connections 4096; }
-http {
-  access_log off;
-  etag on;
-  types { application/json json; }
-  client_body_temp_path $work/nginx; proxy_temp_path $work/nginx; fastcgi_temp_path $work/nginx;
-  uwsgi_temp_path $work/nginx; scgi_temp_path $work/nginx;
-  server { listen 127.0.0.1:$nginx_port; root $work/www; location / { add_header Cache-Control "public, max-age=1"; } }
-}
-CONF
-nginx -c "$work/nginx/nginx.conf" &
-pids+=($!)
+# nginx in front of static files, as a city would run it.
+start_nginx "etag on; types { application/json json; }
+  server { listen 127.0.0.1:$nginx_port; root $work/www; location / { add_header Cache-Control \"public, max-age=1\"; } }"
 wait_ready "http://127.0.0.1:$nginx_port/status.json"
 echo "document: $path, $(wc -c < "$work/www/status.json") bytes; wrk -t$threads -c$connections -d${duration}s"
 

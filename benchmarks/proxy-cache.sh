@@ -25,22 +25,7 @@ pids+=($!)
 mkdir -p "$work/nginx"
 sed -e "s|/var/cache/nginx/cityfeeds|$work/nginx/cache|" -e "s|server 127.0.0.1:8080;|server 127.0.0.1:$http_port;|" \
   -e "s|listen 80;|listen 127.0.0.1:$cache_port;|" deploy/nginx-cityfeeds-cache.conf > "$work/nginx/site.conf"
-cat > "$work/nginx/nginx.conf" <<CONF
-worker_processes 2;
-daemon off;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log warn;
-user $(id -un);
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $work/nginx; proxy_temp_path $work/nginx; fastcgi_temp_path $work/nginx;
-  uwsgi_temp_path $work/nginx; scgi_temp_path $work/nginx;
-  include $work/nginx/site.conf;
-}
-CONF
-nginx -c "$work/nginx/nginx.conf" &
-pids+=($!)
+start_nginx "include $work/nginx/site.conf;"
 wait_ready "http://127.0.0.1:$cache_port$path"
 echo "document: $path, $(curl -fs "http://127.0.0.1:$http_port$path" | wc -c) bytes; wrk -t$threads -c$connections -d${duration}s"
 

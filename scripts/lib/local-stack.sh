@@ -40,3 +40,25 @@ start_sample_daemon() {
   "$1/cityfeedsd" simulate --config config/biarritz.toml --broker "mqtt://127.0.0.1:$2" \
     --interval 0.1 --duration "$4" >"$work/simulator.log" 2>&1 || true
 }
+
+# start_nginx HTTP_DIRECTIVES: nginx as a city would run it on the daemon's machine (two workers, one per core;
+# no access log), its files under $work/nginx, with HTTP_DIRECTIVES inside its `http` block.
+start_nginx() {
+  mkdir -p "$work/nginx"
+  cat > "$work/nginx/nginx.conf" <<CONF
+worker_processes 2;
+daemon off;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log warn;
+user $(id -un);
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $work/nginx; proxy_temp_path $work/nginx; fastcgi_temp_path $work/nginx;
+  uwsgi_temp_path $work/nginx; scgi_temp_path $work/nginx;
+  $1
+}
+CONF
+  nginx -c "$work/nginx/nginx.conf" &
+  pids+=($!)
+}
