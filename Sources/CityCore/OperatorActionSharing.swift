@@ -23,9 +23,9 @@ package struct OperatorOutboxError: Error, CustomStringConvertible, Sendable {
 /// sent at the next start. Bounded: should the broker stay away through more writes than it holds, the newest
 /// are refused (counted and logged), never memory or disk spent.
 package final class OperatorActionOutbox: Sendable {
-    /// A write waiting, with its row in the file.
+    /// A write waiting, with its row in the file (`nil`: the file could not take it, it waits in memory only).
     struct Waiting: Sendable {
-        let row: Int64
+        let row: Int64?
         let message: OperatorActionMessage
     }
 
@@ -55,23 +55,22 @@ package final class OperatorActionOutbox: Sendable {
                 applicationID: 0x4346_4F42,
                 migrations: ["CREATE TABLE waiting (row INTEGER PRIMARY KEY, body BLOB NOT NULL);"])
             rows = try Self.waitingRows(in: database)
-        } catch SchemaProblem.foreign {
-            throw OperatorOutboxError(
-                path: path, problem: "this SQLite file belongs to another application; left untouched")
-        } catch SchemaProblem.newer(let found, let supported) {
-            throw OperatorOutboxError(
-                path: path, problem: "schema version \(found) is newer than this daemon understands (\(supported))")
+        } catch let problem as SchemaProblem {
+            throw OperatorOutboxError(path: path, problem: "\(problem)")
         } catch let error as SQLiteError {
             throw OperatorOutboxError(path: path, problem: "\(error)")
         }
+        var unreadable: [Int64] = []
         for (row, body) in rows {
             // Written by this daemon; one that no longer reads (a newer format, a damaged row) is dropped, said.
             do throws(BadParameter) {
                 continuation.yield(Waiting(row: row, message: try OperatorActionMessage.decode(body)))
             } catch {
                 logger.error("operator write left by the last run cannot be read", metadata: ["reason": "\(error)"])
+                unreadable.append(row)
             }
         }
+        for row in unreadable { Self.remove(row, from: database, logger: logger) }
         self.database = Mutex(database)
     }
 
@@ -85,7 +84,7 @@ package final class OperatorActionOutbox: Sendable {
 
     func enqueue(_ message: OperatorActionMessage) {
         database.withLock { database in
-            var row: Int64 = -1
+            var row: Int64?
             do {
                 if let database {
                     let insert = try database.statement("INSERT INTO waiting (body) VALUES (?) RETURNING row")
@@ -99,7 +98,7 @@ package final class OperatorActionOutbox: Sendable {
                 logger.error("operator write not kept on disk", metadata: ["error": "\(error)"])
             }
             if case .dropped = continuation.yield(Waiting(row: row, message: message)) {
-                if row >= 0 { try? database?.execute("DELETE FROM waiting WHERE row = \(row)") }
+                if let row, let database { Self.remove(row, from: database, logger: logger) }
                 dropped(message, reason: "the outbox is full")
             }
         }
@@ -107,14 +106,21 @@ package final class OperatorActionOutbox: Sendable {
 
     /// The broker confirmed the write: it leaves the file.
     func confirmed(_ waiting: Waiting) {
-        guard waiting.row >= 0 else { return }
+        guard let row = waiting.row else { return }
         database.withLock { database in
-            do {
-                try database?.execute("DELETE FROM waiting WHERE row = \(waiting.row)")
-            } catch {
-                logger.error(
-                    "operator write confirmed but not removed from the outbox", metadata: ["error": "\(error)"])
-            }
+            if let database { Self.remove(row, from: database, logger: logger) }
+        }
+    }
+
+    private static func remove(_ row: Int64, from database: SQLiteDatabase, logger: Logger) {
+        do {
+            let delete = try database.statement("DELETE FROM waiting WHERE row = ?")
+            defer { delete.reset() }
+            try delete.bind(row, at: 1)
+            _ = try delete.step()
+        } catch {
+            // Left in the file, the write is sent again at the next start; the other instance finds it applied.
+            logger.error("operator write not removed from the outbox", metadata: ["error": "\(error)"])
         }
     }
 
@@ -202,7 +208,7 @@ package struct OperatorActionSharing: Service {
                     }
                 }
                 if givenUp {
-                    if waiting.row >= 0 {
+                    if waiting.row != nil {
                         outbox.leftForNextStart(waiting.message)
                     } else {
                         outbox.dropped(waiting.message, reason: "the broker did not confirm it before shutdown")

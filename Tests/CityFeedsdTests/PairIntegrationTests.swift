@@ -83,6 +83,24 @@ import Testing
                 let noteOnB = try #require(bAlert.alert["acknowledged"] as? [String: Any])
                 #expect(noteOnB["by"] as? String == "duty officer")
                 #expect(noteOnB["at"] as? String == noteOnA["at"] as? String)
+                // The broker delivering the write again (after a lost acknowledgement, say) changes nothing.
+                let again: [String: Any] = [
+                    "action": "acknowledge", "alert": fingerprint, "started_at": onA.alert["started_at"] ?? "",
+                    "at": noteOnA["at"] ?? "", "by": "duty officer", "reason": "crew on the way",
+                    "origin": "cityfeedsd-a",
+                ]
+                try publisher.publish(
+                    topic: "cityfeeds/operator", payload: Array(try JSONSerialization.data(withJSONObject: again)))
+                #expect(publisher.waitForAcknowledgements())
+                let repeated = #"cityfeeds_operator_actions_total{outcome="unchanged_from_pair"} 1"#
+                let deadline = ContinuousClock.now + .seconds(10)
+                var metricsB = ""
+                while !metricsB.contains(repeated) && ContinuousClock.now < deadline {
+                    metricsB = String(decoding: try await clientB.get("/metrics").body, as: UTF8.self)
+                    try await Task.sleep(for: .milliseconds(25))
+                }
+                #expect(metricsB.contains(repeated))
+                #expect(try await alert(fingerprint, on: clientB).transitions.count == 2, "firing, acknowledged once")
 
                 // B takes an operator's count; A records it.
                 let counted = try await clientB.post(
