@@ -136,11 +136,8 @@ final class AlertJournal {
             try database.execute("PRAGMA synchronous = \(synchronousFull ? "FULL" : "NORMAL")")
             try splitWholeState()
             try splitRainWindows()
-        } catch SchemaProblem.foreign {
-            throw JournalError(path: path, problem: "this SQLite file belongs to another application; left untouched")
-        } catch SchemaProblem.newer(let found, let supported) {
-            throw JournalError(
-                path: path, problem: "schema version \(found) is newer than this daemon understands (\(supported))")
+        } catch let problem as SchemaProblem {
+            throw JournalError(path: path, problem: "\(problem)")
         } catch let error as SQLiteError where error.isCorruptOrForeign {
             throw JournalError(
                 path: path, problem: "not a SQLite database, or damaged (\(error.message)); left untouched")

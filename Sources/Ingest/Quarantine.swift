@@ -154,12 +154,8 @@ public final class Quarantine: Sendable {
                 ])
             try database.execute("PRAGMA journal_mode = WAL")
             store = Mutex(Store(database: database))
-        } catch SchemaProblem.foreign {
-            throw QuarantineError(
-                path: path, problem: "this SQLite file belongs to another application; left untouched")
-        } catch SchemaProblem.newer(let found, let supported) {
-            throw QuarantineError(
-                path: path, problem: "schema version \(found) is newer than this daemon understands (\(supported))")
+        } catch let problem as SchemaProblem {
+            throw QuarantineError(path: path, problem: "\(problem)")
         } catch let error as SQLiteError {
             throw QuarantineError(path: path, problem: "\(error)")
         }

@@ -200,11 +200,20 @@ public final class SQLiteStatement {
 }
 
 /// Why a file cannot be brought to the schema this daemon writes.
-public enum SchemaProblem: Error, Sendable, Equatable {
+public enum SchemaProblem: Error, Sendable, Equatable, CustomStringConvertible {
     /// Another application's SQLite file (its `application_id` is not ours).
     case foreign
     /// Written by a newer daemon.
     case newer(found: Int64, supported: Int64)
+
+    /// The problem in the words every data file's error uses.
+    public var description: String {
+        switch self {
+        case .foreign: "this SQLite file belongs to another application; left untouched"
+        case .newer(let found, let supported):
+            "schema version \(found) is newer than this daemon understands (\(supported))"
+        }
+    }
 }
 
 extension SQLiteDatabase {

@@ -138,11 +138,8 @@ final class ReadingLog {
     private static func prepareSchema(_ database: SQLiteDatabase, path: String) throws {
         do {
             try database.migrate(applicationID: applicationID, migrations: migrations)
-        } catch SchemaProblem.foreign {
-            throw StoreError(path: path, problem: "this SQLite file belongs to another application; left untouched")
-        } catch SchemaProblem.newer(let found, let supported) {
-            throw StoreError(
-                path: path, problem: "schema version \(found) is newer than this daemon understands (\(supported))")
+        } catch let problem as SchemaProblem {
+            throw StoreError(path: path, problem: "\(problem)")
         }
     }
 
